@@ -1,0 +1,1 @@
+// CkksRns.Ckks: the RNS-CKKS scheme. Types arrive with the CKKS issue.

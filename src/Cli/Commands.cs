@@ -1,0 +1,23 @@
+namespace CkksRns.Cli;
+
+/// <summary>The registry of sub-commands. Add a command by adding its instance here.</summary>
+internal static class Commands
+{
+    public static IReadOnlyList<ICommand> All { get; } =
+    [
+        new DemoCommand(),
+    ];
+
+    public static ICommand? Find(string name)
+    {
+        foreach (ICommand command in All)
+        {
+            if (string.Equals(command.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return command;
+            }
+        }
+
+        return null;
+    }
+}
