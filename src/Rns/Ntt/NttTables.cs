@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using CkksRns.Rns.Arithmetic;
+
+namespace CkksRns.Rns.Ntt;
+
+/// <summary>
+/// Precomputed tables for the negacyclic number-theoretic transform of length <c>N</c> modulo one NTT-friendly prime
+/// <c>q ≡ 1 (mod 2N)</c>, and the forward and inverse transforms themselves.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Convention.</b> Let <c>ψ</c> be <see cref="Psi"/>, a primitive <c>2N</c>-th root of unity modulo <c>q</c>
+/// (<c>ψ^N ≡ -1</c>). For a polynomial <c>a(X) = Σ a_i X^i</c> given in natural coefficient order,
+/// <see cref="Forward(Span{ulong})"/> writes <c>â[j] = a(ψ^(2·brv(j)+1)) mod q</c>, where <c>brv</c> reverses the
+/// <c>log2 N</c> bits of <c>j</c> (bit-reversed output). <see cref="Inverse(Span{ulong})"/> undoes it exactly.
+/// A pointwise product of two transforms is the transform of the negacyclic product <c>a·b mod (X^N + 1)</c>.
+/// </para>
+/// <para>
+/// The transforms use Harvey's lazy butterflies with Shoup-precomputed twiddles
+/// (<see href="https://arxiv.org/abs/1205.2926">Harvey 2014</see>): intermediate values stay in <c>[0, 4q)</c>
+/// and are fully reduced at the end. Inputs must be in <c>[0, q)</c>; outputs are in <c>[0, q)</c>.
+/// </para>
+/// </remarks>
+public sealed class NttTables
+{
+    /// <summary>The smallest supported transform length, <c>2^10</c>.</summary>
+    public const int MinN = 1 << 10;
+
+    /// <summary>The largest supported transform length, <c>2^17</c>.</summary>
+    public const int MaxN = 1 << 17;
+
+    // rootPowers[i] = ψ^brv(i) (forward twiddles), invRootPowers[i] = ψ^-(brv(i)) arranged for the inverse; with Shoup quotients.
+    private readonly ulong[] _rootPowers;
+    private readonly ulong[] _rootPowersShoup;
+    private readonly ulong[] _invRootPowers;
+    private readonly ulong[] _invRootPowersShoup;
+    private readonly ShoupOperand _invN;
+
+    /// <summary>Builds the tables for length <paramref name="n"/> modulo <paramref name="modulus"/>.</summary>
+    /// <param name="n">The transform length: a power of two in <c>[2^10, 2^17]</c>.</param>
+    /// <param name="modulus">A prime with <c>q ≡ 1 (mod 2n)</c>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is not a power of two in range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="modulus"/> is not <c>1 mod 2n</c> or has no primitive <c>2n</c>-th root (is not prime).</exception>
+    public NttTables(int n, Modulus modulus)
+    {
+        if (n < MinN || n > MaxN || !BitOperations.IsPow2(n))
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), n, $"N must be a power of two in [{MinN}, {MaxN}].");
+        }
+
+        ulong q = modulus.Value;
+        if (q % (2UL * (ulong)n) != 1)
+        {
+            throw new ArgumentException($"q = {q} is not 1 mod 2N (N = {n}); it cannot support a negacyclic NTT of length {n}.", nameof(modulus));
+        }
+
+        N = n;
+        LogN = BitOperations.Log2((uint)n);
+        Modulus = modulus;
+        Psi = FindMinimalPrimitiveRoot(n, modulus);
+        PsiInverse = modulus.Inverse(Psi);
+
+        _rootPowers = new ulong[n];
+        _rootPowersShoup = new ulong[n];
+        _invRootPowers = new ulong[n];
+        _invRootPowersShoup = new ulong[n];
+        ulong power = 1, inversePower = 1;
+        for (int i = 0; i < n; i++)
+        {
+            int r = ReverseBits(i, LogN);
+            _rootPowers[r] = power;
+            _invRootPowers[r] = inversePower;
+            power = modulus.Multiply(power, Psi);
+            inversePower = modulus.Multiply(inversePower, PsiInverse);
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            _rootPowersShoup[i] = modulus.ShoupPrecompute(_rootPowers[i]);
+            _invRootPowersShoup[i] = modulus.ShoupPrecompute(_invRootPowers[i]);
+        }
+
+        _invN = modulus.CreateShoupOperand(modulus.Inverse((ulong)n));
+    }
+
+    /// <summary>The transform length <c>N</c>.</summary>
+    public int N { get; }
+
+    /// <summary><c>log2 N</c>.</summary>
+    public int LogN { get; }
+
+    /// <summary>The prime modulus <c>q</c>.</summary>
+    public Modulus Modulus { get; }
+
+    /// <summary>The primitive <c>2N</c>-th root of unity <c>ψ</c> the transform evaluates at (the smallest one).</summary>
+    public ulong Psi { get; }
+
+    /// <summary><c>ψ^-1 mod q</c>.</summary>
+    public ulong PsiInverse { get; }
+
+    /// <summary>Forward twiddles <c>ψ^brv(i)</c>, indexed by <c>i</c>.</summary>
+    internal ReadOnlySpan<ulong> RootPowers => _rootPowers;
+
+    /// <summary>Shoup quotients of <see cref="RootPowers"/>.</summary>
+    internal ReadOnlySpan<ulong> RootPowersShoup => _rootPowersShoup;
+
+    /// <summary>Inverse twiddles <c>ψ^-brv(i)</c>, indexed by <c>i</c>.</summary>
+    internal ReadOnlySpan<ulong> InverseRootPowers => _invRootPowers;
+
+    /// <summary>Shoup quotients of <see cref="InverseRootPowers"/>.</summary>
+    internal ReadOnlySpan<ulong> InverseRootPowersShoup => _invRootPowersShoup;
+
+    /// <summary><c>N^-1 mod q</c> with its Shoup quotient.</summary>
+    internal ShoupOperand InverseN => _invN;
+
+    /// <summary>Transforms <paramref name="values"/> in place from coefficients to evaluations (bit-reversed order).</summary>
+    /// <param name="values">Exactly <see cref="N"/> residues in <c>[0, q)</c>; on return, the transform in <c>[0, q)</c>.</param>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not have length <see cref="N"/>.</exception>
+    public void Forward(Span<ulong> values)
+    {
+        CheckLength(values);
+        ForwardScalar(values);
+    }
+
+    /// <summary>Transforms <paramref name="values"/> in place from evaluations (bit-reversed order) back to coefficients.</summary>
+    /// <param name="values">Exactly <see cref="N"/> residues in <c>[0, q)</c>; on return, the coefficients in <c>[0, q)</c>.</param>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not have length <see cref="N"/>.</exception>
+    public void Inverse(Span<ulong> values)
+    {
+        CheckLength(values);
+        InverseScalar(values);
+    }
+
+    /// <summary>The scalar reference forward transform (Cooley–Tukey, lazy Harvey butterflies).</summary>
+    internal void ForwardScalar(Span<ulong> a)
+    {
+        ulong q = Modulus.Value, twoQ = 2 * q;
+        int n = N;
+        for (int m = 1, t = n >> 1; m < n; m <<= 1, t >>= 1)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                ulong w = _rootPowers[m + i], wShoup = _rootPowersShoup[m + i];
+                Span<ulong> x = a.Slice(2 * i * t, t);
+                Span<ulong> y = a.Slice(2 * i * t + t, t);
+                for (int j = 0; j < x.Length; j++)
+                {
+                    // x in [0, 4q) -> [0, 2q); v = y·w in [0, 2q); outputs in [0, 4q).
+                    ulong u = x[j];
+                    u -= twoQ & (0UL - (u >= twoQ ? 1UL : 0UL));
+                    ulong v = MulShoupLazy(y[j], w, wShoup, q);
+                    x[j] = u + v;
+                    y[j] = u - v + twoQ;
+                }
+            }
+        }
+
+        for (int j = 0; j < a.Length; j++)
+        {
+            ulong u = a[j];
+            u -= twoQ & (0UL - (u >= twoQ ? 1UL : 0UL));
+            u -= q & (0UL - (u >= q ? 1UL : 0UL));
+            a[j] = u;
+        }
+    }
+
+    /// <summary>The scalar reference inverse transform (Gentleman–Sande, lazy Harvey butterflies).</summary>
+    internal void InverseScalar(Span<ulong> a)
+    {
+        ulong q = Modulus.Value, twoQ = 2 * q;
+        int n = N;
+        for (int m = n >> 1, t = 1; m >= 1; m >>= 1, t <<= 1)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                ulong w = _invRootPowers[m + i], wShoup = _invRootPowersShoup[m + i];
+                Span<ulong> x = a.Slice(2 * i * t, t);
+                Span<ulong> y = a.Slice(2 * i * t + t, t);
+                for (int j = 0; j < x.Length; j++)
+                {
+                    // inputs in [0, 2q); outputs in [0, 2q).
+                    ulong u = x[j], v = y[j];
+                    ulong s = u + v;
+                    s -= twoQ & (0UL - (s >= twoQ ? 1UL : 0UL));
+                    x[j] = s;
+                    y[j] = MulShoupLazy(u - v + twoQ, w, wShoup, q);
+                }
+            }
+        }
+
+        ulong invN = _invN.Value, invNShoup = _invN.Quotient;
+        for (int j = 0; j < a.Length; j++)
+        {
+            ulong u = MulShoupLazy(a[j], invN, invNShoup, q);
+            u -= q & (0UL - (u >= q ? 1UL : 0UL));
+            a[j] = u;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong MulShoupLazy(ulong x, ulong w, ulong wShoup, ulong q)
+    {
+        ulong quotient = Math.BigMul(x, wShoup, out _);
+        return x * w - quotient * q;
+    }
+
+    private void CheckLength(Span<ulong> values)
+    {
+        if (values.Length != N)
+        {
+            throw new ArgumentException($"Expected exactly N = {N} values; got {values.Length}.", nameof(values));
+        }
+    }
+
+    /// <summary>Reverses the low <paramref name="bits"/> bits of <paramref name="value"/>.</summary>
+    internal static int ReverseBits(int value, int bits) =>
+        bits == 0 ? 0 : (int)(BitReverse((uint)value) >> (32 - bits));
+
+    private static uint BitReverse(uint v)
+    {
+        v = ((v >> 1) & 0x55555555u) | ((v & 0x55555555u) << 1);
+        v = ((v >> 2) & 0x33333333u) | ((v & 0x33333333u) << 2);
+        v = ((v >> 4) & 0x0F0F0F0Fu) | ((v & 0x0F0F0F0Fu) << 4);
+        v = ((v >> 8) & 0x00FF00FFu) | ((v & 0x00FF00FFu) << 8);
+        return (v >> 16) | (v << 16);
+    }
+
+    /// <summary>The smallest primitive <c>2n</c>-th root of unity modulo <c>q</c> (deterministic).</summary>
+    private static ulong FindMinimalPrimitiveRoot(int n, Modulus modulus)
+    {
+        ulong q = modulus.Value, twoN = 2UL * (ulong)n;
+        ulong exponent = (q - 1) / twoN;
+        ulong root = 0;
+        for (ulong g = 2; g < q && g < 1_000_000; g++)
+        {
+            ulong candidate = modulus.Pow(g, exponent);
+            if (modulus.Pow(candidate, (ulong)n) == q - 1)
+            {
+                root = candidate;
+                break;
+            }
+        }
+
+        if (root == 0)
+        {
+            throw new ArgumentException($"q = {q} has no primitive 2N-th root of unity (N = {n}); is it prime?", nameof(modulus));
+        }
+
+        // Among the primitive 2n-th roots (the odd powers of root), take the smallest, so the choice is canonical.
+        ulong square = modulus.Multiply(root, root), best = root, current = root;
+        for (ulong i = 1; i < twoN; i += 2)
+        {
+            Debug.Assert(modulus.Pow(current, (ulong)n) == q - 1, "odd powers of a primitive root are primitive");
+            if (current < best)
+            {
+                best = current;
+            }
+
+            current = modulus.Multiply(current, square);
+        }
+
+        return best;
+    }
+}

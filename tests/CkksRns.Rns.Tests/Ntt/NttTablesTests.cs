@@ -1,0 +1,119 @@
+using System.Numerics;
+using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Ntt;
+using CkksRns.Rns.Primes;
+using FsCheck;
+using FsCheck.Fluent;
+using Xunit;
+
+namespace CkksRns.Rns.Tests.Ntt;
+
+public sealed class NttTablesTests
+{
+    private static ulong[] RandomResidues(Random random, int n, ulong q)
+    {
+        var values = new ulong[n];
+        for (int i = 0; i < n; i++)
+        {
+            values[i] = (ulong)random.NextInt64(0, (long)q);
+        }
+
+        return values;
+    }
+
+    private static ulong[] SchoolbookNegacyclic(ulong[] a, ulong[] b, Modulus q)
+    {
+        int n = a.Length;
+        var result = new ulong[n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                ulong product = q.Multiply(a[i], b[j]);
+                int k = i + j;
+                result[k % n] = k < n ? q.Add(result[k], product) : q.Subtract(result[k - n], product);
+            }
+        }
+
+        return result;
+    }
+
+    [Fact]
+    public void ForwardThenInverse_RandomPolynomials_IsIdentity()
+    {
+        var gen = from logN in Gen.Choose(10, 12)
+                  from bits in Gen.Choose(20, 61)
+                  from seed in Gen.Choose(0, int.MaxValue)
+                  select (N: 1 << logN, Bits: bits, Seed: seed);
+        Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var q = new Modulus(NttPrimes.Generate(t.N, [t.Bits])[0]);
+            var tables = new NttTables(t.N, q);
+            ulong[] original = RandomResidues(new Random(t.Seed), t.N, q.Value);
+            ulong[] values = (ulong[])original.Clone();
+            tables.Forward(values);
+            bool reduced = values.All(v => v < q.Value);
+            tables.Inverse(values);
+            return reduced && values.SequenceEqual(original);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(30));
+    }
+
+    [Theory]
+    [InlineData(30)]
+    [InlineData(50)]
+    [InlineData(61)]
+    public void PointwiseProduct_EqualsSchoolbookNegacyclicConvolution(int bits)
+    {
+        const int n = 1024;
+        var q = new Modulus(NttPrimes.Generate(n, [bits])[0]);
+        var tables = new NttTables(n, q);
+        var random = new Random(bits);
+        ulong[] a = RandomResidues(random, n, q.Value), b = RandomResidues(random, n, q.Value);
+        ulong[] expected = SchoolbookNegacyclic(a, b, q);
+
+        ulong[] fa = (ulong[])a.Clone(), fb = (ulong[])b.Clone();
+        tables.Forward(fa);
+        tables.Forward(fb);
+        for (int i = 0; i < n; i++)
+        {
+            fa[i] = q.Multiply(fa[i], fb[i]);
+        }
+
+        tables.Inverse(fa);
+        Assert.Equal(expected, fa);
+    }
+
+    [Fact]
+    public void Forward_OutputOrder_IsEvaluationAtOddPowersOfPsiInBitReversedOrder()
+    {
+        const int n = 1024;
+        var q = new Modulus(NttPrimes.Generate(n, [40])[0]);
+        var tables = new NttTables(n, q);
+        ulong[] a = RandomResidues(new Random(7), n, q.Value);
+        ulong[] transformed = (ulong[])a.Clone();
+        tables.Forward(transformed);
+        foreach (int j in new[] { 0, 1, 2, 3, 511, 1000, 1023 })
+        {
+            int exponent = 2 * NttTables.ReverseBits(j, 10) + 1;
+            BigInteger point = BigInteger.ModPow(tables.Psi, exponent, q.Value), sum = 0, power = 1;
+            for (int i = 0; i < n; i++)
+            {
+                sum += a[i] * power;
+                power = power * point % q.Value;
+            }
+
+            Assert.Equal((ulong)(sum % q.Value), transformed[j]);
+        }
+    }
+
+    [Fact]
+    public void Constructor_BadArguments_Throw()
+    {
+        var q = new Modulus(NttPrimes.Generate(1024, [30])[0]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NttTables(1000, q));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NttTables(1 << 18, q));
+        var ex = Assert.Throws<ArgumentException>(() => new NttTables(1 << 12, new Modulus(1_000_003)));
+        Assert.Contains("not 1 mod 2N", ex.Message);
+        Assert.Throws<ArgumentException>(() => new NttTables(1024, q).Forward(new ulong[1023]));
+    }
+}
