@@ -104,6 +104,22 @@ public class PolyBenchmarks
     }
 
     [Benchmark]
+    public ulong RescaleNtt()
+    {
+        RnsPoly.DivideRoundByLastModulus(_ntt, _destination);
+        return _destination.Limb(0)[1];
+    }
+
+    [Benchmark]
+    public ulong ToNttAndBack()
+    {
+        _a.CopyTo(_destination);
+        _destination.ToNtt();
+        _destination.FromNtt();
+        return _destination.Limb(0)[1];
+    }
+
+    [Benchmark]
     public ulong BaseConversion4To4()
     {
         _converter.Convert(_convertInput, _convertOutput);
