@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
 
 namespace CkksRns.Rns.Ntt;
 
@@ -37,6 +38,9 @@ public sealed class NttTables
     private readonly ulong[] _invRootPowers;
     private readonly ulong[] _invRootPowersShoup;
     private readonly ShoupOperand _invN;
+
+    // Vector-kernel operands per multiplication strategy; the default one is built in the constructor, others on demand.
+    private readonly NttOperands?[] _operands = new NttOperands?[3];
 
     /// <summary>Builds the tables for length <paramref name="n"/> modulo <paramref name="modulus"/>.</summary>
     /// <param name="n">The transform length: a power of two in <c>[2^10, 2^17]</c>.</param>
@@ -83,6 +87,8 @@ public sealed class NttTables
         }
 
         _invN = modulus.CreateShoupOperand(modulus.Inverse((ulong)n));
+        Multiplication = ChooseMultiplication(modulus.BitCount);
+        _ = GetOperands(Multiplication);
     }
 
     /// <summary>The transform length <c>N</c>.</summary>
@@ -115,23 +121,97 @@ public sealed class NttTables
     /// <summary><c>N^-1 mod q</c> with its Shoup quotient.</summary>
     internal ShoupOperand InverseN => _invN;
 
+    /// <summary>
+    /// The modular multiplication the vector kernels use for this prime, chosen by its bit size (measured fastest;
+    /// see docs/design/ntt.md).
+    /// </summary>
+    internal NttMultiplication Multiplication { get; }
+
     /// <summary>Transforms <paramref name="values"/> in place from coefficients to evaluations (bit-reversed order).</summary>
     /// <param name="values">Exactly <see cref="N"/> residues in <c>[0, q)</c>; on return, the transform in <c>[0, q)</c>.</param>
     /// <exception cref="ArgumentException"><paramref name="values"/> does not have length <see cref="N"/>.</exception>
+    /// <remarks>Runs at <see cref="SimdCapabilities.Current"/>; every level gives the same result.</remarks>
     public void Forward(Span<ulong> values)
     {
         CheckLength(values);
-        ForwardScalar(values);
+        Forward(values, SimdCapabilities.Current, Multiplication);
     }
 
     /// <summary>Transforms <paramref name="values"/> in place from evaluations (bit-reversed order) back to coefficients.</summary>
     /// <param name="values">Exactly <see cref="N"/> residues in <c>[0, q)</c>; on return, the coefficients in <c>[0, q)</c>.</param>
     /// <exception cref="ArgumentException"><paramref name="values"/> does not have length <see cref="N"/>.</exception>
+    /// <remarks>Runs at <see cref="SimdCapabilities.Current"/>; every level gives the same result.</remarks>
     public void Inverse(Span<ulong> values)
     {
         CheckLength(values);
-        InverseScalar(values);
+        Inverse(values, SimdCapabilities.Current, Multiplication);
     }
+
+    /// <summary>The forward transform at an explicit vector width (tests and benchmarks compare levels in one process).</summary>
+    /// <remarks>
+    /// A level the hardware does not accelerate still runs, in the runtime's software emulation of the vector type:
+    /// correct but slow. Public callers go through <see cref="Forward(Span{ulong})"/>, which never does that.
+    /// </remarks>
+    internal void Forward(Span<ulong> values, SimdLevel level) => Forward(values, level, Multiplication);
+
+    /// <summary>The inverse transform at an explicit vector width; see <see cref="Forward(Span{ulong}, SimdLevel)"/>.</summary>
+    internal void Inverse(Span<ulong> values, SimdLevel level) => Inverse(values, level, Multiplication);
+
+    /// <summary>The forward transform at an explicit vector width and multiplication strategy.</summary>
+    internal void Forward(Span<ulong> values, SimdLevel level, NttMultiplication multiplication)
+    {
+        CheckLength(values);
+        if (level == SimdLevel.Scalar)
+        {
+            ForwardScalar(values);
+        }
+        else
+        {
+            NttKernels.Forward(values, GetOperands(multiplication), Modulus.Value, level);
+        }
+    }
+
+    /// <summary>The inverse transform at an explicit vector width and multiplication strategy.</summary>
+    internal void Inverse(Span<ulong> values, SimdLevel level, NttMultiplication multiplication)
+    {
+        CheckLength(values);
+        if (level == SimdLevel.Scalar)
+        {
+            InverseScalar(values);
+        }
+        else
+        {
+            NttKernels.Inverse(values, GetOperands(multiplication), Modulus.Value, level);
+        }
+    }
+
+    /// <summary>The vector-kernel operands for <paramref name="multiplication"/>, built on first use.</summary>
+    /// <exception cref="ArgumentException">The strategy does not support a prime of this size.</exception>
+    internal NttOperands GetOperands(NttMultiplication multiplication)
+    {
+        if (!NttOperands.Supports(multiplication, Modulus.BitCount))
+        {
+            throw new ArgumentException(
+                $"The {multiplication} NTT multiplication does not support a {Modulus.BitCount}-bit prime (q = {Modulus.Value}).",
+                nameof(multiplication));
+        }
+
+        ref NttOperands? slot = ref _operands[(int)multiplication];
+        if (slot is null)
+        {
+            var created = NttOperands.Create(
+                multiplication, Modulus, _rootPowers, _rootPowersShoup, _invRootPowers, _invRootPowersShoup, _invN.Value);
+            Interlocked.CompareExchange(ref slot, created, null);
+        }
+
+        return slot;
+    }
+
+    /// <summary>The strategy used for a prime of <paramref name="bitCount"/> bits (see docs/design/ntt.md).</summary>
+    internal static NttMultiplication ChooseMultiplication(int bitCount) =>
+        bitCount <= 30 ? NttMultiplication.Shoup32
+        : bitCount <= 50 ? NttMultiplication.Fma
+        : NttMultiplication.Shoup64;
 
     /// <summary>The scalar reference forward transform (Cooley–Tukey, lazy Harvey butterflies).</summary>
     internal void ForwardScalar(Span<ulong> a)

@@ -1,0 +1,77 @@
+namespace CkksRns.Rns.Kernels;
+
+/// <summary>
+/// Vector kernels of the negacyclic NTT (Harvey lazy butterflies), one set per vector width and per
+/// <see cref="NttMultiplication"/> strategy. They compute exactly what <c>NttTables.ForwardScalar</c> and
+/// <c>InverseScalar</c> compute; the tables and the strategy come from <see cref="NttOperands"/>.
+/// </summary>
+/// <remarks>
+/// Forward: inputs <c>[0, q)</c>, values in <c>[0, 4q)</c> between stages, outputs <c>[0, q)</c>. Inverse: inputs
+/// <c>[0, q)</c>, values in <c>[0, 2q)</c> between stages, outputs <c>[0, q)</c>. Nothing here allocates.
+/// </remarks>
+internal static partial class NttKernels
+{
+    /// <summary>Runs the forward transform at <paramref name="level"/> (a vector level) with the strategy of <paramref name="operands"/>.</summary>
+    public static void Forward(Span<ulong> values, NttOperands operands, ulong q, SimdLevel level)
+    {
+        if (level == SimdLevel.Vector512)
+        {
+            ForwardVector512(values, operands, q);
+        }
+        else
+        {
+            ForwardVector256(values, operands, q);
+        }
+    }
+
+    /// <summary>Runs the inverse transform at <paramref name="level"/> (a vector level) with the strategy of <paramref name="operands"/>.</summary>
+    public static void Inverse(Span<ulong> values, NttOperands operands, ulong q, SimdLevel level)
+    {
+        if (level == SimdLevel.Vector512)
+        {
+            InverseVector512(values, operands, q);
+        }
+        else
+        {
+            InverseVector256(values, operands, q);
+        }
+    }
+
+    private static void ForwardVector256(Span<ulong> values, NttOperands operands, ulong q)
+    {
+        switch (operands.Multiplication)
+        {
+            case NttMultiplication.Shoup32:
+                Forward256<NttShoup32Multiplier256>(values, operands, q);
+                break;
+            case NttMultiplication.Fma:
+                Forward256<NttFmaMultiplier256>(values, operands, q);
+                break;
+            default:
+                Forward256<NttShoup64Multiplier256>(values, operands, q);
+                break;
+        }
+    }
+
+    private static void InverseVector256(Span<ulong> values, NttOperands operands, ulong q)
+    {
+        switch (operands.Multiplication)
+        {
+            case NttMultiplication.Shoup32:
+                Inverse256<NttShoup32Multiplier256>(values, operands, q);
+                break;
+            case NttMultiplication.Fma:
+                Inverse256<NttFmaMultiplier256>(values, operands, q);
+                break;
+            default:
+                Inverse256<NttShoup64Multiplier256>(values, operands, q);
+                break;
+        }
+    }
+
+    private static void ForwardVector512(Span<ulong> values, NttOperands operands, ulong q) =>
+        ForwardVector256(values, operands, q);
+
+    private static void InverseVector512(Span<ulong> values, NttOperands operands, ulong q) =>
+        InverseVector256(values, operands, q);
+}
