@@ -15,6 +15,7 @@ internal static partial class NttKernels
     /// butterfly distance is at least 4, then the last two stages and the final reduction to <c>[0, q)</c> in registers.
     /// </summary>
     /// <remarks>Inputs in <c>[0, q)</c> (any value below <c>4q</c> works); outputs in <c>[0, q)</c>, equal to the scalar reference.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Forward256<TMul>(Span<ulong> values, NttOperands operands, ulong q)
         where TMul : struct, INttMultiplier256<TMul>
     {
@@ -47,6 +48,7 @@ internal static partial class NttKernels
     /// radix-2 pass that folds in <c>N^-1</c> and reduces to <c>[0, q)</c>.
     /// </summary>
     /// <remarks>Inputs in <c>[0, q)</c> (any value below <c>2q</c> works); outputs in <c>[0, q)</c>, equal to the scalar reference.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Inverse256<TMul>(Span<ulong> values, NttOperands operands, ulong q)
         where TMul : struct, INttMultiplier256<TMul>
     {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CkksRns.Rns.Kernels;
 
 /// <summary>
@@ -12,6 +14,7 @@ namespace CkksRns.Rns.Kernels;
 internal static partial class NttKernels
 {
     /// <summary>Runs the forward transform at <paramref name="level"/> (a vector level) with the strategy of <paramref name="operands"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(Span<ulong> values, NttOperands operands, ulong q, SimdLevel level)
     {
         if (level == SimdLevel.Vector512)
@@ -25,6 +28,7 @@ internal static partial class NttKernels
     }
 
     /// <summary>Runs the inverse transform at <paramref name="level"/> (a vector level) with the strategy of <paramref name="operands"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Inverse(Span<ulong> values, NttOperands operands, ulong q, SimdLevel level)
     {
         if (level == SimdLevel.Vector512)
@@ -37,6 +41,7 @@ internal static partial class NttKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardVector256(Span<ulong> values, NttOperands operands, ulong q)
     {
         switch (operands.Multiplication)
@@ -53,6 +58,7 @@ internal static partial class NttKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InverseVector256(Span<ulong> values, NttOperands operands, ulong q)
     {
         switch (operands.Multiplication)
@@ -69,9 +75,11 @@ internal static partial class NttKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardVector512(Span<ulong> values, NttOperands operands, ulong q) =>
         ForwardVector256(values, operands, q);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InverseVector512(Span<ulong> values, NttOperands operands, ulong q) =>
         InverseVector256(values, operands, q);
 }
