@@ -76,10 +76,36 @@ internal static partial class NttKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardVector512(Span<ulong> values, NttOperands operands, ulong q) =>
-        ForwardVector256(values, operands, q);
+    private static void ForwardVector512(Span<ulong> values, NttOperands operands, ulong q)
+    {
+        switch (operands.Multiplication)
+        {
+            case NttMultiplication.Shoup32:
+                Forward512<NttShoup32Multiplier512>(values, operands, q);
+                break;
+            case NttMultiplication.Fma:
+                Forward512<NttFmaMultiplier512>(values, operands, q);
+                break;
+            default:
+                Forward512<NttShoup64Multiplier512>(values, operands, q);
+                break;
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InverseVector512(Span<ulong> values, NttOperands operands, ulong q) =>
-        InverseVector256(values, operands, q);
+    private static void InverseVector512(Span<ulong> values, NttOperands operands, ulong q)
+    {
+        switch (operands.Multiplication)
+        {
+            case NttMultiplication.Shoup32:
+                Inverse512<NttShoup32Multiplier512>(values, operands, q);
+                break;
+            case NttMultiplication.Fma:
+                Inverse512<NttFmaMultiplier512>(values, operands, q);
+                break;
+            default:
+                Inverse512<NttShoup64Multiplier512>(values, operands, q);
+                break;
+        }
+    }
 }
