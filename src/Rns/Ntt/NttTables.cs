@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Kernels;
 
@@ -213,77 +215,91 @@ public sealed class NttTables
         : bitCount <= 50 ? NttMultiplication.Fma
         : NttMultiplication.Shoup64;
 
-    /// <summary>The scalar reference forward transform (Cooley–Tukey, lazy Harvey butterflies).</summary>
+    /// <summary>The scalar reference forward transform (Cooley–Tukey, lazy Harvey butterflies, branch-free).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ForwardScalar(Span<ulong> a)
     {
+        Debug.Assert(a.Length == N, "length checked by the caller");
         ulong q = Modulus.Value, twoQ = 2 * q;
         int n = N;
+        ref ulong data = ref MemoryMarshal.GetReference(a);
+        ref ulong roots = ref MemoryMarshal.GetArrayDataReference(_rootPowers);
+        ref ulong rootsShoup = ref MemoryMarshal.GetArrayDataReference(_rootPowersShoup);
         for (int m = 1, t = n >> 1; m < n; m <<= 1, t >>= 1)
         {
             for (int i = 0; i < m; i++)
             {
-                ulong w = _rootPowers[m + i], wShoup = _rootPowersShoup[m + i];
-                Span<ulong> x = a.Slice(2 * i * t, t);
-                Span<ulong> y = a.Slice(2 * i * t + t, t);
-                for (int j = 0; j < x.Length; j++)
+                ulong w = Unsafe.Add(ref roots, m + i), wShoup = Unsafe.Add(ref rootsShoup, m + i);
+                ref ulong x = ref Unsafe.Add(ref data, 2 * i * t);
+                ref ulong y = ref Unsafe.Add(ref x, t);
+                for (nuint j = 0; j < (nuint)t; j++)
                 {
                     // x in [0, 4q) -> [0, 2q); v = y·w in [0, 2q); outputs in [0, 4q).
-                    ulong u = x[j];
-                    u -= twoQ & (0UL - (u >= twoQ ? 1UL : 0UL));
-                    ulong v = MulShoupLazy(y[j], w, wShoup, q);
-                    x[j] = u + v;
-                    y[j] = u - v + twoQ;
+                    ulong u = SubtractIfNotLess(Unsafe.Add(ref x, j), twoQ);
+                    ulong v = MulShoupLazy(Unsafe.Add(ref y, j), w, wShoup, q);
+                    Unsafe.Add(ref x, j) = u + v;
+                    Unsafe.Add(ref y, j) = u - v + twoQ;
                 }
             }
         }
 
-        for (int j = 0; j < a.Length; j++)
+        for (nuint j = 0; j < (nuint)n; j++)
         {
-            ulong u = a[j];
-            u -= twoQ & (0UL - (u >= twoQ ? 1UL : 0UL));
-            u -= q & (0UL - (u >= q ? 1UL : 0UL));
-            a[j] = u;
+            ref ulong u = ref Unsafe.Add(ref data, j);
+            u = SubtractIfNotLess(SubtractIfNotLess(u, twoQ), q);
         }
     }
 
-    /// <summary>The scalar reference inverse transform (Gentleman–Sande, lazy Harvey butterflies).</summary>
+    /// <summary>The scalar reference inverse transform (Gentleman–Sande, lazy Harvey butterflies, branch-free).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void InverseScalar(Span<ulong> a)
     {
+        Debug.Assert(a.Length == N, "length checked by the caller");
         ulong q = Modulus.Value, twoQ = 2 * q;
         int n = N;
+        ref ulong data = ref MemoryMarshal.GetReference(a);
+        ref ulong roots = ref MemoryMarshal.GetArrayDataReference(_invRootPowers);
+        ref ulong rootsShoup = ref MemoryMarshal.GetArrayDataReference(_invRootPowersShoup);
         for (int m = n >> 1, t = 1; m >= 1; m >>= 1, t <<= 1)
         {
             for (int i = 0; i < m; i++)
             {
-                ulong w = _invRootPowers[m + i], wShoup = _invRootPowersShoup[m + i];
-                Span<ulong> x = a.Slice(2 * i * t, t);
-                Span<ulong> y = a.Slice(2 * i * t + t, t);
-                for (int j = 0; j < x.Length; j++)
+                ulong w = Unsafe.Add(ref roots, m + i), wShoup = Unsafe.Add(ref rootsShoup, m + i);
+                ref ulong x = ref Unsafe.Add(ref data, 2 * i * t);
+                ref ulong y = ref Unsafe.Add(ref x, t);
+                for (nuint j = 0; j < (nuint)t; j++)
                 {
                     // inputs in [0, 2q); outputs in [0, 2q).
-                    ulong u = x[j], v = y[j];
-                    ulong s = u + v;
-                    s -= twoQ & (0UL - (s >= twoQ ? 1UL : 0UL));
-                    x[j] = s;
-                    y[j] = MulShoupLazy(u - v + twoQ, w, wShoup, q);
+                    ulong u = Unsafe.Add(ref x, j), v = Unsafe.Add(ref y, j);
+                    Unsafe.Add(ref x, j) = SubtractIfNotLess(u + v, twoQ);
+                    Unsafe.Add(ref y, j) = MulShoupLazy(u - v + twoQ, w, wShoup, q);
                 }
             }
         }
 
         ulong invN = _invN.Value, invNShoup = _invN.Quotient;
-        for (int j = 0; j < a.Length; j++)
+        for (nuint j = 0; j < (nuint)n; j++)
         {
-            ulong u = MulShoupLazy(a[j], invN, invNShoup, q);
-            u -= q & (0UL - (u >= q ? 1UL : 0UL));
-            a[j] = u;
+            ref ulong u = ref Unsafe.Add(ref data, j);
+            u = SubtractIfNotLess(MulShoupLazy(u, invN, invNShoup, q), q);
         }
     }
 
+    /// <summary>Shoup's lazy product: <c>x·w mod q</c> in <c>[0, 2q)</c> for any 64-bit <c>x</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong MulShoupLazy(ulong x, ulong w, ulong wShoup, ulong q)
     {
-        ulong quotient = Math.BigMul(x, wShoup, out _);
+        // mulx giving only the high word; Math.BigMul's discarded low word otherwise goes through the stack.
+        ulong quotient = Bmi2.X64.IsSupported ? Bmi2.X64.MultiplyNoFlags(x, wShoup) : Math.BigMul(x, wShoup, out _);
         return x * w - quotient * q;
+    }
+
+    /// <summary><c>x - m</c> when <c>x ≥ m</c>, else <c>x</c>, without a branch; needs <c>x, m &lt; 2^63</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SubtractIfNotLess(ulong x, ulong m)
+    {
+        ulong d = x - m;
+        return d + (m & (ulong)((long)d >> 63));
     }
 
     private void CheckLength(Span<ulong> values)
