@@ -50,6 +50,9 @@ internal static partial class NttKernels
                 Forward256<NttShoup32Multiplier256>(values, operands, q);
                 break;
             case NttMultiplication.Fma:
+                Forward256<NttFmaButterfly256>(values, operands, q);
+                break;
+            case NttMultiplication.FmaPerProduct:
                 Forward256<NttFmaMultiplier256>(values, operands, q);
                 break;
             default:
@@ -67,6 +70,9 @@ internal static partial class NttKernels
                 Inverse256<NttShoup32Multiplier256>(values, operands, q);
                 break;
             case NttMultiplication.Fma:
+                Inverse256<NttFmaButterfly256>(values, operands, q);
+                break;
+            case NttMultiplication.FmaPerProduct:
                 Inverse256<NttFmaMultiplier256>(values, operands, q);
                 break;
             default:
@@ -84,6 +90,7 @@ internal static partial class NttKernels
                 Forward512<NttShoup32Multiplier512>(values, operands, q);
                 break;
             case NttMultiplication.Fma:
+            case NttMultiplication.FmaPerProduct:
                 Forward512<NttFmaMultiplier512>(values, operands, q);
                 break;
             default:
@@ -101,6 +108,7 @@ internal static partial class NttKernels
                 Inverse512<NttShoup32Multiplier512>(values, operands, q);
                 break;
             case NttMultiplication.Fma:
+            case NttMultiplication.FmaPerProduct:
                 Inverse512<NttFmaMultiplier512>(values, operands, q);
                 break;
             default:

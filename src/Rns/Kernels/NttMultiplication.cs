@@ -14,7 +14,8 @@ internal enum NttMultiplication
 
     /// <summary>
     /// Double precision: the quotient <c>round(y·(w/q))</c> and the exact remainder through fused multiply-add
-    /// (an error-free product). Needs <c>q &lt; 2^50</c>.
+    /// (an error-free product), with values kept as exact doubles between stages (converted on the first and last pass
+    /// only). Needs <c>q &lt; 2^50</c>.
     /// </summary>
     Fma = 1,
 
@@ -23,4 +24,10 @@ internal enum NttMultiplication
     /// Needs lazy values <c>&lt; 4q &lt; 2^32</c>, that is <c>q &lt; 2^30</c>.
     /// </summary>
     Shoup32 = 2,
+
+    /// <summary>
+    /// The <see cref="Fma"/> product with values kept as integers between stages, converting to and from double around
+    /// every product. Kept to measure what the resident representation saves; needs <c>q &lt; 2^50</c>.
+    /// </summary>
+    FmaPerProduct = 3,
 }

@@ -14,19 +14,13 @@ internal readonly struct NttTwiddle256(Vector256<ulong> a, Vector256<ulong> b, V
 }
 
 /// <summary>
-/// A lazy modular multiplication by a fixed twiddle in 4 × 64-bit lanes, one per <see cref="NttMultiplication"/>
-/// strategy. Instances hold the modulus constants; the kernels create one inside each hot method.
+/// A lazy modular multiplication by a fixed twiddle in 4 × 64-bit lanes, for the integer strategies, whose butterflies
+/// (<see cref="NttIntegerButterfly256"/>) keep values as integers between stages.
 /// </summary>
 /// <typeparam name="TSelf">The implementing struct.</typeparam>
-internal interface INttMultiplier256<TSelf>
+internal interface INttMultiplier256<TSelf> : INttButterfly256<TSelf>
     where TSelf : struct, INttMultiplier256<TSelf>
 {
-    /// <summary>Builds the constants for modulus <paramref name="q"/>.</summary>
-    static abstract TSelf Create(ulong q);
-
-    /// <summary>Prepares a twiddle from its table value and auxiliary value (see <see cref="NttOperands"/>).</summary>
-    NttTwiddle256 Prepare(Vector256<ulong> w, Vector256<ulong> aux);
-
     /// <summary>Returns a value congruent to <c>y·w mod q</c> in <c>[0, 2q)</c>, for any <c>y &lt; 4q</c>.</summary>
     Vector256<ulong> MultiplyLazy(Vector256<ulong> y, in NttTwiddle256 w);
 }
@@ -52,6 +46,8 @@ internal readonly struct NttShoup64Multiplier256 : INttMultiplier256<NttShoup64M
 
     public static NttShoup64Multiplier256 Create(ulong q) => new(q);
 
+    private Vector256<ulong> QInteger => _q;
+
     // A = w, B = w' (64-bit Shoup quotient), C = w' >> 32, D = w with its 32-bit halves swapped.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public NttTwiddle256 Prepare(Vector256<ulong> w, Vector256<ulong> aux) =>
@@ -73,6 +69,24 @@ internal readonly struct NttShoup64Multiplier256 : INttMultiplier256<NttShoup64M
         Vector256<ulong> r = NttVector256.MultiplyLow32(y, w.A) - NttVector256.MultiplyLow32(quotient, _q) + cross;
         return NttVector256.SubtractIfNotLess(r, _twoQ);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> ToInternal(Vector256<ulong> v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Forward(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w) =>
+        NttIntegerButterfly256.Forward(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Inverse(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w) =>
+        NttIntegerButterfly256.Inverse(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> FinishForward(Vector256<ulong> x) => NttIntegerButterfly256.FinishForward(x, QInteger, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void InverseLast(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 s, in NttTwiddle256 d) =>
+        NttIntegerButterfly256.InverseLast(this, ref x, ref y, s, d, QInteger, _twoQ);
 }
 
 /// <summary>
@@ -82,10 +96,17 @@ internal readonly struct NttShoup64Multiplier256 : INttMultiplier256<NttShoup64M
 internal readonly struct NttShoup32Multiplier256 : INttMultiplier256<NttShoup32Multiplier256>
 {
     private readonly Vector256<ulong> _q;
+    private readonly Vector256<ulong> _twoQ;
 
-    private NttShoup32Multiplier256(ulong q) => _q = Vector256.Create(q);
+    private NttShoup32Multiplier256(ulong q)
+    {
+        _q = Vector256.Create(q);
+        _twoQ = Vector256.Create(2 * q);
+    }
 
     public static NttShoup32Multiplier256 Create(ulong q) => new(q);
+
+    private Vector256<ulong> QInteger => _q;
 
     // A = w, B = floor(w·2^32/q) = (64-bit quotient) >> 32.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -97,6 +118,24 @@ internal readonly struct NttShoup32Multiplier256 : INttMultiplier256<NttShoup32M
         Vector256<ulong> quotient = NttVector256.MultiplyLow32(y, w.B) >>> 32;
         return NttVector256.MultiplyLow32(y, w.A) - NttVector256.MultiplyLow32(quotient, _q);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> ToInternal(Vector256<ulong> v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Forward(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w) =>
+        NttIntegerButterfly256.Forward(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Inverse(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w) =>
+        NttIntegerButterfly256.Inverse(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> FinishForward(Vector256<ulong> x) => NttIntegerButterfly256.FinishForward(x, QInteger, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void InverseLast(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 s, in NttTwiddle256 d) =>
+        NttIntegerButterfly256.InverseLast(this, ref x, ref y, s, d, QInteger, _twoQ);
 }
 
 /// <summary>
@@ -110,14 +149,20 @@ internal readonly struct NttFmaMultiplier256 : INttMultiplier256<NttFmaMultiplie
     private const ulong TwoPow52Bits = 0x4330_0000_0000_0000UL;
     private readonly Vector256<double> _q;
     private readonly Vector256<double> _offset;
+    private readonly Vector256<ulong> _qInteger;
+    private readonly Vector256<ulong> _twoQ;
 
     private NttFmaMultiplier256(ulong q)
     {
         _q = Vector256.Create((double)q);
         _offset = Vector256.Create(4503599627370496.0 + q); // 2^52 + q, exact.
+        _qInteger = Vector256.Create(q);
+        _twoQ = Vector256.Create(2 * q);
     }
 
     public static NttFmaMultiplier256 Create(ulong q) => new(q);
+
+    private Vector256<ulong> QInteger => _qInteger;
 
     // A = bits of (double)w, B = bits of fl(w/q).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -146,4 +191,22 @@ internal readonly struct NttFmaMultiplier256 : INttMultiplier256<NttFmaMultiplie
         // r + l is exact and in (-q, q); adding 2^52 + q gives a double in (2^52, 2^52 + 2q) whose low bits are r + q.
         return (r + l + _offset).AsUInt64() - magic;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> ToInternal(Vector256<ulong> v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Forward(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w) =>
+        NttIntegerButterfly256.Forward(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Inverse(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w) =>
+        NttIntegerButterfly256.Inverse(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> FinishForward(Vector256<ulong> x) => NttIntegerButterfly256.FinishForward(x, QInteger, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void InverseLast(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 s, in NttTwiddle256 d) =>
+        NttIntegerButterfly256.InverseLast(this, ref x, ref y, s, d, QInteger, _twoQ);
 }

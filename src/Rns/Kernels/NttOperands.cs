@@ -9,7 +9,7 @@ namespace CkksRns.Rns.Kernels;
 /// </summary>
 /// <remarks>
 /// Shoup64 and Shoup32 use the integer twiddles <c>w</c> and their 64-bit Shoup quotients (Shoup32 derives its 32-bit
-/// quotient as the high word of the 64-bit one: <c>floor(w'/2^32) = floor(w·2^32/q)</c>). Fma uses the bit patterns of the
+/// quotient as the high word of the 64-bit one: <c>floor(w'/2^32) = floor(w·2^32/q)</c>). Both FMA variants use the bit patterns of the
 /// doubles <c>(double)w</c> (exact, <c>w &lt; 2^50</c>) and <c>(double)w / q</c> (correctly rounded).
 /// </remarks>
 internal sealed class NttOperands
@@ -57,7 +57,7 @@ internal sealed class NttOperands
     public static bool Supports(NttMultiplication multiplication, int bitCount) => multiplication switch
     {
         NttMultiplication.Shoup64 => bitCount <= Modulus.MaxBitCount,
-        NttMultiplication.Fma => bitCount <= 50,
+        NttMultiplication.Fma or NttMultiplication.FmaPerProduct => bitCount <= 50,
         NttMultiplication.Shoup32 => bitCount <= 30,
         _ => false,
     };
@@ -87,6 +87,7 @@ internal sealed class NttOperands
                     (inverseN, modulus.ShoupPrecompute(inverseN)),
                     (last, modulus.ShoupPrecompute(last)));
             case NttMultiplication.Fma:
+            case NttMultiplication.FmaPerProduct:
                 return new NttOperands(
                     multiplication,
                     ToDoubleBits(rootPowers),

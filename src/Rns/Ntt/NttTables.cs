@@ -42,7 +42,7 @@ public sealed class NttTables
     private readonly ShoupOperand _invN;
 
     // Vector-kernel operands per multiplication strategy; the default one is built in the constructor, others on demand.
-    private readonly NttOperands?[] _operands = new NttOperands?[3];
+    private readonly NttOperands?[] _operands = new NttOperands?[4];
 
     /// <summary>Builds the tables for length <paramref name="n"/> modulo <paramref name="modulus"/>.</summary>
     /// <param name="n">The transform length: a power of two in <c>[2^10, 2^17]</c>.</param>

@@ -15,7 +15,7 @@ public sealed class NttKernelTests
     private static readonly int[] s_bitSizes = [20, 25, 29, 30, 31, 35, 40, 48, 49, 50, 51, 55, 60, 61];
 
     private static readonly NttMultiplication[] s_strategies =
-        [NttMultiplication.Shoup64, NttMultiplication.Fma, NttMultiplication.Shoup32];
+        [NttMultiplication.Shoup64, NttMultiplication.Fma, NttMultiplication.Shoup32, NttMultiplication.FmaPerProduct];
 
     public static TheoryData<int, int> AllSizes()
     {
