@@ -90,6 +90,8 @@ internal static partial class NttKernels
                 Forward512<NttShoup32Multiplier512>(values, operands, q);
                 break;
             case NttMultiplication.Fma:
+                Forward512<NttFmaButterfly512>(values, operands, q);
+                break;
             case NttMultiplication.FmaPerProduct:
                 Forward512<NttFmaMultiplier512>(values, operands, q);
                 break;
@@ -108,6 +110,8 @@ internal static partial class NttKernels
                 Inverse512<NttShoup32Multiplier512>(values, operands, q);
                 break;
             case NttMultiplication.Fma:
+                Inverse512<NttFmaButterfly512>(values, operands, q);
+                break;
             case NttMultiplication.FmaPerProduct:
                 Inverse512<NttFmaMultiplier512>(values, operands, q);
                 break;

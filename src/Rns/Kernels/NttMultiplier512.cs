@@ -14,19 +14,13 @@ internal readonly struct NttTwiddle512(Vector512<ulong> a, Vector512<ulong> b, V
 }
 
 /// <summary>
-/// A lazy modular multiplication by a fixed twiddle in 8 × 64-bit lanes, one per <see cref="NttMultiplication"/>
-/// strategy. Instances hold the modulus constants; the kernels create one inside each hot method.
+/// A lazy modular multiplication by a fixed twiddle in 8 × 64-bit lanes, for the integer strategies, whose butterflies
+/// (<see cref="NttIntegerButterfly512"/>) keep values as integers between stages.
 /// </summary>
 /// <typeparam name="TSelf">The implementing struct.</typeparam>
-internal interface INttMultiplier512<TSelf>
+internal interface INttMultiplier512<TSelf> : INttButterfly512<TSelf>
     where TSelf : struct, INttMultiplier512<TSelf>
 {
-    /// <summary>Builds the constants for modulus <paramref name="q"/>.</summary>
-    static abstract TSelf Create(ulong q);
-
-    /// <summary>Prepares a twiddle from its table value and auxiliary value (see <see cref="NttOperands"/>).</summary>
-    NttTwiddle512 Prepare(Vector512<ulong> w, Vector512<ulong> aux);
-
     /// <summary>Returns a value congruent to <c>y·w mod q</c> in <c>[0, 2q)</c>, for any <c>y &lt; 4q</c>.</summary>
     Vector512<ulong> MultiplyLazy(Vector512<ulong> y, in NttTwiddle512 w);
 }
@@ -49,6 +43,8 @@ internal readonly struct NttShoup64Multiplier512 : INttMultiplier512<NttShoup64M
 
     public static NttShoup64Multiplier512 Create(ulong q) => new(q);
 
+    private Vector512<ulong> QInteger => _q;
+
     // A = w, B = w' (64-bit Shoup quotient), C = w' >> 32.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public NttTwiddle512 Prepare(Vector512<ulong> w, Vector512<ulong> aux) => new(w, aux, aux >>> 32, default);
@@ -66,6 +62,24 @@ internal readonly struct NttShoup64Multiplier512 : INttMultiplier512<NttShoup64M
         Vector512<ulong> r = (y * w.A) - (quotient * _q);
         return NttVector512.SubtractIfNotLess(r, _twoQ);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<ulong> ToInternal(Vector512<ulong> v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Forward(ref Vector512<ulong> x, ref Vector512<ulong> y, in NttTwiddle512 w) =>
+        NttIntegerButterfly512.Forward(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Inverse(ref Vector512<ulong> x, ref Vector512<ulong> y, in NttTwiddle512 w) =>
+        NttIntegerButterfly512.Inverse(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<ulong> FinishForward(Vector512<ulong> x) => NttIntegerButterfly512.FinishForward(x, QInteger, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void InverseLast(ref Vector512<ulong> x, ref Vector512<ulong> y, in NttTwiddle512 s, in NttTwiddle512 d) =>
+        NttIntegerButterfly512.InverseLast(this, ref x, ref y, s, d, QInteger, _twoQ);
 }
 
 /// <summary>
@@ -75,10 +89,17 @@ internal readonly struct NttShoup64Multiplier512 : INttMultiplier512<NttShoup64M
 internal readonly struct NttShoup32Multiplier512 : INttMultiplier512<NttShoup32Multiplier512>
 {
     private readonly Vector512<ulong> _q;
+    private readonly Vector512<ulong> _twoQ;
 
-    private NttShoup32Multiplier512(ulong q) => _q = Vector512.Create(q);
+    private NttShoup32Multiplier512(ulong q)
+    {
+        _q = Vector512.Create(q);
+        _twoQ = Vector512.Create(2 * q);
+    }
 
     public static NttShoup32Multiplier512 Create(ulong q) => new(q);
+
+    private Vector512<ulong> QInteger => _q;
 
     // A = w, B = floor(w·2^32/q) = (64-bit quotient) >> 32.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -90,6 +111,24 @@ internal readonly struct NttShoup32Multiplier512 : INttMultiplier512<NttShoup32M
         Vector512<ulong> quotient = NttVector512.MultiplyLow32(y, w.B) >>> 32;
         return NttVector512.MultiplyLow32(y, w.A) - NttVector512.MultiplyLow32(quotient, _q);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<ulong> ToInternal(Vector512<ulong> v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Forward(ref Vector512<ulong> x, ref Vector512<ulong> y, in NttTwiddle512 w) =>
+        NttIntegerButterfly512.Forward(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Inverse(ref Vector512<ulong> x, ref Vector512<ulong> y, in NttTwiddle512 w) =>
+        NttIntegerButterfly512.Inverse(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<ulong> FinishForward(Vector512<ulong> x) => NttIntegerButterfly512.FinishForward(x, QInteger, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void InverseLast(ref Vector512<ulong> x, ref Vector512<ulong> y, in NttTwiddle512 s, in NttTwiddle512 d) =>
+        NttIntegerButterfly512.InverseLast(this, ref x, ref y, s, d, QInteger, _twoQ);
 }
 
 /// <summary>
@@ -103,14 +142,20 @@ internal readonly struct NttFmaMultiplier512 : INttMultiplier512<NttFmaMultiplie
     private const ulong TwoPow52Bits = 0x4330_0000_0000_0000UL;
     private readonly Vector512<double> _q;
     private readonly Vector512<double> _offset;
+    private readonly Vector512<ulong> _qInteger;
+    private readonly Vector512<ulong> _twoQ;
 
     private NttFmaMultiplier512(ulong q)
     {
         _q = Vector512.Create((double)q);
         _offset = Vector512.Create(4503599627370496.0 + q); // 2^52 + q, exact.
+        _qInteger = Vector512.Create(q);
+        _twoQ = Vector512.Create(2 * q);
     }
 
     public static NttFmaMultiplier512 Create(ulong q) => new(q);
+
+    private Vector512<ulong> QInteger => _qInteger;
 
     // A = bits of (double)w, B = bits of fl(w/q).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -139,4 +184,22 @@ internal readonly struct NttFmaMultiplier512 : INttMultiplier512<NttFmaMultiplie
         // r + l is exact and in (-q, q); adding 2^52 + q gives a double in (2^52, 2^52 + 2q) whose low bits are r + q.
         return (r + l + _offset).AsUInt64() - magic;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<ulong> ToInternal(Vector512<ulong> v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Forward(ref Vector512<ulong> x, ref Vector512<ulong> y, in NttTwiddle512 w) =>
+        NttIntegerButterfly512.Forward(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Inverse(ref Vector512<ulong> x, ref Vector512<ulong> y, in NttTwiddle512 w) =>
+        NttIntegerButterfly512.Inverse(this, ref x, ref y, w, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<ulong> FinishForward(Vector512<ulong> x) => NttIntegerButterfly512.FinishForward(x, QInteger, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void InverseLast(ref Vector512<ulong> x, ref Vector512<ulong> y, in NttTwiddle512 s, in NttTwiddle512 d) =>
+        NttIntegerButterfly512.InverseLast(this, ref x, ref y, s, d, QInteger, _twoQ);
 }
