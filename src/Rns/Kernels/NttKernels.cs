@@ -46,6 +46,9 @@ internal static partial class NttKernels
     {
         switch (operands.Multiplication)
         {
+            case NttMultiplication.Shoup32Packed:
+                ForwardPacked256(values, operands, q);
+                break;
             case NttMultiplication.Shoup32:
                 Forward256<NttShoup32Multiplier256>(values, operands, q);
                 break;
@@ -66,6 +69,9 @@ internal static partial class NttKernels
     {
         switch (operands.Multiplication)
         {
+            case NttMultiplication.Shoup32Packed:
+                InversePacked256(values, operands, q);
+                break;
             case NttMultiplication.Shoup32:
                 Inverse256<NttShoup32Multiplier256>(values, operands, q);
                 break;
@@ -87,6 +93,7 @@ internal static partial class NttKernels
         switch (operands.Multiplication)
         {
             case NttMultiplication.Shoup32:
+            case NttMultiplication.Shoup32Packed:
                 Forward512<NttShoup32Multiplier512>(values, operands, q);
                 break;
             case NttMultiplication.Fma:
@@ -107,6 +114,7 @@ internal static partial class NttKernels
         switch (operands.Multiplication)
         {
             case NttMultiplication.Shoup32:
+            case NttMultiplication.Shoup32Packed:
                 Inverse512<NttShoup32Multiplier512>(values, operands, q);
                 break;
             case NttMultiplication.Fma:

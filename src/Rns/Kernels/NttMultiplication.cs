@@ -30,4 +30,11 @@ internal enum NttMultiplication
     /// every product. Kept to measure what the resident representation saves; needs <c>q &lt; 2^50</c>.
     /// </summary>
     FmaPerProduct = 3,
+
+    /// <summary>
+    /// <see cref="Shoup32"/> on 32-bit lanes (twice as many per vector): the residues are narrowed in place to
+    /// <c>uint</c> for the transform and widened back. Needs <c>q &lt; 2^30</c>. At the Vector512 level, where it is
+    /// not implemented, <see cref="Shoup32"/> runs instead.
+    /// </summary>
+    Shoup32Packed = 4,
 }

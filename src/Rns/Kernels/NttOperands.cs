@@ -58,7 +58,7 @@ internal sealed class NttOperands
     {
         NttMultiplication.Shoup64 => bitCount <= Modulus.MaxBitCount,
         NttMultiplication.Fma or NttMultiplication.FmaPerProduct => bitCount <= 50,
-        NttMultiplication.Shoup32 => bitCount <= 30,
+        NttMultiplication.Shoup32 or NttMultiplication.Shoup32Packed => bitCount <= 30,
         _ => false,
     };
 
@@ -78,6 +78,7 @@ internal sealed class NttOperands
         {
             case NttMultiplication.Shoup64:
             case NttMultiplication.Shoup32:
+            case NttMultiplication.Shoup32Packed:
                 return new NttOperands(
                     multiplication,
                     rootPowers,

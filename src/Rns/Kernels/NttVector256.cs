@@ -115,4 +115,64 @@ internal static class NttVector256
         ulong p0 = source, p1 = Unsafe.Add(ref source, 1);
         return Vector256.Create(p0, p0, p1, p1);
     }
+
+    /// <summary>Even 32-bit lanes from <paramref name="even"/>, odd ones from <paramref name="odd"/> (<c>vpblendd</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<uint> BlendOdd32(Vector256<uint> even, Vector256<uint> odd)
+    {
+        if (Avx2.IsSupported)
+        {
+            return Avx2.Blend(even, odd, 0b1010_1010);
+        }
+
+        return Vector256.ConditionalSelect(Vector256.Create(0u, ~0u, 0u, ~0u, 0u, ~0u, 0u, ~0u), odd, even);
+    }
+
+    /// <summary>Per 128-bit lane, the even 32-bit elements of <paramref name="a"/> then of <paramref name="b"/>: <c>[a0 a2 b0 b2 | a4 a6 b4 b6]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<uint> EvenElements32(Vector256<uint> a, Vector256<uint> b)
+    {
+        if (Avx.IsSupported)
+        {
+            return Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b10_00_10_00).AsUInt32();
+        }
+
+        return Vector256.Create(a[0], a[2], b[0], b[2], a[4], a[6], b[4], b[6]);
+    }
+
+    /// <summary>Per 128-bit lane, the odd 32-bit elements of <paramref name="a"/> then of <paramref name="b"/>: <c>[a1 a3 b1 b3 | a5 a7 b5 b7]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<uint> OddElements32(Vector256<uint> a, Vector256<uint> b)
+    {
+        if (Avx.IsSupported)
+        {
+            return Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b11_01_11_01).AsUInt32();
+        }
+
+        return Vector256.Create(a[1], a[3], b[1], b[3], a[5], a[7], b[5], b[7]);
+    }
+
+    /// <summary>Interleaves the low 32-bit pairs per 128-bit lane: <c>[a0 b0 a1 b1 | a4 b4 a5 b5]</c> (<c>vpunpckldq</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<uint> UnpackLow32(Vector256<uint> a, Vector256<uint> b)
+    {
+        if (Avx2.IsSupported)
+        {
+            return Avx2.UnpackLow(a, b);
+        }
+
+        return Vector256.Create(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5]);
+    }
+
+    /// <summary>Interleaves the high 32-bit pairs per 128-bit lane: <c>[a2 b2 a3 b3 | a6 b6 a7 b7]</c> (<c>vpunpckhdq</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<uint> UnpackHigh32(Vector256<uint> a, Vector256<uint> b)
+    {
+        if (Avx2.IsSupported)
+        {
+            return Avx2.UnpackHigh(a, b);
+        }
+
+        return Vector256.Create(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7]);
+    }
 }

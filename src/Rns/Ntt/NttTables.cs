@@ -42,7 +42,7 @@ public sealed class NttTables
     private readonly ShoupOperand _invN;
 
     // Vector-kernel operands per multiplication strategy; the default one is built in the constructor, others on demand.
-    private readonly NttOperands?[] _operands = new NttOperands?[4];
+    private readonly NttOperands?[] _operands = new NttOperands?[5];
 
     /// <summary>Builds the tables for length <paramref name="n"/> modulo <paramref name="modulus"/>.</summary>
     /// <param name="n">The transform length: a power of two in <c>[2^10, 2^17]</c>.</param>
@@ -211,7 +211,7 @@ public sealed class NttTables
 
     /// <summary>The strategy used for a prime of <paramref name="bitCount"/> bits (see docs/design/ntt.md).</summary>
     internal static NttMultiplication ChooseMultiplication(int bitCount) =>
-        bitCount <= 30 ? NttMultiplication.Shoup32
+        bitCount <= 30 ? NttMultiplication.Shoup32Packed
         : bitCount <= 50 ? NttMultiplication.Fma
         : NttMultiplication.Shoup64;
 

@@ -15,7 +15,7 @@ public sealed class NttKernelTests
     private static readonly int[] s_bitSizes = [20, 25, 29, 30, 31, 35, 40, 48, 49, 50, 51, 55, 60, 61];
 
     private static readonly NttMultiplication[] s_strategies =
-        [NttMultiplication.Shoup64, NttMultiplication.Fma, NttMultiplication.Shoup32, NttMultiplication.FmaPerProduct];
+        [NttMultiplication.Shoup64, NttMultiplication.Fma, NttMultiplication.Shoup32, NttMultiplication.FmaPerProduct, NttMultiplication.Shoup32Packed];
 
     public static TheoryData<int, int> AllSizes()
     {
@@ -192,7 +192,8 @@ public sealed class NttKernelTests
     }
 
     [Theory]
-    [InlineData(30, (int)NttMultiplication.Shoup32)]
+    [InlineData(20, (int)NttMultiplication.Shoup32Packed)]
+    [InlineData(30, (int)NttMultiplication.Shoup32Packed)]
     [InlineData(31, (int)NttMultiplication.Fma)]
     [InlineData(50, (int)NttMultiplication.Fma)]
     [InlineData(51, (int)NttMultiplication.Shoup64)]
@@ -206,7 +207,9 @@ public sealed class NttKernelTests
 
     [Theory]
     [InlineData(31, (int)NttMultiplication.Shoup32)]
+    [InlineData(31, (int)NttMultiplication.Shoup32Packed)]
     [InlineData(51, (int)NttMultiplication.Fma)]
+    [InlineData(51, (int)NttMultiplication.FmaPerProduct)]
     public void GetOperands_StrategyTooNarrowForPrime_Throws(int bits, int strategyValue)
     {
         var strategy = (NttMultiplication)strategyValue;
