@@ -13,9 +13,13 @@ namespace CkksRns.Benchmarks.Rns;
 /// each category; the vector path is whatever <see cref="SimdCapabilities.Current"/> picks on the machine.
 /// </summary>
 /// <remarks>
-/// <c>dotnet run -c Release --project benchmarks/CkksRns.Benchmarks -- --filter '*NttBenchmarks*' --job short</c>
+/// <c>dotnet run -c Release --project benchmarks/CkksRns.Benchmarks -- --filter '*NttBenchmarks*' --job short</c>; on a busy
+/// machine add <c>--warmupCount 5 --iterationCount 100 --iterationTime 5 --unrollFactor 1 --buildTimeout 900</c> and read
+/// the Min column (docs/benchmarks.md, "NTT").
 /// </remarks>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class NttBenchmarks

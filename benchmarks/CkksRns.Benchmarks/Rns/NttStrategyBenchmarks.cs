@@ -12,9 +12,13 @@ namespace CkksRns.Benchmarks.Rns;
 /// points of <see cref="NttTables"/>.
 /// </summary>
 /// <remarks>
-/// <c>dotnet run -c Release --project benchmarks/CkksRns.Benchmarks -- --filter '*NttStrategyBenchmarks*' --job short</c>
+/// <c>dotnet run -c Release --project benchmarks/CkksRns.Benchmarks -- --filter '*NttStrategyBenchmarks*' --job short</c>; on a busy
+/// machine add <c>--warmupCount 5 --iterationCount 100 --iterationTime 5 --unrollFactor 1 --buildTimeout 900</c> and read
+/// the Min column (docs/benchmarks.md, "NTT").
 /// </remarks>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class NttStrategyBenchmarks
 {
     private NttTables _tables = null!;

@@ -25,6 +25,13 @@ namespace CkksRns.Rns.Ntt;
 /// (<see href="https://arxiv.org/abs/1205.2926">Harvey 2014</see>): intermediate values stay in <c>[0, 4q)</c>
 /// and are fully reduced at the end. Inputs must be in <c>[0, q)</c>; outputs are in <c>[0, q)</c>.
 /// </para>
+/// <para>
+/// <b>Speed.</b> The transforms run with Vector512 or Vector256 kernels when the hardware accelerates them (see
+/// <see cref="SimdCapabilities"/>; <c>CKKSRNS_SIMD=scalar</c> forces the scalar path). How a kernel multiplies modulo
+/// <c>q</c> depends on the prime's size (32-bit Shoup products for primes below <c>2^30</c>, a double-precision FMA
+/// product below <c>2^50</c>, a 64-bit Shoup product otherwise; docs/design/ntt.md). Every path returns exactly the
+/// same residues. Nothing allocates; an instance can be used from several threads at once.
+/// </para>
 /// </remarks>
 public sealed class NttTables
 {
