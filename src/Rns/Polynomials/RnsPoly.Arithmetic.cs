@@ -106,7 +106,7 @@ public sealed partial class RnsPoly
             Span<ulong> limb = destination.LimbUnchecked(i);
             if (a.IsNttForm)
             {
-                ElementwiseKernels.AddScalar(limb, c, limb, q);
+                ElementwiseKernels.AddConstant(limb, c, limb, q);
             }
             else
             {

@@ -8,13 +8,13 @@ namespace CkksRns.Rns.Kernels;
 
 internal static partial class ElementwiseKernels
 {
-    /// <summary><c>destination[i] = (x[i] + c) mod q</c> at <see cref="SimdCapabilities.Current"/>.</summary>
-    public static void AddScalar(ReadOnlySpan<ulong> x, ulong c, Span<ulong> destination, Modulus q) =>
-        AddScalar(x, c, destination, q, SimdCapabilities.Current);
+    /// <summary><c>destination[i] = (x[i] + c) mod q</c> at <see cref="SimdCapabilities.Current"/> (the CKKS branch has the same kernel as <c>AddScalar</c>; this name avoids a merge clash).</summary>
+    public static void AddConstant(ReadOnlySpan<ulong> x, ulong c, Span<ulong> destination, Modulus q) =>
+        AddConstant(x, c, destination, q, SimdCapabilities.Current);
 
     /// <summary><c>destination[i] = (x[i] + c) mod q</c> at the given level; <c>c</c> must be below <c>q</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddScalar(ReadOnlySpan<ulong> x, ulong c, Span<ulong> destination, Modulus q, SimdLevel level)
+    public static void AddConstant(ReadOnlySpan<ulong> x, ulong c, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
         int n = destination.Length, i = 0;
