@@ -92,8 +92,10 @@ internal static partial class NttKernels
     {
         switch (operands.Multiplication)
         {
-            case NttMultiplication.Shoup32:
             case NttMultiplication.Shoup32Packed:
+                ForwardPacked512(values, operands, q);
+                break;
+            case NttMultiplication.Shoup32:
                 Forward512<NttShoup32Multiplier512>(values, operands, q);
                 break;
             case NttMultiplication.Fma:
@@ -113,8 +115,10 @@ internal static partial class NttKernels
     {
         switch (operands.Multiplication)
         {
-            case NttMultiplication.Shoup32:
             case NttMultiplication.Shoup32Packed:
+                InversePacked512(values, operands, q);
+                break;
+            case NttMultiplication.Shoup32:
                 Inverse512<NttShoup32Multiplier512>(values, operands, q);
                 break;
             case NttMultiplication.Fma:

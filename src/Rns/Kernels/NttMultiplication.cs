@@ -33,8 +33,7 @@ internal enum NttMultiplication
 
     /// <summary>
     /// <see cref="Shoup32"/> on 32-bit lanes (twice as many per vector): the residues are narrowed in place to
-    /// <c>uint</c> for the transform and widened back. Needs <c>q &lt; 2^30</c>. At the Vector512 level, where it is
-    /// not implemented, <see cref="Shoup32"/> runs instead.
+    /// <c>uint</c> for the transform and widened back. Needs <c>q &lt; 2^30</c>.
     /// </summary>
     Shoup32Packed = 4,
 }

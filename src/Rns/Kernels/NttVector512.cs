@@ -91,4 +91,49 @@ internal static class NttVector512
 
         return Permute2(a, b, Vector512.Create(1UL, 9, 3, 11, 5, 13, 7, 15));
     }
+
+    /// <summary>Even 32-bit lanes from <paramref name="even"/>, odd ones from <paramref name="odd"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<uint> BlendOdd32(Vector512<uint> even, Vector512<uint> odd) =>
+        Vector512.ConditionalSelect(Vector512.Create(0xFFFF_FFFF_0000_0000UL).AsUInt32(), odd, even);
+
+    /// <summary>
+    /// Selects 32-bit lanes from the 32-lane table <c>a ∥ b</c>: lane <c>i</c> is <c>a[k]</c> for
+    /// <c>k = indices[i] &lt; 16</c> and <c>b[k - 16]</c> otherwise (<c>vpermt2d</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<uint> Permute2(Vector512<uint> a, Vector512<uint> b, Vector512<uint> indices)
+    {
+        if (Avx512F.IsSupported)
+        {
+            return Avx512F.PermuteVar16x32x2(a, indices, b);
+        }
+
+        Span<uint> result = stackalloc uint[16];
+        for (int i = 0; i < 16; i++)
+        {
+            int k = (int)(indices.GetElement(i) & 31);
+            result[i] = k < 16 ? a.GetElement(k) : b.GetElement(k - 16);
+        }
+
+        return Vector512.Create<uint>(result);
+    }
+
+    /// <summary>Selects 32-bit lanes of <paramref name="a"/>: lane <c>i</c> is <c>a[indices[i]]</c> (<c>vpermd</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<uint> Permute(Vector512<uint> a, Vector512<uint> indices)
+    {
+        if (Avx512F.IsSupported)
+        {
+            return Avx512F.PermuteVar16x32(a, indices);
+        }
+
+        Span<uint> result = stackalloc uint[16];
+        for (int i = 0; i < 16; i++)
+        {
+            result[i] = a.GetElement((int)(indices.GetElement(i) & 15));
+        }
+
+        return Vector512.Create<uint>(result);
+    }
 }

@@ -91,6 +91,35 @@ public sealed class NttMultiplierTests
             return result;
         };
 
+    private static Multiply8 Packed256(ulong q) =>
+        (y, w, aux) =>
+        {
+            var bf = new NttPackedShoup32Butterfly256(q);
+            Vector256<uint> r = bf.MultiplyLazy(
+                Vector256.Create(y.Select(v => (uint)v).ToArray()),
+                NttPackedShoup32Butterfly256.Prepare(
+                    Vector256.Create(w.Select(v => (uint)v).ToArray()), Vector256.Create(aux.Select(v => (uint)(v >> 32)).ToArray())));
+            return Enumerable.Range(0, 8).Select(i => (ulong)r.GetElement(i)).ToArray();
+        };
+
+    private static Multiply8 Packed512(ulong q) =>
+        (y, w, aux) =>
+        {
+            // 16 lanes: the 8 samples twice, the second copy in reverse order.
+            uint[] Spread(ulong[] v, Func<ulong, uint> f) => v.Select(f).Concat(v.Reverse().Select(f)).ToArray();
+            var bf = new NttPackedShoup32Butterfly512(q);
+            Vector512<uint> r = bf.MultiplyLazy(
+                Vector512.Create(Spread(y, v => (uint)v)),
+                NttPackedShoup32Butterfly512.Prepare(
+                    Vector512.Create(Spread(w, v => (uint)v)), Vector512.Create(Spread(aux, v => (uint)(v >> 32)))));
+            for (int i = 0; i < 8; i++)
+            {
+                Assert.Equal(r.GetElement(i), r.GetElement(15 - i));
+            }
+
+            return Enumerable.Range(0, 8).Select(i => (ulong)r.GetElement(i)).ToArray();
+        };
+
     private static ulong Prime(int bits, int rank = 0) =>
         NttPrimes.Generate(1024, Enumerable.Repeat(bits, rank + 1).ToArray())[rank];
 
@@ -116,6 +145,8 @@ public sealed class NttMultiplierTests
         ulong q = Prime(bits);
         Check(With256<NttShoup32Multiplier256>(q), ShoupOperand(q), q, bits);
         Check(With512<NttShoup32Multiplier512>(q), ShoupOperand(q), q, bits);
+        Check(Packed256(q), ShoupOperand(q), q, bits);
+        Check(Packed512(q), ShoupOperand(q), q, bits);
     }
 
     [Theory]
