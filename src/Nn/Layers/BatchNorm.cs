@@ -83,6 +83,12 @@ public sealed class BatchNorm : Layer
     /// <inheritdoc/>
     public override IReadOnlyList<Parameter> Parameters => _parameters;
 
+    /// <summary>
+    /// When true, the layer uses (and no longer updates) the running statistics even while training, as in SLAF-R
+    /// re-training where everything but the activations is frozen; gradients still flow through it.
+    /// </summary>
+    public bool Frozen { get; set; }
+
     /// <inheritdoc/>
     /// <remarks>1 as a stand-alone constant multiplication; 0 once folded into the preceding linear layer.</remarks>
     public override int MultiplicativeDepth => 1;
@@ -128,10 +134,15 @@ public sealed class BatchNorm : Layer
         Tensor output = Tensor.Ensure(ref _output, input.Shape);
         float[] x = input.Data, y = output.Data;
         int channels = Channels;
-        if (!training)
+        if (!training || Frozen)
         {
             float[] scale = _scale, shift = _shift;
             GetInferenceTransform(scale, shift);
+            if (training)
+            {
+                return ForwardFrozen(input, output);
+            }
+
             for (int b = 0; b < batch; b++)
             {
                 for (int c = 0; c < channels; c++)
@@ -198,6 +209,36 @@ public sealed class BatchNorm : Layer
         return copy;
     }
 
+    /// <summary>Training forward with running statistics: <c>x̂ = (x − μ)/√(σ² + ε)</c>, <c>y = γ·x̂ + β</c>; caches x̂.</summary>
+    private Tensor ForwardFrozen(Tensor input, Tensor output)
+    {
+        int batch = input.Shape[0], channels = Channels, spatial = input.Length / batch / Channels;
+        Tensor normalized = Tensor.Ensure(ref _normalized, input.Shape);
+        float[] x = input.Data, y = output.Data, xhat = normalized.Data;
+        for (int c = 0; c < channels; c++)
+        {
+            _invStd[c] = (float)(1.0 / Math.Sqrt(RunningVariance.Data[c] + (double)Epsilon));
+        }
+
+        for (int b = 0; b < batch; b++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                int start = ((b * channels) + c) * spatial;
+                float mean = RunningMean.Data[c], invStd = _invStd[c], gamma = _gamma.Value.Data[c], beta = _beta.Value.Data[c];
+                for (int p = start; p < start + spatial; p++)
+                {
+                    float n = (x[p] - mean) * invStd;
+                    xhat[p] = n;
+                    y[p] = (gamma * n) + beta;
+                }
+            }
+        }
+
+        _input = input;
+        return output;
+    }
+
     private void ForwardChannel(float[] x, float[] xhat, float[] y, int batch, int spatial, int c)
     {
         int count = batch * spatial;
@@ -262,6 +303,21 @@ public sealed class BatchNorm : Layer
         _beta.Gradient.Data[c] += (float)sumDy;
         if (!needInputGradient)
         {
+            return;
+        }
+
+        if (Frozen)
+        {
+            float g = _gamma.Value.Data[c] * _invStd[c];
+            for (int b = 0; b < batch; b++)
+            {
+                int start = ((b * Channels) + c) * spatial;
+                for (int p = start; p < start + spatial; p++)
+                {
+                    dx[p] = g * dy[p];
+                }
+            }
+
             return;
         }
 
