@@ -209,7 +209,7 @@ public sealed class BatchNorm : Layer
         return copy;
     }
 
-    /// <summary>Training forward with running statistics: <c>x̂ = (x − μ)/√(σ² + ε)</c>, <c>y = γ·x̂ + β</c>; caches x̂.</summary>
+    /// <summary>Training forward with running statistics: the inference map <c>y = scale·x + shift</c>; caches <c>x̂ = (x − μ)/√(σ² + ε)</c>.</summary>
     private Tensor ForwardFrozen(Tensor input, Tensor output)
     {
         int batch = input.Shape[0], channels = Channels, spatial = input.Length / batch / Channels;
@@ -225,12 +225,11 @@ public sealed class BatchNorm : Layer
             for (int c = 0; c < channels; c++)
             {
                 int start = ((b * channels) + c) * spatial;
-                float mean = RunningMean.Data[c], invStd = _invStd[c], gamma = _gamma.Value.Data[c], beta = _beta.Value.Data[c];
+                float mean = RunningMean.Data[c], invStd = _invStd[c], scale = _scale[c], shift = _shift[c];
                 for (int p = start; p < start + spatial; p++)
                 {
-                    float n = (x[p] - mean) * invStd;
-                    xhat[p] = n;
-                    y[p] = (gamma * n) + beta;
+                    xhat[p] = (x[p] - mean) * invStd;
+                    y[p] = (x[p] * scale) + shift; // exactly the inference computation
                 }
             }
         }
@@ -308,7 +307,7 @@ public sealed class BatchNorm : Layer
 
         if (Frozen)
         {
-            float g = _gamma.Value.Data[c] * _invStd[c];
+            float g = _scale[c];
             for (int b = 0; b < batch; b++)
             {
                 int start = ((b * Channels) + c) * spatial;

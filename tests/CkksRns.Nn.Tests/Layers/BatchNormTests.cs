@@ -69,6 +69,20 @@ public sealed class BatchNormTests
     }
 
     [Fact]
+    public void Backward_Frozen_MatchesFiniteDifferencesAndKeepsStatistics()
+    {
+        var bn = new BatchNorm(3) { Frozen = true };
+        TestData.Random(new TensorShape(3), 10).Data.CopyTo(bn.RunningMean.Data, 0);
+        TestData.Random(new TensorShape(3), 11).Data.Select(v => v + 2f).ToArray().CopyTo(bn.RunningVariance.Data, 0);
+        TestData.Random(new TensorShape(3), 12).Data.Select(v => v + 1.5f).ToArray().CopyTo(bn.Gamma.Value.Data, 0);
+        float[] mean = (float[])bn.RunningMean.Data.Clone();
+        GradientCheck.Run(bn, TestData.Random(new TensorShape(4, 3, 2, 2), 13, scale: 2f), seed: 14);
+        Assert.Equal(mean, bn.RunningMean.Data);
+        Tensor probe = TestData.Random(new TensorShape(2, 3, 2, 2), 15);
+        Assert.Equal(bn.Forward(probe, training: false).Clone().Data, bn.Forward(probe, training: true).Data);
+    }
+
+    [Fact]
     public void Constructor_BadEpsilon_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNorm(3, epsilon: 0f));
 }
