@@ -7,7 +7,10 @@ namespace CkksRns.Nn.Kernels;
 /// <content>The 128-bit vector path of <see cref="Gemm"/>.</content>
 internal static partial class Gemm
 {
-    /// <summary>Computes the block <c>C[i0..i1, j0..j1]</c> with 128-bit vectors (4 lanes).</summary>
+    /// <summary>
+    /// Computes the block <c>C[i0..i1, j0..j1]</c> with 128-bit vectors (4 lanes); leftover columns go to the
+    /// next narrower path (bit-identical), the last 1–3 to scalar code.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Run128(in GemmOperands g, int i0, int i1, int j0, int j1)
     {

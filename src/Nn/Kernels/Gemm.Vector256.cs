@@ -7,7 +7,10 @@ namespace CkksRns.Nn.Kernels;
 /// <content>The 256-bit vector path of <see cref="Gemm"/>.</content>
 internal static partial class Gemm
 {
-    /// <summary>Computes the block <c>C[i0..i1, j0..j1]</c> with 256-bit vectors (8 lanes).</summary>
+    /// <summary>
+    /// Computes the block <c>C[i0..i1, j0..j1]</c> with 256-bit vectors (8 lanes); leftover columns go to the
+    /// next narrower path (bit-identical), the last 1–3 to scalar code.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Run256(in GemmOperands g, int i0, int i1, int j0, int j1)
     {
@@ -50,7 +53,7 @@ internal static partial class Gemm
 
             if (j < j1)
             {
-                ScalarBlock(pa, ars, acs, pb, brs, pc, crs, k, acc, i0, i1, j, j1);
+                Run128(g, i0, i1, j, j1);
             }
         }
     }
