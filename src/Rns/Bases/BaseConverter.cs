@@ -198,7 +198,7 @@ public sealed class BaseConverter
         return n;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private void ConvertRange(ReadOnlySpan<ulong> input, Span<ulong> output, int n, int start, int end, bool exact)
     {
         int k = _source.Length, m = _target.Length, block = BlockSize;
@@ -251,7 +251,7 @@ public sealed class BaseConverter
     /// rounding as the scalar conversion. The final rounding adds <c>2^52</c> (round to nearest, ties to even, exact
     /// for <c>0 ≤ sum &lt; 2^51</c>); the scalar path uses <see cref="Math.Round(double)"/>, also ties to even.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static void RoundedQuotients(ReadOnlySpan<ulong> t, int block, int length, ReadOnlySpan<double> inverse, Span<ulong> v, SimdLevel level)
     {
         int k = inverse.Length, c = 0;

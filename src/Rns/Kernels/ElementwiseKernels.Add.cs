@@ -13,7 +13,7 @@ internal static partial class ElementwiseKernels
         Add(x, y, destination, q, SimdCapabilities.Current);
 
     /// <summary><c>destination[i] = (x[i] + y[i]) mod q</c> at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Add(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(x.Length, y.Length, destination.Length);

@@ -13,7 +13,7 @@ internal static partial class ElementwiseKernels
         AddConstant(x, c, destination, q, SimdCapabilities.Current);
 
     /// <summary><c>destination[i] = (x[i] + c) mod q</c> at the given level; <c>c</c> must be below <c>q</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void AddConstant(ReadOnlySpan<ulong> x, ulong c, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(x.Length, x.Length, destination.Length);

@@ -14,7 +14,7 @@ internal static partial class ElementwiseKernels
 
     /// <summary><c>destination[i] = (x[i] · y[i]) mod q</c> at the given level.</summary>
     /// <remarks>Vector paths: Barrett with an emulated 128-bit product (<see cref="ElementwiseVectorMath.MultiplyMod(Vector256{ulong}, Vector256{ulong}, Vector256{ulong}, Vector256{ulong}, int)"/>).</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Multiply(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(x.Length, y.Length, destination.Length);

@@ -13,7 +13,7 @@ internal static partial class ElementwiseKernels
         MultiplyAccumulate(x, y, destination, q, MultiplyLevel);
 
     /// <summary><c>destination[i] = (destination[i] + x[i] · y[i]) mod q</c> at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyAccumulate(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(x.Length, y.Length, destination.Length);

@@ -13,7 +13,7 @@ internal static partial class ElementwiseKernels
         MultiplyShoup(x, w, destination, q, MultiplyShoupLevel);
 
     /// <summary><c>destination[i] = (x[i] · w) mod q</c> for a precomputed operand, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyShoup(ReadOnlySpan<ulong> x, ShoupOperand w, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
@@ -49,7 +49,7 @@ internal static partial class ElementwiseKernels
         MultiplyShoupAccumulate(x, w, destination, q, MultiplyShoupLevel);
 
     /// <summary><c>destination[i] = (destination[i] + x[i] · w) mod q</c> for a precomputed operand, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyShoupAccumulate(ReadOnlySpan<ulong> x, ShoupOperand w, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(x.Length, x.Length, destination.Length);

@@ -13,7 +13,7 @@ internal static partial class ElementwiseKernels
         Negate(x, destination, q, SimdCapabilities.Current);
 
     /// <summary><c>destination[i] = (-x[i]) mod q</c> at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Negate(ReadOnlySpan<ulong> x, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(x.Length, x.Length, destination.Length);

@@ -44,7 +44,7 @@ public sealed partial class RnsPoly
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void PermuteNtt(ReadOnlySpan<ulong> source, Span<ulong> destination, int[] permutation)
     {
         ref ulong src = ref MemoryMarshal.GetReference(source);
@@ -55,7 +55,7 @@ public sealed partial class RnsPoly
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void PermuteCoefficients(ReadOnlySpan<ulong> source, Span<ulong> destination, uint[] map, Modulus q)
     {
         ref ulong src = ref MemoryMarshal.GetReference(source);

@@ -74,7 +74,7 @@ public sealed class GaussianSampler
 
     /// <summary>Fills <paramref name="destination"/> with independent samples in <c>[-Bound, Bound]</c>.</summary>
     /// <param name="destination">The values to overwrite.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public void Sample(Span<int> destination)
     {
         ReadOnlySpan<ulong> thresholds = _thresholds;

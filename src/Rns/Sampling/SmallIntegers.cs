@@ -7,7 +7,7 @@ namespace CkksRns.Rns.Sampling;
 internal static class SmallIntegers
 {
     /// <summary>Sets <paramref name="destination"/> (coefficient form) to the coefficients <paramref name="values"/>, each of magnitude below every prime.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Write(ReadOnlySpan<sbyte> values, RnsPoly destination)
     {
         for (int i = 0; i < destination.LimbCount; i++)
@@ -25,7 +25,7 @@ internal static class SmallIntegers
     }
 
     /// <summary>Sets <paramref name="destination"/> (coefficient form) to the coefficients <paramref name="values"/>, each of magnitude below every prime.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Write(ReadOnlySpan<int> values, RnsPoly destination)
     {
         for (int i = 0; i < destination.LimbCount; i++)

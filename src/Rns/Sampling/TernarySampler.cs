@@ -22,7 +22,7 @@ public sealed class TernarySampler(RandomSource source)
 
     /// <summary>Fills <paramref name="destination"/> with values uniform on <c>{-1, 0, 1}</c>.</summary>
     /// <param name="destination">The values to overwrite.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public void Sample(Span<sbyte> destination)
     {
         RandomSource source = _source;

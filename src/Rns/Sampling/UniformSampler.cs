@@ -41,7 +41,7 @@ public sealed class UniformSampler(RandomSource source)
     /// <param name="destination">The values to overwrite.</param>
     /// <param name="q">The modulus.</param>
     /// <exception cref="ArgumentException"><paramref name="q"/> is an uninitialized <see cref="Modulus"/> (value 0).</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public void Sample(Span<ulong> destination, Modulus q)
     {
         if (q.Value == 0)
