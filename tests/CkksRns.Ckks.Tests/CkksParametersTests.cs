@@ -68,7 +68,10 @@ public sealed class CkksParametersTests
         CkksParameters p = CkksParameters.Create(CkksPresets.ReferencePaperHybrid);
         Assert.Equal(12, p.QCount);
         Assert.True(p.LogQP <= 438, p.ToString());
-        Assert.True(p.Dnum < 12, p.ToString());
+        Assert.Equal(4, p.Dnum);
+        Assert.Equal(3, p.DigitSize);
+        Assert.Equal([47, 47], p.P.Select(x => 64 - BitOperations.LeadingZeroCount(x)).ToArray());
+        Assert.Equal(420, p.LogQP);
         // Every digit is covered by P.
         BigInteger pProduct = Product(p.P);
         for (int start = 0; start < p.QCount; start += p.DigitSize)
