@@ -1,0 +1,263 @@
+using System.Runtime.CompilerServices;
+using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
+
+namespace CkksRns.Rns.Bases;
+
+/// <summary>
+/// Fast base conversion of polynomials (or any vectors of integers) held in residue form, from a base
+/// <c>B = {q_0, …, q_(k-1)}</c> with product <c>Q</c> to a base <c>C = {p_0, …, p_(m-1)}</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Approximate conversion</b> (<see cref="Convert(ReadOnlySpan{ulong}, Span{ulong})"/>, "FastBConv" of
+/// <see href="https://eprint.iacr.org/2016/510">Bajard–Eynard–Hasan–Zucca 2016</see> and
+/// <see href="https://eprint.iacr.org/2018/117">Halevi–Polyakov–Shoup 2018</see>): for each coefficient with residues
+/// <c>x_i</c> of an integer <c>x</c> in <c>[0, Q)</c>,
+/// <c>y_j = Σ_i [x_i · (Q/q_i)^-1]_(q_i) · (Q/q_i)  mod p_j</c>.
+/// Writing <c>t_i = [x_i · (Q/q_i)^-1]_(q_i)</c>, the integer <c>Σ_i t_i · (Q/q_i)</c> is congruent to <c>x</c> modulo
+/// <c>Q</c> and lies in <c>[0, k·Q)</c>, so <b>the result represents <c>x + u·Q</c> for an integer <c>u</c> with
+/// <c>0 ≤ u &lt; k</c></b> (<c>u</c> depends on the coefficient). Hybrid key switching tolerates that error (it is
+/// removed or scaled down by the following division by <c>P</c>).
+/// </para>
+/// <para>
+/// <b>Exact conversion</b> (<see cref="ConvertExact(ReadOnlySpan{ulong}, Span{ulong})"/>): Halevi–Polyakov–Shoup's
+/// floating-point correction. It computes <c>v = round(Σ_i t_i / q_i)</c> in double precision and subtracts
+/// <c>v · Q</c>, which yields the residues of the centred representative <c>x'</c> in <c>(-Q/2, Q/2]</c> exactly,
+/// provided <c>|x'| &lt; Q · (1/2 - k · 2^-50)</c> (the double-precision sum has absolute error below
+/// <c>k · 2^-52</c>, so only values within that distance of <c>±Q/2</c> can be rounded the wrong way).
+/// </para>
+/// <para>
+/// Data layout: inputs and outputs are limb-major (limb <c>i</c> holds the <c>N</c> residues modulo the <c>i</c>-th
+/// modulus), values must be in coefficient (not NTT) form and fully reduced. Conversions allocate nothing on the
+/// sequential path. Instances are immutable and thread-safe.
+/// </para>
+/// </remarks>
+public sealed class BaseConverter
+{
+    // 128-bit accumulation of products below 2^122 is safe for 64 terms; longer sums are reduced every 64 terms.
+    private const int AccumulationRun = 64;
+
+    // Coefficients processed per block: the block of t-values (k × block words) stays in a small stack buffer.
+    private const int MaxScratchWords = 4096;
+
+    private readonly Modulus[] _source;
+    private readonly Modulus[] _target;
+    private readonly ShoupOperand[] _inversePunctured;
+    private readonly double[] _inverseSource;
+
+    // _puncturedModTarget[j * k + i] = (Q / q_i) mod p_j.
+    private readonly ulong[] _puncturedModTarget;
+
+    // _negatedQModTarget[j] = (-Q) mod p_j, the correction term of the exact conversion.
+    private readonly ulong[] _negatedQModTarget;
+
+    /// <summary>Precomputes the constants to convert from <paramref name="source"/> to <paramref name="target"/>.</summary>
+    /// <param name="source">The base the inputs are in.</param>
+    /// <param name="target">The base to convert to; it may share moduli with <paramref name="source"/>.</param>
+    /// <exception cref="ArgumentNullException">A base is null.</exception>
+    public BaseConverter(RnsBase source, RnsBase target)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(target);
+        Source = source;
+        Target = target;
+        _source = source.ModuliSpan.ToArray();
+        _target = target.ModuliSpan.ToArray();
+        _inversePunctured = source.InversePuncturedProductsSpan.ToArray();
+        int k = _source.Length, m = _target.Length;
+        _inverseSource = new double[k];
+        for (int i = 0; i < k; i++)
+        {
+            _inverseSource[i] = 1.0 / _source[i].Value;
+        }
+
+        _puncturedModTarget = new ulong[m * k];
+        _negatedQModTarget = new ulong[m];
+        for (int j = 0; j < m; j++)
+        {
+            ulong p = _target[j].Value;
+            for (int i = 0; i < k; i++)
+            {
+                _puncturedModTarget[j * k + i] = (ulong)(source.PuncturedProducts[i] % p);
+            }
+
+            ulong qModP = (ulong)(source.Product % p);
+            _negatedQModTarget[j] = _target[j].Negate(qModP);
+        }
+
+        BlockSize = Math.Clamp(MaxScratchWords / k, 8, 256);
+    }
+
+    /// <summary>The base the inputs are in.</summary>
+    public RnsBase Source { get; }
+
+    /// <summary>The base the outputs are in.</summary>
+    public RnsBase Target { get; }
+
+    private int BlockSize { get; }
+
+    /// <summary>
+    /// Approximate conversion: writes residues in the target base of <c>x + u·Q</c> with <c>0 ≤ u &lt; k</c> for every
+    /// coefficient <c>x</c> in <c>[0, Q)</c> given by its residues in the source base.
+    /// </summary>
+    /// <param name="input"><c>k·N</c> residues, limb-major, limb <c>i</c> reduced modulo <c>q_i</c>.</param>
+    /// <param name="output">Receives <c>m·N</c> residues, limb-major, limb <c>j</c> in <c>[0, p_j)</c>.</param>
+    /// <exception cref="ArgumentException">The lengths are not multiples of the base sizes or imply different <c>N</c>, or the spans overlap.</exception>
+    public void Convert(ReadOnlySpan<ulong> input, Span<ulong> output)
+    {
+        int n = CheckShapes(input, output);
+        ConvertRange(input, output, n, 0, n, exact: false);
+    }
+
+    /// <summary>
+    /// Exact conversion of the centred representative: writes <c>x' mod p_j</c> where <c>x'</c> in <c>(-Q/2, Q/2]</c> is
+    /// congruent to each coefficient; exact when <c>|x'| &lt; Q·(1/2 - k·2^-50)</c>.
+    /// </summary>
+    /// <param name="input"><c>k·N</c> residues, limb-major, limb <c>i</c> reduced modulo <c>q_i</c>.</param>
+    /// <param name="output">Receives <c>m·N</c> residues, limb-major, limb <c>j</c> in <c>[0, p_j)</c>.</param>
+    /// <exception cref="ArgumentException">The lengths are not multiples of the base sizes or imply different <c>N</c>, or the spans overlap.</exception>
+    public void ConvertExact(ReadOnlySpan<ulong> input, Span<ulong> output)
+    {
+        int n = CheckShapes(input, output);
+        ConvertRange(input, output, n, 0, n, exact: true);
+    }
+
+    /// <summary>
+    /// Like <see cref="Convert(ReadOnlySpan{ulong}, Span{ulong})"/> or <see cref="ConvertExact(ReadOnlySpan{ulong}, Span{ulong})"/>,
+    /// splitting the coefficients over up to <paramref name="maxDegreeOfParallelism"/> threads.
+    /// </summary>
+    /// <param name="input"><c>k·N</c> residues, limb-major.</param>
+    /// <param name="output">Receives <c>m·N</c> residues, limb-major.</param>
+    /// <param name="exact">Whether to run the exact (centred) conversion.</param>
+    /// <param name="maxDegreeOfParallelism">The most threads to use, at least 1; 1 runs on the calling thread.</param>
+    /// <exception cref="ArgumentException">The shapes do not match, or the spans overlap.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxDegreeOfParallelism"/> is below 1.</exception>
+    public unsafe void Convert(ReadOnlySpan<ulong> input, Span<ulong> output, bool exact, int maxDegreeOfParallelism)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        int n = CheckShapes(input, output);
+        int chunks = Math.Min(maxDegreeOfParallelism, n / BlockSize);
+        if (chunks <= 1 || (long)n * _source.Length * _target.Length < 1 << 16)
+        {
+            ConvertRange(input, output, n, 0, n, exact);
+            return;
+        }
+
+        int chunk = (n / chunks + BlockSize - 1) / BlockSize * BlockSize;
+        int inputLength = input.Length, outputLength = output.Length;
+        fixed (ulong* pin = input)
+        fixed (ulong* pout = output)
+        {
+            nint inAddress = (nint)pin, outAddress = (nint)pout;
+            var options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+            Parallel.For(0, chunks, options, c =>
+            {
+                int start = c * chunk, end = Math.Min(n, start + chunk);
+                if (start < end)
+                {
+                    var src = new ReadOnlySpan<ulong>((void*)inAddress, inputLength);
+                    var dst = new Span<ulong>((void*)outAddress, outputLength);
+                    ConvertRange(src, dst, n, start, end, exact);
+                }
+            });
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"BaseConverter({_source.Length} -> {_target.Length} moduli)";
+
+    private int CheckShapes(ReadOnlySpan<ulong> input, Span<ulong> output)
+    {
+        int k = _source.Length, m = _target.Length;
+        if (input.Length == 0 || input.Length % k != 0)
+        {
+            throw new ArgumentException(
+                $"input has {input.Length} values; expected a positive multiple of the source base size {k} (k·N, limb-major).",
+                nameof(input));
+        }
+
+        int n = input.Length / k;
+        if (output.Length != (long)m * n)
+        {
+            throw new ArgumentException(
+                $"output has {output.Length} values; expected m·N = {m}·{n} = {(long)m * n} (target base size times N = {n} from the input).",
+                nameof(output));
+        }
+
+        if (input.Overlaps(output))
+        {
+            throw new ArgumentException("input and output must not overlap.", nameof(output));
+        }
+
+        return n;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ConvertRange(ReadOnlySpan<ulong> input, Span<ulong> output, int n, int start, int end, bool exact)
+    {
+        int k = _source.Length, m = _target.Length, block = BlockSize;
+        Span<ulong> t = stackalloc ulong[k * block];
+        Span<ulong> v = stackalloc ulong[block];
+        Modulus[] source = _source, target = _target;
+        ulong[] punctured = _puncturedModTarget;
+        for (int c0 = start; c0 < end; c0 += block)
+        {
+            int length = Math.Min(block, end - c0);
+
+            // t_i = [x_i · (Q/q_i)^-1]_(q_i) for the block, stored t[i·block + c].
+            for (int i = 0; i < k; i++)
+            {
+                ElementwiseKernels.MultiplyShoup(input.Slice(i * n + c0, length), _inversePunctured[i], t.Slice(i * block, length), source[i]);
+            }
+
+            if (exact)
+            {
+                // v = round(Σ_i t_i / q_i): the multiple of Q in Σ_i t_i·(Q/q_i) beyond the centred value.
+                for (int c = 0; c < length; c++)
+                {
+                    double sum = 0;
+                    for (int i = 0; i < k; i++)
+                    {
+                        sum += t[i * block + c] * _inverseSource[i];
+                    }
+
+                    v[c] = (ulong)Math.Round(sum, MidpointRounding.ToEven);
+                }
+            }
+
+            for (int j = 0; j < m; j++)
+            {
+                Modulus p = target[j];
+                ReadOnlySpan<ulong> row = punctured.AsSpan(j * k, k);
+                Span<ulong> destination = output.Slice(j * n + c0, length);
+                ulong correction = _negatedQModTarget[j];
+                for (int c = 0; c < length; c++)
+                {
+                    ulong hi = 0, lo = 0;
+                    for (int i = 0; i < k; i++)
+                    {
+                        ulong productHigh = Math.BigMul(t[i * block + c], row[i], out ulong productLow);
+                        lo += productLow;
+                        hi += productHigh + (lo < productLow ? 1UL : 0UL);
+                        if ((i & (AccumulationRun - 1)) == AccumulationRun - 1)
+                        {
+                            lo = p.Reduce(hi, lo);
+                            hi = 0;
+                        }
+                    }
+
+                    if (exact)
+                    {
+                        // v ≤ k < 2^10 and correction < 2^61: the product fits in 128 bits with room to spare.
+                        ulong productHigh = Math.BigMul(v[c], correction, out ulong productLow);
+                        lo += productLow;
+                        hi += productHigh + (lo < productLow ? 1UL : 0UL);
+                    }
+
+                    destination[c] = p.Reduce(hi, lo);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Runtime.CompilerServices;
+using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Polynomials;
+
+namespace CkksRns.Rns.Sampling;
+
+/// <summary>Samples residues uniformly at random modulo each prime, by rejection sampling (no modulo bias).</summary>
+/// <remarks>
+/// <para>
+/// For a prime <c>q</c> of <c>k</c> bits, each candidate is the next <c>ceil(k/8)</c> bytes of the source read as a
+/// little-endian integer and masked to <c>k</c> bits; it is accepted when it is below <c>q</c>, otherwise discarded.
+/// Since <c>q ≥ 2^(k-1)</c>, at most half of the candidates are rejected (for the NTT primes just below <c>2^k</c>,
+/// almost none). The accepted values are exactly uniform on <c>[0, q)</c>. Rejections depend only on discarded
+/// values, so timing reveals nothing about the output.
+/// </para>
+/// <para>
+/// A uniform polynomial is uniform in both forms, so <see cref="Sample(RnsPoly)"/> keeps the destination's form:
+/// sampling directly "in NTT form" saves a transform. Limbs are filled in order <c>0, 1, …</c> from one stream, so with
+/// a seeded source the first limbs do not depend on how many limbs are sampled.
+/// </para>
+/// </remarks>
+/// <param name="source">The byte stream: <see cref="RandomSource.FromSeed(ReadOnlySpan{byte}, ulong)"/> for public,
+/// seed-compressible polynomials, <see cref="RandomSource.CreateSystem"/> otherwise.</param>
+public sealed class UniformSampler(RandomSource source)
+{
+    private readonly RandomSource _source = source ?? throw new ArgumentNullException(nameof(source));
+
+    /// <summary>Fills every limb in use of <paramref name="destination"/> with uniform residues; the form flag is kept.</summary>
+    /// <param name="destination">The polynomial to overwrite.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is null.</exception>
+    public void Sample(RnsPoly destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        for (int i = 0; i < destination.LimbCount; i++)
+        {
+            Sample(destination.LimbUnchecked(i), destination.Context.ModuliArray[i]);
+        }
+    }
+
+    /// <summary>Fills <paramref name="destination"/> with residues uniform on <c>[0, q)</c>.</summary>
+    /// <param name="destination">The values to overwrite.</param>
+    /// <param name="q">The modulus.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Sample(Span<ulong> destination, Modulus q)
+    {
+        ulong modulus = q.Value;
+        int bits = q.BitCount, bytes = (bits + 7) >> 3;
+        ulong mask = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
+        RandomSource source = _source;
+        for (int j = 0; j < destination.Length; j++)
+        {
+            ulong candidate;
+            do
+            {
+                candidate = source.NextUInt64(bytes) & mask;
+            }
+            while (candidate >= modulus);
+
+            destination[j] = candidate;
+        }
+    }
+}
