@@ -24,6 +24,8 @@ public sealed class CkksContext
     private readonly ulong[] _pModQ;
     private readonly BaseConverter?[] _modDownConverters;
     private readonly ModUpPlan?[][] _modUpPlans;
+    private RnsPoly? _imaginaryUnit;
+    private Dictionary<long, int>? _discreteLog;
 
     /// <summary>Precomputes everything for <paramref name="parameters"/>.</summary>
     /// <param name="parameters">The validated parameter set.</param>
@@ -203,6 +205,50 @@ public sealed class CkksContext
         target.AddRange(RingP.ModuliArray);
         var created = new ModUpPlan(start, count, new BaseConverter(new RnsBase(source), new RnsBase(target)));
         return Interlocked.CompareExchange(ref _modUpPlans[level][digit], created, null) ?? created;
+    }
+
+    /// <summary>
+    /// The NTT form of the monomial <c>X^(N/2)</c> (all data limbs): multiplying by it multiplies every slot by <c>i</c>,
+    /// because <c>ζ^(5^j·N/2) = i</c>.
+    /// </summary>
+    internal RnsPoly ImaginaryUnit
+    {
+        get
+        {
+            RnsPoly? existing = Volatile.Read(ref _imaginaryUnit);
+            if (existing is not null)
+            {
+                return existing;
+            }
+
+            var created = new RnsPoly(RingQ, Parameters.QCount);
+            var coefficients = new long[N];
+            coefficients[N / 2] = 1;
+            created.SetCoefficients(coefficients);
+            created.ToNtt();
+            return Interlocked.CompareExchange(ref _imaginaryUnit, created, null) ?? created;
+        }
+    }
+
+    /// <summary>The rotation step <c>k</c> in <c>[0, N/2)</c> with <c>5^k ≡ g (mod 2N)</c>, or -1 when <c>g</c> is not a power of 5.</summary>
+    internal int RotationStepOf(long galoisElement)
+    {
+        Dictionary<long, int>? table = Volatile.Read(ref _discreteLog);
+        if (table is null)
+        {
+            table = new Dictionary<long, int>(Parameters.Slots);
+            long twoN = 2L * N, power = 1;
+            for (int k = 0; k < Parameters.Slots; k++)
+            {
+                table[power] = k;
+                power = power * 5 % twoN;
+            }
+
+            table = Interlocked.CompareExchange(ref _discreteLog, table, null) ?? table;
+        }
+
+        long normalized = ((galoisElement % (2L * N)) + 2L * N) % (2L * N);
+        return table.TryGetValue(normalized, out int step) ? step : -1;
     }
 
     /// <summary>Throws unless <paramref name="level"/> is in <c>[0, L]</c>.</summary>
