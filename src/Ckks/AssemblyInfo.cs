@@ -1,1 +1,0 @@
-// CkksRns.Ckks: the RNS-CKKS scheme. Types arrive with the CKKS issue.

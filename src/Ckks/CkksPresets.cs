@@ -1,0 +1,84 @@
+namespace CkksRns.Ckks;
+
+/// <summary>
+/// Ready-made parameter literals. Pass one to <see cref="CkksParameters.Create(CkksParametersLiteral)"/>, or copy it with
+/// <c>with { ... }</c> to change a field.
+/// </summary>
+/// <remarks>
+/// Prime sizes in SEAL/TenSEAL notation (<c>[40, 26×11, 40]</c>) list the special prime last; here it is in
+/// <see cref="CkksParametersLiteral.LogP"/>. All presets reach 128-bit security (HomomorphicEncryption.org table).
+/// </remarks>
+public static class CkksPresets
+{
+    private static int[] Repeat(int first, int value, int count) => [first, .. Enumerable.Repeat(value, count)];
+
+    /// <summary>
+    /// The reference paper's set in SEAL's layout: <c>N = 2^14</c>, scale <c>2^26</c>, data primes <c>[40, 26×11]</c>,
+    /// one 40-bit special prime (<c>[40, 26×11, 40]</c>, <c>log2(QP) = 366 ≤ 438</c>), one digit per prime (<c>dnum = 12</c>).
+    /// Eleven levels of multiplication.
+    /// </summary>
+    public static CkksParametersLiteral ReferencePaper { get; } = new()
+    {
+        LogN = 14,
+        LogQ = Repeat(40, 26, 11),
+        LogP = [40],
+        LogDefaultScale = 26,
+        SecurityLevel = SecurityLevel.Bits128,
+    };
+
+    /// <summary>
+    /// The reference paper's data chain (<c>N = 2^14</c>, scale <c>2^26</c>, <c>[40, 26×11]</c>) with special primes and
+    /// <c>dnum</c> chosen automatically within the 438-bit bound (two 47-bit special primes, <c>dnum = 4</c>): the same
+    /// eleven levels, with much cheaper key switching than <see cref="ReferencePaper"/>.
+    /// </summary>
+    public static CkksParametersLiteral ReferencePaperHybrid { get; } = new()
+    {
+        LogN = 14,
+        LogQ = Repeat(40, 26, 11),
+        LogDefaultScale = 26,
+        SecurityLevel = SecurityLevel.Bits128,
+    };
+
+    /// <summary>SEAL's default 128-bit set for <c>N = 4096</c>: <c>[36, 36, 37]</c>, the last one special; scale <c>2^20</c>.</summary>
+    public static CkksParametersLiteral SealDefault4096 { get; } = new()
+    {
+        LogN = 12,
+        LogQ = [36, 36],
+        LogP = [37],
+        LogDefaultScale = 20,
+        SecurityLevel = SecurityLevel.Bits128,
+    };
+
+    /// <summary>SEAL's default 128-bit set for <c>N = 8192</c>: <c>[43, 43, 44, 44, 44]</c>, the last one special; scale <c>2^30</c>.</summary>
+    public static CkksParametersLiteral SealDefault8192 { get; } = new()
+    {
+        LogN = 13,
+        LogQ = [43, 43, 44, 44],
+        LogP = [44],
+        LogDefaultScale = 30,
+        SecurityLevel = SecurityLevel.Bits128,
+    };
+
+    /// <summary>
+    /// SEAL's default 128-bit set for <c>N = 16384</c>: <c>[48, 48, 48, 49, 49, 49, 49, 49, 49]</c>, the last one special
+    /// (eight data primes); scale <c>2^40</c>.
+    /// </summary>
+    public static CkksParametersLiteral SealDefault16384 { get; } = new()
+    {
+        LogN = 14,
+        LogQ = [48, 48, 48, 49, 49, 49, 49, 49],
+        LogP = [49],
+        LogDefaultScale = 40,
+        SecurityLevel = SecurityLevel.Bits128,
+    };
+
+    /// <summary>SEAL's default 128-bit set for <c>N = 32768</c>: <c>[55×15, 56]</c>, the last one special; scale <c>2^45</c>.</summary>
+    public static CkksParametersLiteral SealDefault32768 { get; } = new()
+    {
+        LogN = 15,
+        LogQ = [.. Enumerable.Repeat(55, 15)],
+        LogP = [56],
+        LogDefaultScale = 45,
+        SecurityLevel = SecurityLevel.Bits128,
+    };
+}

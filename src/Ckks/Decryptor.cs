@@ -1,0 +1,84 @@
+using CkksRns.Rns.Polynomials;
+
+namespace CkksRns.Ckks;
+
+/// <summary>Decrypts ciphertexts with the secret key: <c>m = c_0 + c_1·s (+ c_2·s²)</c>.</summary>
+/// <remarks>The plaintext takes the ciphertext's level and scale. A decryptor is thread-safe.</remarks>
+public sealed class Decryptor
+{
+    private readonly SecretKey _secretKey;
+    private readonly PolyPool _pool;
+
+    /// <summary>Creates a decryptor.</summary>
+    /// <param name="context">The CKKS context.</param>
+    /// <param name="secretKey">The secret key.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="secretKey"/> belongs to another context.</exception>
+    public Decryptor(CkksContext context, SecretKey secretKey)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(secretKey);
+        context.CheckSame(secretKey.Context, nameof(secretKey));
+        Context = context;
+        _secretKey = secretKey;
+        _pool = new PolyPool(context.RingQ);
+    }
+
+    /// <summary>The context.</summary>
+    public CkksContext Context { get; }
+
+    /// <summary>Decrypts <paramref name="ciphertext"/>.</summary>
+    /// <param name="ciphertext">A ciphertext of size 2 or 3.</param>
+    /// <returns>The plaintext, at the ciphertext's level and scale.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="ciphertext"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="ciphertext"/> belongs to another context.</exception>
+    /// <exception cref="ObjectDisposedException">The secret key has been disposed.</exception>
+    public Plaintext Decrypt(Ciphertext ciphertext)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        var plaintext = new Plaintext(Context, ciphertext.Level, ciphertext.Scale);
+        Decrypt(ciphertext, plaintext);
+        return plaintext;
+    }
+
+    /// <summary>Decrypts <paramref name="ciphertext"/> into <paramref name="destination"/>.</summary>
+    /// <param name="ciphertext">A ciphertext of size 2 or 3.</param>
+    /// <param name="destination">The plaintext to overwrite.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">An argument belongs to another context.</exception>
+    /// <exception cref="ObjectDisposedException">The secret key has been disposed.</exception>
+    public void Decrypt(Ciphertext ciphertext, Plaintext destination)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        ArgumentNullException.ThrowIfNull(destination);
+        Context.CheckSame(ciphertext.Context, nameof(ciphertext));
+        Context.CheckSame(destination.Context, nameof(destination));
+        RnsPoly s = _secretKey.Q;
+        int level = ciphertext.Level, limbs = level + 1;
+        double scale = ciphertext.Scale;
+        RnsPoly m = destination.Poly;
+        if (ciphertext.Size == 3)
+        {
+            // m = c0 + (c1 + c2·s)·s, computed in scratch so that destination may alias nothing of the input.
+            RnsPoly t = _pool.Rent(limbs, true);
+            try
+            {
+                LimbOps.Multiply(ciphertext[2], s, t, limbs);
+                LimbOps.Add(t, ciphertext[1], t, limbs);
+                destination.Reshape(level, scale);
+                LimbOps.Multiply(t, s, m, limbs);
+            }
+            finally
+            {
+                _pool.Return(t);
+            }
+        }
+        else
+        {
+            destination.Reshape(level, scale);
+            LimbOps.Multiply(ciphertext[1], s, m, limbs);
+        }
+
+        LimbOps.Add(m, ciphertext[0], m, limbs);
+    }
+}

@@ -1,0 +1,309 @@
+using System.Numerics;
+using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
+using CkksRns.Rns.Polynomials;
+
+namespace CkksRns.Ckks;
+
+public sealed partial class Evaluator
+{
+    /// <summary>Returns the tensor product <c>a·b = (a_0b_0, a_0b_1 + a_1b_0, a_1b_1)</c>, a size-3 ciphertext.</summary>
+    /// <param name="a">The first operand (size 2).</param>
+    /// <param name="b">The second operand (size 2, same level).</param>
+    /// <returns>The product: size 3, same level, scale <c>a.Scale·b.Scale</c>. Relinearize and rescale it next.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The levels differ, an operand has size 3, or an operand belongs to another context.</exception>
+    public Ciphertext Multiply(Ciphertext a, Ciphertext b)
+    {
+        var destination = NewLike(a);
+        Multiply(a, b, destination);
+        return destination;
+    }
+
+    /// <summary>Computes the tensor product <c>destination = a·b</c> (size 3).</summary>
+    /// <param name="a">The first operand (size 2).</param>
+    /// <param name="b">The second operand (size 2, same level).</param>
+    /// <param name="destination">Receives the product; may be <paramref name="a"/> or <paramref name="b"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The levels differ, an operand has size 3, or an argument belongs to another context.</exception>
+    public void Multiply(Ciphertext a, Ciphertext b, Ciphertext destination)
+    {
+        CheckCiphertext(a, nameof(a));
+        CheckCiphertext(b, nameof(b));
+        CheckDestination(destination);
+        CheckSameLevel(a, b);
+        CheckSize2(a, nameof(a), "Multiply");
+        CheckSize2(b, nameof(b), "Multiply");
+        int level = a.Level, limbs = level + 1;
+        double scale = a.Scale * b.Scale;
+        RnsPoly cross = _pool.Rent(limbs, true);
+        try
+        {
+            LimbOps.Multiply(a[0], b[1], cross, limbs);
+            LimbOps.MultiplyAccumulate(a[1], b[0], cross, limbs);
+            destination.Reshape(3, level, scale);
+            LimbOps.Multiply(a[1], b[1], destination[2], limbs);
+            LimbOps.Multiply(a[0], b[0], destination[0], limbs);
+            LimbOps.Copy(cross, destination[1], limbs);
+        }
+        finally
+        {
+            _pool.Return(cross);
+        }
+    }
+
+    /// <summary>Returns <c>a²</c> (size 3), as <see cref="Multiply(Ciphertext, Ciphertext)"/> with itself.</summary>
+    /// <param name="a">The operand (size 2).</param>
+    /// <returns>The square: size 3, scale <c>a.Scale²</c>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="a"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="a"/> has size 3 or belongs to another context.</exception>
+    public Ciphertext Square(Ciphertext a) => Multiply(a, a);
+
+    /// <summary>Computes <c>destination = a²</c> (size 3).</summary>
+    /// <param name="a">The operand (size 2).</param>
+    /// <param name="destination">Receives the square; may be <paramref name="a"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="a"/> has size 3, or an argument belongs to another context.</exception>
+    public void Square(Ciphertext a, Ciphertext destination) => Multiply(a, a, destination);
+
+    /// <summary>Returns <c>a·b</c> relinearized (size 2): <see cref="Multiply(Ciphertext, Ciphertext)"/> then <see cref="Relinearize(Ciphertext)"/>.</summary>
+    /// <param name="a">The first operand (size 2).</param>
+    /// <param name="b">The second operand (size 2, same level).</param>
+    /// <returns>The product: size 2, scale <c>a.Scale·b.Scale</c>.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The levels differ, an operand has size 3, or an operand belongs to another context.</exception>
+    /// <exception cref="InvalidOperationException">The evaluator has no relinearization key.</exception>
+    public Ciphertext MultiplyRelinearize(Ciphertext a, Ciphertext b)
+    {
+        var destination = NewLike(a);
+        MultiplyRelinearize(a, b, destination);
+        return destination;
+    }
+
+    /// <summary>Computes <c>destination = a·b</c> relinearized (size 2).</summary>
+    /// <param name="a">The first operand (size 2).</param>
+    /// <param name="b">The second operand (size 2, same level).</param>
+    /// <param name="destination">Receives the product; may be <paramref name="a"/> or <paramref name="b"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The levels differ, an operand has size 3, or an argument belongs to another context.</exception>
+    /// <exception cref="InvalidOperationException">The evaluator has no relinearization key.</exception>
+    public void MultiplyRelinearize(Ciphertext a, Ciphertext b, Ciphertext destination)
+    {
+        RequireRelinearizationKey();
+        Multiply(a, b, destination);
+        Relinearize(destination, destination);
+    }
+
+    /// <summary>Returns <c>a²</c> relinearized (size 2).</summary>
+    /// <param name="a">The operand (size 2).</param>
+    /// <returns>The square: size 2, scale <c>a.Scale²</c>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="a"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="a"/> has size 3 or belongs to another context.</exception>
+    /// <exception cref="InvalidOperationException">The evaluator has no relinearization key.</exception>
+    public Ciphertext SquareRelinearize(Ciphertext a) => MultiplyRelinearize(a, a);
+
+    /// <summary>Returns <c>a ⊙ b</c> for a plaintext <paramref name="b"/>: every slot multiplied.</summary>
+    /// <param name="a">The ciphertext (any size).</param>
+    /// <param name="b">The plaintext, level at least <c>a.Level</c>.</param>
+    /// <returns>The product: same size and level, scale <c>a.Scale·b.Scale</c>.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The plaintext's level is too low, or an argument belongs to another context.</exception>
+    public Ciphertext Multiply(Ciphertext a, Plaintext b)
+    {
+        var destination = NewLike(a);
+        Multiply(a, b, destination);
+        return destination;
+    }
+
+    /// <summary>Computes <c>destination = a ⊙ b</c> for a plaintext <paramref name="b"/>.</summary>
+    /// <param name="a">The ciphertext (any size).</param>
+    /// <param name="b">The plaintext, level at least <c>a.Level</c>.</param>
+    /// <param name="destination">Receives the product; may be <paramref name="a"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The plaintext's level is too low, or an argument belongs to another context.</exception>
+    public void Multiply(Ciphertext a, Plaintext b, Ciphertext destination)
+    {
+        CheckCiphertext(a, nameof(a));
+        CheckPlaintext(b, a.Level, nameof(b));
+        CheckDestination(destination);
+        int size = a.Size, level = a.Level, limbs = level + 1;
+        destination.Reshape(size, level, a.Scale * b.Scale);
+        for (int i = 0; i < size; i++)
+        {
+            LimbOps.Multiply(a[i], b.Poly, destination[i], limbs);
+        }
+    }
+
+    /// <summary>
+    /// Returns <c>a · value</c> with the constant encoded at the scale <c>q_ℓ</c> (the prime the next rescale divides by),
+    /// so that <see cref="Rescale(Ciphertext)"/> brings the scale back to exactly <c>a.Scale</c>. At level 0 the default
+    /// scale is used instead.
+    /// </summary>
+    /// <param name="a">The ciphertext (any size).</param>
+    /// <param name="value">A finite constant.</param>
+    /// <returns>The product: scale <c>a.Scale·q_ℓ</c>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="a"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is not finite, or <paramref name="a"/> belongs to another context.</exception>
+    public Ciphertext Multiply(Ciphertext a, Complex value)
+    {
+        var destination = NewLike(a);
+        Multiply(a, value, destination);
+        return destination;
+    }
+
+    /// <summary>Computes <c>destination = a · value</c>, the constant encoded at the scale <c>q_ℓ</c> (the default scale at level 0).</summary>
+    /// <param name="a">The ciphertext (any size).</param>
+    /// <param name="value">A finite constant.</param>
+    /// <param name="destination">Receives the product; may be <paramref name="a"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is not finite, or an argument belongs to another context.</exception>
+    public void Multiply(Ciphertext a, Complex value, Ciphertext destination)
+    {
+        CheckCiphertext(a, nameof(a));
+        Multiply(a, value, ConstantScale(a.Level), destination);
+    }
+
+    /// <summary>Computes <c>destination = a · value</c>, the constant encoded at <paramref name="valueScale"/>.</summary>
+    /// <param name="a">The ciphertext (any size).</param>
+    /// <param name="value">A finite constant.</param>
+    /// <param name="valueScale">The scale the constant is encoded at (finite, positive); the result's scale is <c>a.Scale·valueScale</c>.</param>
+    /// <param name="destination">Receives the product; may be <paramref name="a"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="valueScale"/> is not finite and positive.</exception>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is not finite, or an argument belongs to another context.</exception>
+    public void Multiply(Ciphertext a, Complex value, double valueScale, Ciphertext destination)
+    {
+        CheckCiphertext(a, nameof(a));
+        CheckDestination(destination);
+        CkksContext.CheckScale(valueScale, nameof(valueScale));
+        BigInteger re = RoundToInteger(value.Real, valueScale, nameof(value));
+        BigInteger im = RoundToInteger(value.Imaginary, valueScale, nameof(value));
+        MultiplyByComplexInteger(a, re, im, a.Scale * valueScale, destination);
+    }
+
+    /// <summary>Returns <c>a · value</c> for an integer: every slot multiplied, the scale unchanged (no level is needed).</summary>
+    /// <param name="a">The ciphertext (any size).</param>
+    /// <param name="value">The integer.</param>
+    /// <returns>The product: same level and scale.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="a"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="a"/> belongs to another context.</exception>
+    public Ciphertext MultiplyByInteger(Ciphertext a, long value)
+    {
+        var destination = NewLike(a);
+        MultiplyByInteger(a, value, destination);
+        return destination;
+    }
+
+    /// <summary>Computes <c>destination = a · value</c> for an integer, the scale unchanged.</summary>
+    /// <param name="a">The ciphertext (any size).</param>
+    /// <param name="value">The integer.</param>
+    /// <param name="destination">Receives the product; may be <paramref name="a"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">An argument belongs to another context.</exception>
+    public void MultiplyByInteger(Ciphertext a, long value, Ciphertext destination)
+    {
+        CheckCiphertext(a, nameof(a));
+        CheckDestination(destination);
+        MultiplyByComplexInteger(a, value, BigInteger.Zero, a.Scale, destination);
+    }
+
+    /// <summary>Computes <c>destination = (a_0, a_1, a_2·…) + key switch of a_2</c>: a size-3 ciphertext back to size 2.</summary>
+    /// <param name="a">The ciphertext; size 3 (a size-2 ciphertext is copied unchanged).</param>
+    /// <returns>The relinearized ciphertext: size 2, same level and scale.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="a"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="a"/> belongs to another context.</exception>
+    /// <exception cref="InvalidOperationException">The evaluator has no relinearization key.</exception>
+    public Ciphertext Relinearize(Ciphertext a)
+    {
+        var destination = NewLike(a);
+        Relinearize(a, destination);
+        return destination;
+    }
+
+    /// <summary>Relinearizes <paramref name="a"/> into <paramref name="destination"/> (size 2).</summary>
+    /// <param name="a">The ciphertext; size 3 (a size-2 ciphertext is copied unchanged).</param>
+    /// <param name="destination">Receives the result; may be <paramref name="a"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">An argument belongs to another context.</exception>
+    /// <exception cref="InvalidOperationException">The evaluator has no relinearization key.</exception>
+    public void Relinearize(Ciphertext a, Ciphertext destination)
+    {
+        CheckCiphertext(a, nameof(a));
+        CheckDestination(destination);
+        KeySwitchingKey key = RequireRelinearizationKey();
+        if (a.Size == 2)
+        {
+            a.CopyTo(destination);
+            return;
+        }
+
+        int level = a.Level, limbs = level + 1;
+        KeySwitcher.Scratch s = _keySwitcher.Rent();
+        try
+        {
+            _keySwitcher.Decompose(a[2], level, s);
+            _keySwitcher.InnerProduct(s, key, null);
+            if (!ReferenceEquals(a, destination))
+            {
+                destination.Reshape(2, level, a.Scale);
+                LimbOps.Copy(a[0], destination[0], limbs);
+                LimbOps.Copy(a[1], destination[1], limbs);
+            }
+            else
+            {
+                destination.Reshape(2, level, a.Scale);
+            }
+
+            _keySwitcher.ModDown(s, destination[0], destination[1], accumulate: true);
+        }
+        finally
+        {
+            _keySwitcher.Return(s);
+        }
+    }
+
+    private KeySwitchingKey RequireRelinearizationKey() =>
+        RelinearizationKey?.Key ?? throw new InvalidOperationException(
+            "This evaluator has no relinearization key: create one with KeyGenerator.CreateRelinearizationKey() and pass it to the Evaluator constructor.");
+
+    /// <summary>The scale a constant is encoded at by default: <c>q_ℓ</c>, or the default scale at level 0.</summary>
+    private double ConstantScale(int level) => level > 0 ? Context.Parameters.Q[level] : Context.Parameters.DefaultScale;
+
+    private void MultiplyByComplexInteger(Ciphertext a, BigInteger re, BigInteger im, double scale, Ciphertext destination)
+    {
+        int size = a.Size, level = a.Level, limbs = level + 1;
+        ShoupOperand[] reOperands = IntegerOperands(re, limbs);
+        destination.Reshape(size, level, scale);
+        if (im.IsZero)
+        {
+            for (int i = 0; i < size; i++)
+            {
+                LimbOps.MultiplyScalar(a[i], reOperands, destination[i], limbs);
+            }
+
+            return;
+        }
+
+        // (re + im·X^(N/2))·a_i: the monomial multiplies every slot by i.
+        ShoupOperand[] imOperands = IntegerOperands(im, limbs);
+        RnsPoly unit = Context.ImaginaryUnit;
+        RnsPoly rotated = _pool.Rent(limbs, true);
+        Modulus[] moduli = Context.RingQ.ModuliArray;
+        try
+        {
+            for (int i = 0; i < size; i++)
+            {
+                LimbOps.Multiply(a[i], unit, rotated, limbs);
+                LimbOps.MultiplyScalar(a[i], reOperands, destination[i], limbs);
+                for (int l = 0; l < limbs; l++)
+                {
+                    ElementwiseKernels.MultiplyShoupAccumulate(rotated.LimbUnchecked(l), imOperands[l], destination[i].LimbUnchecked(l), moduli[l]);
+                }
+            }
+        }
+        finally
+        {
+            _pool.Return(rotated);
+        }
+    }
+}

@@ -1,0 +1,328 @@
+using System.Collections.Concurrent;
+using CkksRns.Rns.Arithmetic;
+using System.Runtime.CompilerServices;
+using CkksRns.Rns.Kernels;
+using CkksRns.Rns.Polynomials;
+
+namespace CkksRns.Ckks;
+
+/// <summary>
+/// Hybrid key switching (<see href="https://eprint.iacr.org/2011/566">Gentry–Halevi–Smart 2012</see>,
+/// <see href="https://eprint.iacr.org/2018/1073">Han–Ki 2020</see>): given <c>c</c> at level <c>ℓ</c> and a key from
+/// <c>s'</c> to <c>s</c>, computes <c>(d_0, d_1)</c> with <c>d_0 + d_1·s ≈ c·s'</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Three steps. <b>Decompose</b> (ModUp): bring <c>c</c> to coefficient form, and extend each digit
+/// <c>[c]_(D_j)</c> (its residues on the digit's primes) to the other primes of <c>Q_ℓ·P</c> by fast base conversion,
+/// then back to NTT form; the result represents <c>[c]_(D_j) + u·D_j</c> with <c>0 ≤ u &lt; |D_j|</c>, and the
+/// <c>u·D_j</c> term vanishes against the key's gadget factor, adding only noise. <b>Inner product</b>:
+/// <c>acc = Σ_j ext_j ⊙ (b_j, a_j)</c> modulo <c>Q_ℓ·P</c>, optionally reading <c>ext_j</c> through a Galois
+/// permutation: the decomposition of <c>c</c> then serves for <c>σ_g(c)</c>, which is what hoisted rotations share.
+/// <b>ModDown</b>: <c>d = (acc - Conv_(P→Q_ℓ)([acc]_P)) · P^-1</c>.
+/// </para>
+/// <para>
+/// Number theoretic transforms per switch: <c>ℓ+1</c> inverse for the decomposition, <c>Σ_j (ℓ+1+k-|D_j|)</c> forward
+/// for the extensions, and <c>2k</c> inverse plus <c>2(ℓ+1)</c> forward for ModDown.
+/// </para>
+/// <para>Scratch memory is pooled, so several threads can switch keys at once.</para>
+/// </remarks>
+internal sealed class KeySwitcher(CkksContext context)
+{
+    private readonly ConcurrentBag<Scratch> _free = [];
+
+    /// <summary>Takes a scratch set (allocated on first use).</summary>
+    public Scratch Rent() => _free.TryTake(out Scratch? s) ? s : new Scratch(context);
+
+    /// <summary>Gives a scratch set back.</summary>
+    public void Return(Scratch scratch) => _free.Add(scratch);
+
+    /// <summary>Decomposes <paramref name="c"/> (NTT form, at least <c>level+1</c> limbs) into <paramref name="s"/>.</summary>
+    public void Decompose(RnsPoly c, int level, Scratch s)
+    {
+        int limbs = level + 1, n = context.N;
+        s.Level = level;
+        LimbOps.Copy(c, s.SourceNtt, limbs);
+        LimbOps.Copy(c, s.CoefficientsQ, limbs);
+        LimbOps.FromNtt(s.CoefficientsQ, limbs);
+        int digits = context.Parameters.DigitCountAt(level);
+        int dop = context.MaxDegreeOfParallelism;
+        for (int j = 0; j < digits; j++)
+        {
+            ModUpPlan plan = context.GetModUpPlan(level, j);
+            plan.Converter.Convert(
+                s.CoefficientsQ.Buffer.AsSpan(plan.Start * n, plan.Count * n), s.Extended.AsSpan(j * s.DigitStride, plan.TargetCount * n), exact: true, dop);
+        }
+
+        LimbParallel.For(context.RingQ, TotalExtendedLimbs(level), 20L * n, new ExtendedNttAction(context, s, level));
+    }
+
+    /// <summary>
+    /// <c>acc = Σ_j ext_j ⊙ key_j</c> over <c>Q_ℓ·P</c>; with a <paramref name="permutation"/>, each <c>ext_j</c> (and the
+    /// digit limbs of the source) is read through it, giving the inner product of <c>σ_g(c)</c>.
+    /// </summary>
+    public void InnerProduct(Scratch s, KeySwitchingKey key, int[]? permutation)
+    {
+        int limbs = s.Level + 1, k = context.Parameters.PCount;
+        LimbParallel.For(context.RingQ, limbs + k, 8L * key.DigitCount * context.N, new InnerProductAction(context, s, key, permutation));
+    }
+
+    /// <summary>
+    /// Divides both accumulators by <c>P</c> and writes <c>d_0</c>, <c>d_1</c> into the first <c>ℓ+1</c> limbs of
+    /// <paramref name="d0"/> and <paramref name="d1"/> (NTT form); when <paramref name="accumulate"/> is set, adds
+    /// them to what is there instead.
+    /// </summary>
+    public void ModDown(Scratch s, RnsPoly d0, RnsPoly d1, bool accumulate)
+    {
+        ModDownOne(s, s.Acc0Q, s.Acc0P, d0, accumulate);
+        ModDownOne(s, s.Acc1Q, s.Acc1P, d1, accumulate);
+    }
+
+    private void ModDownOne(Scratch s, RnsPoly accQ, RnsPoly accP, RnsPoly destination, bool accumulate)
+    {
+        int level = s.Level, limbs = level + 1, k = context.Parameters.PCount, n = context.N;
+        LimbOps.FromNtt(accP, k);
+        context.ModDownConverter(level).Convert(
+            accP.Buffer.AsSpan(0, k * n), s.TempQ.Buffer.AsSpan(0, limbs * n), exact: true, context.MaxDegreeOfParallelism);
+        LimbOps.ToNtt(s.TempQ, limbs);
+        LimbParallel.For(context.RingQ, limbs, 3L * n, new ModDownAction(context, accQ, s.TempQ, destination, accumulate));
+    }
+
+    private int TotalExtendedLimbs(int level)
+    {
+        int limbs = level + 1, k = context.Parameters.PCount, total = 0;
+        for (int j = 0; j < context.Parameters.DigitCountAt(level); j++)
+        {
+            total += limbs - context.GetModUpPlan(level, j).Count + k;
+        }
+
+        return total;
+    }
+
+    /// <summary>Per-thread buffers of one key switch.</summary>
+    internal sealed class Scratch
+    {
+        public Scratch(CkksContext context)
+        {
+            int qCount = context.Parameters.QCount, pCount = context.Parameters.PCount;
+            DigitStride = (qCount + pCount) * context.N;
+            SourceNtt = new RnsPoly(context.RingQ, qCount, isNttForm: true);
+            CoefficientsQ = new RnsPoly(context.RingQ, qCount);
+            Extended = new ulong[context.Parameters.Dnum * DigitStride];
+            Acc0Q = new RnsPoly(context.RingQ, qCount, isNttForm: true);
+            Acc1Q = new RnsPoly(context.RingQ, qCount, isNttForm: true);
+            TempQ = new RnsPoly(context.RingQ, qCount, isNttForm: true);
+            Acc0P = new RnsPoly(context.RingP, pCount, isNttForm: true);
+            Acc1P = new RnsPoly(context.RingP, pCount, isNttForm: true);
+            Out0 = new RnsPoly(context.RingQ, qCount, isNttForm: true);
+            Out1 = new RnsPoly(context.RingQ, qCount, isNttForm: true);
+            Spare = new RnsPoly(context.RingQ, qCount, isNttForm: true);
+        }
+
+        /// <summary>The level of the decomposition held.</summary>
+        public int Level { get; set; }
+
+        /// <summary>Words between the extended digits in <see cref="Extended"/>.</summary>
+        public int DigitStride { get; }
+
+        /// <summary>A copy of the decomposed polynomial in NTT form (its digit limbs are part of each extended digit).</summary>
+        public RnsPoly SourceNtt { get; }
+
+        /// <summary>The decomposed polynomial in coefficient form.</summary>
+        public RnsPoly CoefficientsQ { get; }
+
+        /// <summary>Extended digits: digit <c>j</c> at word <c>j·DigitStride</c>, its limbs in converter target order, NTT form.</summary>
+        public ulong[] Extended { get; }
+
+        /// <summary>Accumulator of <c>b</c> products, data primes.</summary>
+        public RnsPoly Acc0Q { get; }
+
+        /// <summary>Accumulator of <c>a</c> products, data primes.</summary>
+        public RnsPoly Acc1Q { get; }
+
+        /// <summary>Accumulator of <c>b</c> products, special primes.</summary>
+        public RnsPoly Acc0P { get; }
+
+        /// <summary>Accumulator of <c>a</c> products, special primes.</summary>
+        public RnsPoly Acc1P { get; }
+
+        /// <summary>ModDown temporary.</summary>
+        public RnsPoly TempQ { get; }
+
+        /// <summary>Output buffer for <c>d_0</c> when the caller has no better place.</summary>
+        public RnsPoly Out0 { get; }
+
+        /// <summary>Output buffer for <c>d_1</c> when the caller has no better place.</summary>
+        public RnsPoly Out1 { get; }
+
+        /// <summary>A spare data-prime polynomial (for example a copy of <c>c_0</c> during hoisted rotations).</summary>
+        public RnsPoly Spare { get; }
+    }
+
+    private readonly struct ExtendedNttAction(CkksContext context, Scratch s, int level) : ILimbAction
+    {
+        public void Invoke(int index)
+        {
+            int limbs = level + 1, n = context.N, k = context.Parameters.PCount;
+            for (int j = 0; ; j++)
+            {
+                ModUpPlan plan = context.GetModUpPlan(level, j);
+                int qTargets = limbs - plan.Count, outLimbs = qTargets + k;
+                if (index < outLimbs)
+                {
+                    Span<ulong> limb = s.Extended.AsSpan(j * s.DigitStride + index * n, n);
+                    if (index < qTargets)
+                    {
+                        int prime = index < plan.Start ? index : index + plan.Count;
+                        context.RingQ.NttTablesArray[prime].Forward(limb);
+                    }
+                    else
+                    {
+                        context.RingP.NttTablesArray[index - qTargets].Forward(limb);
+                    }
+
+                    return;
+                }
+
+                index -= outLimbs;
+            }
+        }
+    }
+
+    private readonly struct InnerProductAction(CkksContext context, Scratch s, KeySwitchingKey key, int[]? permutation) : ILimbAction
+    {
+        private const int Block = 512;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Invoke(int index)
+        {
+            int level = s.Level, limbs = level + 1, n = context.N;
+            int digits = context.Parameters.DigitCountAt(level);
+            bool special = index >= limbs;
+            int prime = special ? index - limbs : index;
+            Modulus q = special ? context.RingP.ModuliArray[prime] : context.RingQ.ModuliArray[prime];
+            Span<ulong> out0 = special ? s.Acc0P.LimbUnchecked(prime) : s.Acc0Q.LimbUnchecked(prime);
+            Span<ulong> out1 = special ? s.Acc1P.LimbUnchecked(prime) : s.Acc1Q.LimbUnchecked(prime);
+            bool narrow = ElementwiseKernels.IsNarrow(q);
+            int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : 32;
+            Span<ulong> low0 = stackalloc ulong[Block], high0 = stackalloc ulong[Block];
+            Span<ulong> low1 = stackalloc ulong[Block], high1 = stackalloc ulong[Block];
+            for (int c0 = 0; c0 < n; c0 += Block)
+            {
+                int length = Math.Min(Block, n - c0);
+                Span<ulong> l0 = low0[..length], l1 = low1[..length], h0 = high0[..length], h1 = high1[..length];
+                l0.Clear();
+                l1.Clear();
+                if (!narrow)
+                {
+                    h0.Clear();
+                    h1.Clear();
+                }
+
+                int terms = 0;
+                for (int j = 0; j < digits; j++)
+                {
+                    ModUpPlan plan = context.GetModUpPlan(level, j);
+                    ReadOnlySpan<ulong> x;
+                    if (special)
+                    {
+                        x = s.Extended.AsSpan(j * s.DigitStride + (limbs - plan.Count + prime) * n, n);
+                    }
+                    else if (prime >= plan.Start && prime < plan.Start + plan.Count)
+                    {
+                        x = s.SourceNtt.LimbUnchecked(prime);
+                    }
+                    else
+                    {
+                        x = s.Extended.AsSpan(j * s.DigitStride + plan.TargetLimbOfQ(prime) * n, n);
+                    }
+
+                    ReadOnlySpan<ulong> b = (special ? key.BP[j].LimbUnchecked(prime) : key.BQ[j].LimbUnchecked(prime)).Slice(c0, length);
+                    ReadOnlySpan<ulong> a = (special ? key.AP[j].LimbUnchecked(prime) : key.AQ[j].LimbUnchecked(prime)).Slice(c0, length);
+                    if (terms >= limit)
+                    {
+                        // Fold the sums back to residues so the accumulators cannot overflow.
+                        Fold(narrow, l0, h0, q);
+                        Fold(narrow, l1, h1, q);
+                        terms = 1;
+                    }
+
+                    if (permutation is null)
+                    {
+                        ReadOnlySpan<ulong> xs = x.Slice(c0, length);
+                        if (narrow)
+                        {
+                            ElementwiseKernels.MultiplyAccumulateNarrow(xs, b, l0);
+                            ElementwiseKernels.MultiplyAccumulateNarrow(xs, a, l1);
+                        }
+                        else
+                        {
+                            ElementwiseKernels.MultiplyAccumulateWide(xs, b, l0, h0);
+                            ElementwiseKernels.MultiplyAccumulateWide(xs, a, l1, h1);
+                        }
+                    }
+                    else
+                    {
+                        ReadOnlySpan<int> perm = permutation.AsSpan(c0, length);
+                        if (narrow)
+                        {
+                            ElementwiseKernels.MultiplyAccumulateNarrowPermuted(x, perm, b, l0);
+                            ElementwiseKernels.MultiplyAccumulateNarrowPermuted(x, perm, a, l1);
+                        }
+                        else
+                        {
+                            ElementwiseKernels.MultiplyAccumulateWidePermuted(x, perm, b, l0, h0);
+                            ElementwiseKernels.MultiplyAccumulateWidePermuted(x, perm, a, l1, h1);
+                        }
+                    }
+
+                    terms++;
+                }
+
+                if (narrow)
+                {
+                    ElementwiseKernels.Reduce(l0, out0.Slice(c0, length), q);
+                    ElementwiseKernels.Reduce(l1, out1.Slice(c0, length), q);
+                }
+                else
+                {
+                    ElementwiseKernels.ReduceWide(l0, h0, out0.Slice(c0, length), q);
+                    ElementwiseKernels.ReduceWide(l1, h1, out1.Slice(c0, length), q);
+                }
+            }
+        }
+
+        private static void Fold(bool narrow, Span<ulong> low, Span<ulong> high, Modulus q)
+        {
+            if (narrow)
+            {
+                ElementwiseKernels.Reduce(low, low, q);
+            }
+            else
+            {
+                ElementwiseKernels.ReduceWide(low, high, low, q);
+                high.Clear();
+            }
+        }
+    }
+
+    private readonly struct ModDownAction(CkksContext context, RnsPoly accQ, RnsPoly temp, RnsPoly destination, bool accumulate) : ILimbAction
+    {
+        public void Invoke(int i)
+        {
+            Modulus q = context.RingQ.ModuliArray[i];
+            ShoupOperand pInverse = context.PInverseModQ[i];
+            if (accumulate)
+            {
+                // temp = (acc - temp)·P^-1, then destination += temp.
+                Span<ulong> t = temp.LimbUnchecked(i);
+                ElementwiseKernels.SubtractMultiplyShoup(accQ.LimbUnchecked(i), t, pInverse, t, q);
+                ElementwiseKernels.Add(destination.LimbUnchecked(i), t, destination.LimbUnchecked(i), q);
+            }
+            else
+            {
+                ElementwiseKernels.SubtractMultiplyShoup(accQ.LimbUnchecked(i), temp.LimbUnchecked(i), pInverse, destination.LimbUnchecked(i), q);
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using CkksRns.Rns.Arithmetic;
+using static CkksRns.Rns.Kernels.ElementwiseVectorMath;
+
+namespace CkksRns.Rns.Kernels;
+
+// Kernels added for the CKKS layer (rescaling, key-switching ModDown, Galois-permuted products). Same contract as the others:
+// inputs fully reduced unless stated, outputs in [0, q), every path bit-identical to the scalar one.
+internal static partial class ElementwiseKernels
+{
+    /// <summary><c>destination[i] = x[i] mod q</c> for any <c>x[i] &lt; 2^63</c> (for example residues of another prime).</summary>
+    public static void Reduce(ReadOnlySpan<ulong> x, Span<ulong> destination, Modulus q) =>
+        Reduce(x, destination, q, SimdCapabilities.Current);
+
+    /// <summary><c>destination[i] = x[i] mod q</c> for any <c>x[i] &lt; 2^63</c>, at the given level (Barrett with <c>floor(2^64/q)</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Reduce(ReadOnlySpan<ulong> x, Span<ulong> destination, Modulus q, SimdLevel level)
+    {
+        AssertLengths(x.Length, x.Length, destination.Length);
+        int n = destination.Length, i = 0;
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        if (level == SimdLevel.Vector512)
+        {
+            Vector512<ulong> vq = Vector512.Create(q.Value), ratio = Vector512.Create(q.BarrettRatio64);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
+                Vector512<ulong> r = v - MulLow(MulHigh(v, ratio), vq);
+                ReduceOnce(r, vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            Vector256<ulong> vq = Vector256.Create(q.Value), ratio = Vector256.Create(q.BarrettRatio64);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
+                Vector256<ulong> r = v - MulLow(MulHigh(v, ratio), vq);
+                ReduceOnce(r, vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref rd, i) = q.Reduce(Unsafe.Add(ref rx, i));
+        }
+    }
+
+    /// <summary><c>destination[i] = ((x[i] - y[i]) · w) mod q</c> for a precomputed operand <c>w</c>.</summary>
+    public static void SubtractMultiplyShoup(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ShoupOperand w, Span<ulong> destination, Modulus q) =>
+        SubtractMultiplyShoup(x, y, w, destination, q, SimdCapabilities.Current);
+
+    /// <summary><c>destination[i] = ((x[i] - y[i]) · w) mod q</c> for a precomputed operand <c>w</c>, at the given level.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SubtractMultiplyShoup(
+        ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ShoupOperand w, Span<ulong> destination, Modulus q, SimdLevel level)
+    {
+        AssertLengths(x.Length, y.Length, destination.Length);
+        int n = destination.Length, i = 0;
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref ulong ry = ref MemoryMarshal.GetReference(y);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        if (level == SimdLevel.Vector512)
+        {
+            Vector512<ulong> vq = Vector512.Create(q.Value), vw = Vector512.Create(w.Value), vws = Vector512.Create(w.Quotient);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> d = SubtractMod(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i), vq);
+                ElementwiseVectorMath.MultiplyShoup(d, vw, vws, vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            Vector256<ulong> vq = Vector256.Create(q.Value), vw = Vector256.Create(w.Value), vws = Vector256.Create(w.Quotient);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> d = SubtractMod(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i), vq);
+                ElementwiseVectorMath.MultiplyShoup(d, vw, vws, vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        ulong value = w.Value, quotient = w.Quotient;
+        for (; i < n; i++)
+        {
+            ulong d = q.Subtract(Unsafe.Add(ref rx, i), Unsafe.Add(ref ry, i));
+            Unsafe.Add(ref rd, i) = q.MultiplyShoup(d, value, quotient);
+        }
+    }
+
+    /// <summary>
+    /// <c>destination[i] = (destination[i] + x[permutation[i]] · y[i]) mod q</c>: a multiply-accumulate whose first
+    /// operand is read through a permutation (a Galois automorphism in NTT form), so the permuted copy is never written.
+    /// </summary>
+    public static void MultiplyAccumulatePermuted(
+        ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, ReadOnlySpan<ulong> y, Span<ulong> destination, Modulus q) =>
+        MultiplyAccumulatePermuted(x, permutation, y, destination, q, MultiplyLevel);
+
+    /// <summary>The permuted multiply-accumulate at the given level.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAccumulatePermuted(
+        ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, ReadOnlySpan<ulong> y, Span<ulong> destination, Modulus q, SimdLevel level)
+    {
+        AssertLengths(x.Length, y.Length, destination.Length);
+        int n = destination.Length, i = 0;
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref int rp = ref MemoryMarshal.GetReference(permutation);
+        ref ulong ry = ref MemoryMarshal.GetReference(y);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        int k = q.BitCount;
+        if (level == SimdLevel.Vector512)
+        {
+            Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> gathered = Vector512.Create(
+                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 1)),
+                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 2)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 3)),
+                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 4)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 5)),
+                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 6)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 7)));
+                Vector512<ulong> product = MultiplyMod(gathered, Vector512.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+                AddMod(Vector512.LoadUnsafe(ref rd, (nuint)i), product, vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> gathered = Vector256.Create(
+                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 1)),
+                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 2)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 3)));
+                Vector256<ulong> product = MultiplyMod(gathered, Vector256.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+                AddMod(Vector256.LoadUnsafe(ref rd, (nuint)i), product, vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            ref ulong d = ref Unsafe.Add(ref rd, i);
+            d = q.MultiplyAdd(Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)), Unsafe.Add(ref ry, i), d);
+        }
+    }
+}
