@@ -127,10 +127,11 @@ public sealed class GaussianSampler
             return 0;
         }
 
+        // Differences of consecutive thresholds, in wrapping 64-bit arithmetic (the last threshold is 2^64 ≡ 0).
         int t = x + Bound;
-        double upper = t < _thresholds.Length ? _thresholds[t] : Math.Pow(2, 64);
-        double lower = t == 0 ? 0 : _thresholds[t - 1];
-        return (upper - lower) / Math.Pow(2, 64);
+        ulong upper = t < _thresholds.Length ? _thresholds[t] : 0;
+        ulong lower = t == 0 ? 0 : _thresholds[t - 1];
+        return (upper - lower) / 18446744073709551616.0;
     }
 
     private static ulong[] BuildThresholds(double sigma, int bound)
