@@ -78,6 +78,43 @@ public sealed partial class RnsPoly
         LimbParallel.For(a.Context, a.LimbCount, 4L * a.N, new MultiplyAccumulateAction(a, b, destination));
     }
 
+    /// <summary>
+    /// <c>destination = a + c</c> for the constant polynomial <c>c</c> with residue <c>scalars[i] mod q_i</c> in limb
+    /// <c>i</c>: in coefficient form only the constant coefficient changes; in NTT form every slot gets <c>c</c> (a
+    /// constant evaluates to itself everywhere).
+    /// </summary>
+    /// <param name="a">The operand.</param>
+    /// <param name="scalars">At least <c>a.LimbCount</c> values (any 64-bit value; reduced modulo <c>q_i</c>); extra values are ignored.</param>
+    /// <param name="destination">Receives the sum (may be <paramref name="a"/>).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="scalars"/> is too short, or <paramref name="destination"/> is of another context.</exception>
+    public static void AddScalar(RnsPoly a, ReadOnlySpan<ulong> scalars, RnsPoly destination)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        CheckDestination(a, destination);
+        CheckScalarCount(a, scalars.Length, nameof(scalars));
+        int limbs = a.LimbCount;
+        if (!ReferenceEquals(a, destination))
+        {
+            a.CopyTo(destination);
+        }
+
+        for (int i = 0; i < limbs; i++)
+        {
+            Modulus q = a.Context.ModuliArray[i];
+            ulong c = q.Reduce(scalars[i]);
+            Span<ulong> limb = destination.LimbUnchecked(i);
+            if (a.IsNttForm)
+            {
+                ElementwiseKernels.AddConstant(limb, c, limb, q);
+            }
+            else
+            {
+                limb[0] = q.Add(limb[0], c);
+            }
+        }
+    }
+
     /// <summary><c>destination = a · c</c> with the integer <paramref name="scalar"/> (reduced modulo each prime); either form.</summary>
     /// <param name="a">The operand.</param>
     /// <param name="scalar">Any 64-bit integer.</param>
@@ -132,10 +169,8 @@ public sealed partial class RnsPoly
         int limbs = a.LimbCount;
         if (limbs > 1 && a.Context.MaxDegreeOfParallelism > 1 && limbs * 3L * a.N >= LimbParallel.MinParallelWork)
         {
-            // Spans cannot cross into the parallel loop; copy the (few) operands to an array.
-            ShoupOperand[] copy = operands[..limbs].ToArray();
-            Parallel.For(0, limbs, a.Context.ParallelOptions, i =>
-                ElementwiseKernels.MultiplyShoup(a.LimbUnchecked(i), copy[i], destination.LimbUnchecked(i), a.Context.ModuliArray[i]));
+            // Spans cannot cross into the parallel loop; the (few) operands are copied to an array.
+            MultiplyScalarParallel(a, operands[..limbs].ToArray(), destination, accumulate: false);
             return;
         }
 
@@ -155,11 +190,33 @@ public sealed partial class RnsPoly
     {
         CheckOperands(a, destination);
         CheckOperandsFor(a, operands, nameof(operands));
-        for (int i = 0; i < a.LimbCount; i++)
+        int limbs = a.LimbCount;
+        if (limbs > 1 && a.Context.MaxDegreeOfParallelism > 1 && limbs * 4L * a.N >= LimbParallel.MinParallelWork)
+        {
+            MultiplyScalarParallel(a, operands[..limbs].ToArray(), destination, accumulate: true);
+            return;
+        }
+
+        for (int i = 0; i < limbs; i++)
         {
             ElementwiseKernels.MultiplyShoupAccumulate(a.LimbUnchecked(i), operands[i], destination.LimbUnchecked(i), a.Context.ModuliArray[i]);
         }
     }
+
+    // Kept out of the callers so that their sequential path does not allocate the lambda's closure.
+    private static void MultiplyScalarParallel(RnsPoly a, ShoupOperand[] operands, RnsPoly destination, bool accumulate) =>
+        Parallel.For(0, a.LimbCount, a.Context.ParallelOptions, i =>
+        {
+            Modulus q = a.Context.ModuliArray[i];
+            if (accumulate)
+            {
+                ElementwiseKernels.MultiplyShoupAccumulate(a.LimbUnchecked(i), operands[i], destination.LimbUnchecked(i), q);
+            }
+            else
+            {
+                ElementwiseKernels.MultiplyShoup(a.LimbUnchecked(i), operands[i], destination.LimbUnchecked(i), q);
+            }
+        });
 
     private static void CheckScalarCount(RnsPoly a, int count, string name)
     {

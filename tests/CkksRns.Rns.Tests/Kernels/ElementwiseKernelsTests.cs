@@ -68,6 +68,17 @@ public sealed class ElementwiseKernelsTests
 
     [Theory]
     [MemberData(nameof(Levels))]
+    public void AddConstant_RandomResidues_MatchesBigInteger(SimdLevel level) =>
+        ForAllCases((q, x, y, _) =>
+        {
+            ulong c = y.Length > 0 ? y[0] : q.Value - 1;
+            var d = new ulong[x.Length];
+            ElementwiseKernels.AddConstant(x, c, d, q, level);
+            return d.Select((v, i) => v == (ulong)((new BigInteger(x[i]) + c) % q.Value)).All(b => b);
+        });
+
+    [Theory]
+    [MemberData(nameof(Levels))]
     public void Subtract_RandomResidues_MatchesBigInteger(SimdLevel level) =>
         ForAllCases((q, x, y, _) =>
         {
@@ -141,7 +152,7 @@ public sealed class ElementwiseKernelsTests
         }
     }
 
-    /// <summary>Operands for which the Barrett estimate of the vector paths is two below the true quotient (its worst case).</summary>
+    /// <summary>Operands for which a k-bit Barrett estimate (HAC 14.42) is two below the true quotient: hard cases for any Barrett variant.</summary>
     public static readonly TheoryData<ulong, ulong, ulong> BarrettWorstCases = new()
     {
         { 113, 108, 90 },
@@ -156,7 +167,7 @@ public sealed class ElementwiseKernelsTests
 
     [Theory]
     [MemberData(nameof(BarrettWorstCases))]
-    public void Multiply_BarrettEstimateTwoBelow_StillFullyReduced(ulong qValue, ulong a, ulong b)
+    public void Multiply_HardBarrettOperands_StillFullyReduced(ulong qValue, ulong a, ulong b)
     {
         var q = new Modulus(qValue);
         ulong expected = (ulong)(new BigInteger(a) * b % qValue);
@@ -205,6 +216,7 @@ public sealed class ElementwiseKernelsTests
                     (a, b, d, l) => ElementwiseKernels.Add(a, b, d, q, l),
                     (a, b, d, l) => ElementwiseKernels.Subtract(a, b, d, q, l),
                     (a, _, d, l) => ElementwiseKernels.Negate(a, d, q, l),
+                    (a, b, d, l) => ElementwiseKernels.AddConstant(a, b[3], d, q, l),
                     (a, b, d, l) => ElementwiseKernels.Multiply(a, b, d, q, l),
                     (a, b, d, l) => ElementwiseKernels.MultiplyAccumulate(a, b, d, q, l),
                     (a, _, d, l) => ElementwiseKernels.MultiplyShoup(a, w, d, q, l),
