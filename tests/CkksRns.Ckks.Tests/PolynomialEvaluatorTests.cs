@@ -309,6 +309,22 @@ public sealed class PolynomialEvaluatorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Evaluate_SamePerSlotPolynomialRepeatedly_StaysCorrectAtEveryLevel()
+    {
+        Setup s = SmallScale;
+        double[][] c = Enumerable.Range(0, 4).Select(k => Random(s.Slots, 100 + k)).ToArray();
+        Polynomial p = Polynomial.FromChebyshev(c, -3, 3);
+        foreach (int level in new[] { 4, 4, 3, 4, 3 })
+        {
+            double[] x = Random(s.Slots, 200 + level).Select(v => 3 * v).ToArray();
+            Ciphertext cx = s.Encryptor.Encrypt(s.Encoder.Encode(x, level, s.Scale));
+            Ciphertext result = s.Polynomials.Evaluate(cx, p);
+            Assert.Equal(level - p.Depth, result.Level);
+            AssertMatches(s, p, x, result, s.Bound(p, 4), $"level {level}");
+        }
+    }
+
+    [Fact]
     public void Evaluate_Constant_ReturnsTheConstantAtTheSameLevel()
     {
         Setup s = SmallScale;

@@ -5,7 +5,8 @@ namespace CkksRns.Benchmarks.Ckks;
 
 /// <summary>
 /// Dense <c>n × n</c> matrix times an encrypted vector (replicated blocks of <c>n</c> slots) at <c>N = 2^14</c> with the
-/// reference paper's chain and hybrid key switching, diagonals encoded at level 3 (four primes), single thread:
+/// reference paper's chain and hybrid key switching, diagonals encoded at level 3 (four primes), single thread, against
+/// one rotation at the same level as the baseline:
 /// <c>dotnet run -c Release --project benchmarks/CkksRns.Benchmarks -- --filter '*LinearTransformBenchmarks*' --job short</c>.
 /// </summary>
 [MemoryDiagnoser]
@@ -37,12 +38,20 @@ public class LinearTransformBenchmarks
 
         _transform = new LinearTransform(context, matrix, level: Level);
         var generator = new KeyGenerator(context);
-        _evaluator = new Evaluator(context, galoisKeys: generator.CreateGaloisKeys(_transform.RequiredRotations));
+        _evaluator = new Evaluator(context, galoisKeys: generator.CreateGaloisKeys([1, .. _transform.RequiredRotations]));
         double[] vector = Enumerable.Range(0, Size).Select(_ => random.NextDouble() * 2 - 1).ToArray();
         var encoder = new CkksEncoder(context);
         _x = new Encryptor(context, generator.CreatePublicKey())
             .Encrypt(encoder.Encode(_transform.PackInput(vector), Level, context.Parameters.DefaultScale));
         _destination = new Ciphertext(context);
+    }
+
+    /// <summary>The unit of cost: one rotation (key switch) at the same level.</summary>
+    [Benchmark(Baseline = true)]
+    public Ciphertext RotateOnce()
+    {
+        _evaluator.Rotate(_x, 1, _destination);
+        return _destination;
     }
 
     [Benchmark]
