@@ -325,6 +325,23 @@ public sealed class PolynomialEvaluatorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Evaluate_FromSeveralThreadsAtOnce_EveryResultIsCorrect()
+    {
+        Setup s = SmallScale;
+        double[][] c = Enumerable.Range(0, 4).Select(k => Random(s.Slots, 300 + k)).ToArray();
+        Polynomial p = Polynomial.FromMonomial(c);
+        var polynomials = new PolynomialEvaluator(s.Evaluator);
+        double[][] inputs = Enumerable.Range(0, 6).Select(i => Random(s.Slots, 400 + i)).ToArray();
+        Ciphertext[] ciphertexts = inputs.Select(s.Encrypt).ToArray();
+        var results = new Ciphertext[inputs.Length];
+        Parallel.For(0, inputs.Length, new ParallelOptions { MaxDegreeOfParallelism = 3 }, i => results[i] = polynomials.Evaluate(ciphertexts[i], p));
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            AssertMatches(s, p, inputs[i], results[i], s.Bound(p), $"thread {i}");
+        }
+    }
+
+    [Fact]
     public void Evaluate_Constant_ReturnsTheConstantAtTheSameLevel()
     {
         Setup s = SmallScale;
