@@ -27,7 +27,7 @@ namespace CkksRns.Rns.Bases;
 /// floating-point correction. It computes <c>v = round(Σ_i t_i / q_i)</c> in double precision and subtracts
 /// <c>v · Q</c>, which yields the residues of the centred representative <c>x'</c> in <c>(-Q/2, Q/2]</c> exactly,
 /// provided <c>|x'| &lt; Q · (1/2 - k · 2^-50)</c> (the double-precision sum has absolute error below
-/// <c>k · 2^-52</c>, so only values within that distance of <c>±Q/2</c> can be rounded the wrong way).
+/// <c>k · 2^-51</c>, so only values within that distance of <c>±Q/2</c> can be rounded the wrong way).
 /// </para>
 /// <para>
 /// Data layout: inputs and outputs are limb-major (limb <c>i</c> holds the <c>N</c> residues modulo the <c>i</c>-th
