@@ -5,6 +5,8 @@ namespace CkksRns.Benchmarks.Ckks;
 
 /// <summary>The CKKS operation benchmarks, for the parameter preset a derived class chooses.</summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public abstract class CkksOperationBenchmarksBase
 {
     private static readonly int[] HoistedSteps = [1, 2, 3, 4, 5, 6, 7, 8];
