@@ -6,6 +6,9 @@ internal static class Commands
     public static IReadOnlyList<ICommand> All { get; } =
     [
         new DemoCommand(),
+        new TrainCommand(),
+        new EvaluateCommand(),
+        new SummaryCommand(),
     ];
 
     public static ICommand? Find(string name)

@@ -1,1 +1,0 @@
-// CkksRns.Nn: the neural-network library. Types arrive with the neural-network issue.
