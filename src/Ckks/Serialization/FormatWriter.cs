@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Polynomials;
+
+namespace CkksRns.Ckks.Serialization;
+
+/// <summary>Writes the little-endian fields of the format to a stream through a pooled buffer, counting the bytes.</summary>
+internal sealed class FormatWriter : IDisposable
+{
+    private const int BufferSize = 1 << 16;
+
+    private readonly Stream _stream;
+    private byte[] _buffer;
+    private int _position;
+
+    public FormatWriter(Stream stream)
+    {
+        _stream = stream;
+        _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+    }
+
+    /// <summary>The number of bytes written so far (buffered or flushed).</summary>
+    public long Written { get; private set; }
+
+    public void WriteByte(byte value) => Reserve(1)[0] = value;
+
+    public void WriteUInt16(ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(Reserve(2), value);
+
+    public void WriteUInt32(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(Reserve(4), value);
+
+    public void WriteUInt64(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(Reserve(8), value);
+
+    public void WriteDouble(double value) => WriteUInt64(BitConverter.DoubleToUInt64Bits(value));
+
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            int take = Math.Min(bytes.Length, BufferSize - _position);
+            if (take == 0)
+            {
+                Flush();
+                continue;
+            }
+
+            bytes[..take].CopyTo(_buffer.AsSpan(_position));
+            _position += take;
+            Written += take;
+            bytes = bytes[take..];
+        }
+    }
+
+    /// <summary>Writes the first <paramref name="limbs"/> limbs of <paramref name="poly"/>, each coefficient in <c>ceil(bits(q_i)/8)</c> bytes.</summary>
+    public void WritePoly(RnsPoly poly, int limbs)
+    {
+        Modulus[] moduli = poly.Context.ModuliArray;
+        for (int i = 0; i < limbs; i++)
+        {
+            int width = FormatConstants.ByteWidth(moduli[i].Value);
+            ReadOnlySpan<ulong> limb = poly.LimbUnchecked(i);
+            foreach (ulong value in limb)
+            {
+                if (_position > BufferSize - 8)
+                {
+                    Flush();
+                }
+
+                // Write all 8 bytes, keep only the low `width`; the rest is overwritten by the next value or never flushed.
+                BinaryPrimitives.WriteUInt64LittleEndian(_buffer.AsSpan(_position, 8), value);
+                _position += width;
+                Written += width;
+            }
+        }
+    }
+
+    /// <summary>Writes the buffered bytes to the stream.</summary>
+    public void Flush()
+    {
+        if (_position > 0)
+        {
+            _stream.Write(_buffer, 0, _position);
+            _position = 0;
+        }
+    }
+
+    public void Dispose()
+    {
+        byte[] buffer = _buffer;
+        _buffer = [];
+        _position = 0;
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
+    }
+
+    private Span<byte> Reserve(int count)
+    {
+        if (_position > BufferSize - count)
+        {
+            Flush();
+        }
+
+        Span<byte> span = _buffer.AsSpan(_position, count);
+        _position += count;
+        Written += count;
+        return span;
+    }
+}
