@@ -1,0 +1,261 @@
+using System.Numerics;
+using CkksRns.Ckks;
+using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
+
+namespace CkksRns.Nn.Encrypted;
+
+/// <summary>
+/// Evaluates a plan in the throughput packing: one ciphertext per pixel or neuron, slot j holding image j. Linear
+/// stages are lazy multiply-accumulates with constants (<see cref="ConstantMultiplyAccumulate"/>) split over limbs and
+/// coefficient blocks; activations run per neuron. Independent ciphertexts are processed in parallel.
+/// </summary>
+internal sealed class ThroughputEngine
+{
+    private const int BlockCoefficients = 1024;
+
+    private readonly InferencePlan _plan;
+    private readonly CkksContext _context;
+    private readonly Evaluator _evaluator;
+    private readonly int _parallelism;
+    private readonly LinearConstants?[] _constants;
+
+    public ThroughputEngine(InferencePlan plan, CkksContext context, Evaluator evaluator, int parallelism)
+    {
+        _plan = plan;
+        _context = context;
+        _evaluator = evaluator;
+        _parallelism = parallelism;
+        _constants = new LinearConstants?[plan.Stages.Count];
+        for (int i = 0; i < plan.Stages.Count; i++)
+        {
+            if (plan.Stages[i] is LinearStage linear)
+            {
+                _constants[i] = new LinearConstants(linear, context);
+            }
+        }
+    }
+
+    /// <summary>Runs stages 0 .. <paramref name="stageCount"/> − 1 on one ciphertext per input element.</summary>
+    public Ciphertext[] Evaluate(Ciphertext[] inputs, int stageCount)
+    {
+        Ciphertext[] x = inputs;
+        for (int i = 0; i < stageCount; i++)
+        {
+            PlanStage stage = _plan.Stages[i];
+            x = stage switch
+            {
+                LinearStage => Linear(_constants[i]!, x),
+                ActivationStage a => Activation(a, x),
+                _ => throw new InvalidOperationException("Unknown stage."),
+            };
+        }
+
+        return x;
+    }
+
+    private ParallelOptions Options => new() { MaxDegreeOfParallelism = _parallelism };
+
+    private Ciphertext[] Linear(LinearConstants k, Ciphertext[] inputs)
+    {
+        LinearMap map = k.Map;
+        int level = k.Level, limbs = level + 1, n = _context.Parameters.N;
+        int size = 2;
+        foreach (Ciphertext c in inputs)
+        {
+            size = Math.Max(size, c.Size);
+        }
+
+        double inputScale = inputs[0].Scale;
+        var outputs = new Ciphertext[map.OutputLength];
+        for (int o = 0; o < outputs.Length; o++)
+        {
+            outputs[o] = new Ciphertext(_context, size, level, inputScale * k.ConstantScale);
+        }
+
+        // Gather the buffers once per polynomial index.
+        var buffers = new ulong[]?[size][];
+        for (int p = 0; p < size; p++)
+        {
+            buffers[p] = new ulong[]?[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                buffers[p][i] = inputs[i].Size > p ? inputs[i][p].Buffer : null;
+            }
+        }
+
+        var outputBuffers = new ulong[size][][];
+        for (int p = 0; p < size; p++)
+        {
+            outputBuffers[p] = new ulong[outputs.Length][];
+            for (int o = 0; o < outputs.Length; o++)
+            {
+                outputBuffers[p][o] = outputs[o][p].Buffer;
+            }
+        }
+
+        int blocks = Math.Max(1, n / BlockCoefficients), blockSize = n / blocks;
+        int work = size * limbs * blocks;
+        Modulus[] moduli = _context.RingQ.ModuliArray;
+        SimdLevel simd = SimdCapabilities.Current;
+        Parallel.For(0, work, Options, item =>
+        {
+            int p = item / (limbs * blocks), rest = item % (limbs * blocks), l = rest / blocks, block = rest % blocks;
+            Modulus q = moduli[l];
+            int terms = ConstantMultiplyAccumulate.TermsBeforeReduction(q.Value);
+            uint[] weights = k.Weights[l];
+            ulong[] bias = k.Bias[l];
+            ulong[]?[] x = buffers[p];
+            ulong[][] y = outputBuffers[p];
+            int start = block * blockSize, end = start + blockSize;
+            for (int k0 = start; k0 < end; k0 += ConstantMultiplyAccumulate.Chunk)
+            {
+                int width = Math.Min(ConstantMultiplyAccumulate.Chunk, end - k0), offset = (l * n) + k0;
+                for (int o = 0; o < map.OutputLength; o++)
+                {
+                    int e0 = map.RowStart[o], e1 = map.RowStart[o + 1];
+                    ConstantMultiplyAccumulate.Row(
+                        map.Columns.AsSpan(e0, e1 - e0), weights.AsSpan(e0, e1 - e0), x, offset, p == 0 ? bias[o] : 0,
+                        y[o].AsSpan(offset, width), q, terms, simd);
+                }
+            }
+        });
+
+        Parallel.For(0, outputs.Length, Options, o =>
+        {
+            _evaluator.Rescale(outputs[o], outputs[o]);
+            if (outputs[o].Size == 3)
+            {
+                _evaluator.Relinearize(outputs[o], outputs[o]);
+            }
+        });
+
+        return outputs;
+    }
+
+    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs)
+    {
+        var outputs = new Ciphertext[inputs.Length];
+        Parallel.For(
+            0,
+            inputs.Length,
+            Options,
+            () => new Scratch(_context),
+            (j, _, s) =>
+            {
+                outputs[j] = EvaluateSlaf(stage, j, inputs[j], s);
+                return s;
+            },
+            _ => { });
+        return outputs;
+    }
+
+    private Ciphertext EvaluateSlaf(ActivationStage stage, int j, Ciphertext x, Scratch s)
+    {
+        Evaluator ev = _evaluator;
+        CkksParameters p = _context.Parameters;
+        int level = x.Level;
+        double sigma = x.Scale, qTop = p.Q[level], qNext = level >= 1 ? p.Q[level - 1] : 1;
+        ActivationScales scales = ScaleRules.Activation(stage.Degree, sigma, qTop, qNext, stage.TargetScale);
+        var result = new Ciphertext(_context);
+        if (stage.Degree == 1)
+        {
+            ev.Multiply(x, stage.Coefficient(1, j), scales.V, result);
+            ev.Add(result, stage.Coefficient(0, j), result);
+            ev.Rescale(result, result);
+            return result;
+        }
+
+        ev.Multiply(x, x, s.Square);
+        ev.Relinearize(s.Square, s.Square);
+        ev.Rescale(s.Square, s.Square);
+        if (stage.Degree == 3)
+        {
+            ev.Multiply(x, stage.Coefficient(3, j), scales.T, s.T);
+            ev.Add(s.T, stage.Coefficient(2, j), s.T);
+            ev.Rescale(s.T, s.T);
+            ev.Multiply(s.Square, s.T, result);
+        }
+        else
+        {
+            ev.Multiply(s.Square, stage.Coefficient(2, j), scales.T, result);
+        }
+
+        ev.DropToLevel(x, level - 1, s.V);
+        ev.Multiply(s.V, stage.Coefficient(1, j), result.Scale / sigma, s.V);
+        ev.Add(s.V, stage.Coefficient(0, j), s.V);
+        ev.Add(result, s.V, result);
+        ev.Rescale(result, result);
+        return result;
+    }
+
+    private sealed class Scratch(CkksContext context)
+    {
+        public Ciphertext Square { get; } = new(context);
+
+        public Ciphertext T { get; } = new(context);
+
+        public Ciphertext V { get; } = new(context);
+    }
+
+    /// <summary>A linear stage's weights and bias as residues of each limb at the stage's level and constant scale.</summary>
+    private sealed class LinearConstants
+    {
+        public LinearConstants(LinearStage stage, CkksContext context)
+        {
+            Map = stage.Map;
+            Level = stage.InputLevel;
+            CkksParameters p = context.Parameters;
+            ConstantScale = ScaleRules.LinearConstant(stage.InputScale, p.Q[Level], stage.TargetScale);
+            int limbs = Level + 1;
+            Modulus[] moduli = context.RingQ.ModuliArray;
+            Weights = new uint[limbs][];
+            Bias = new ulong[limbs][];
+            for (int l = 0; l < limbs; l++)
+            {
+                if (moduli[l].Value >= ConstantMultiplyAccumulate.MaxModulus)
+                {
+                    throw new ArgumentException(
+                        $"The throughput packing needs data primes below 2^31 (its lazy 32-bit multiply-accumulate); q_{l} has {moduli[l].BitCount} bits. " +
+                        "Use a chain of primes of at most 31 bits, or the latency packing.");
+                }
+
+                Weights[l] = new uint[Map.EntryCount];
+                Bias[l] = new ulong[Map.OutputLength];
+                for (int e = 0; e < Map.EntryCount; e++)
+                {
+                    Weights[l][e] = (uint)Residue(Map.Values[e] * ConstantScale, moduli[l]);
+                }
+
+                for (int o = 0; o < Map.OutputLength; o++)
+                {
+                    Bias[l][o] = Residue(Map.Bias[o] * stage.InputScale * ConstantScale, moduli[l]);
+                }
+            }
+        }
+
+        public LinearMap Map { get; }
+
+        public int Level { get; }
+
+        public double ConstantScale { get; }
+
+        public uint[][] Weights { get; }
+
+        public ulong[][] Bias { get; }
+
+        private static ulong Residue(double value, Modulus q)
+        {
+            double rounded = Math.Round(value);
+            if (Math.Abs(rounded) < 9.0e18)
+            {
+                long v = (long)rounded;
+                ulong r = q.Reduce((ulong)Math.Abs(v));
+                return v < 0 ? q.Negate(r) : r;
+            }
+
+            var big = BigInteger.Remainder(new BigInteger(rounded), q.Value);
+            return (ulong)(big.Sign < 0 ? big + q.Value : big);
+        }
+    }
+}
