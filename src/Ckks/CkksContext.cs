@@ -22,7 +22,7 @@ public sealed class CkksContext
     private readonly ulong[][] _rescaleHalf;
     private readonly ShoupOperand[] _pInverseModQ;
     private readonly ulong[] _pModQ;
-    private readonly BaseConverter?[] _modDownConverters;
+    private readonly LazyBaseConverter?[] _modDownConverters;
     private readonly ModUpPlan?[][] _modUpPlans;
     private RnsPoly? _imaginaryUnit;
     private Dictionary<long, int>? _discreteLog;
@@ -86,7 +86,8 @@ public sealed class CkksContext
             _pInverseModQ[i] = q[i].CreateShoupOperand(q[i].Inverse(product));
         }
 
-        _modDownConverters = new BaseConverter?[levels];
+        _modDownConverters = new LazyBaseConverter?[levels];
+        LimbOffsets = Enumerable.Range(0, levels).Select(i => i * parameters.N).ToArray();
         _modUpPlans = new ModUpPlan?[levels][];
         for (int level = 0; level < levels; level++)
         {
@@ -167,17 +168,20 @@ public sealed class CkksContext
     internal ReadOnlySpan<ShoupOperand> PInverseModQ => _pInverseModQ;
 
     /// <summary>The converter from the special primes to <c>q_0, ..., q_level</c> (cached).</summary>
-    internal BaseConverter ModDownConverter(int level)
+    internal LazyBaseConverter ModDownConverter(int level)
     {
-        BaseConverter? existing = Volatile.Read(ref _modDownConverters[level]);
+        LazyBaseConverter? existing = Volatile.Read(ref _modDownConverters[level]);
         if (existing is not null)
         {
             return existing;
         }
 
-        var created = new BaseConverter(new RnsBase(RingP.ModuliArray), RingQ.GetBase(level + 1));
+        var created = new LazyBaseConverter(RingP.ModuliArray, new ArraySegment<Modulus>(RingQ.ModuliArray, 0, level + 1));
         return Interlocked.CompareExchange(ref _modDownConverters[level], created, null) ?? created;
     }
+
+    /// <summary>Word offsets <c>i·N</c> of limbs <c>0 .. QCount-1</c> (the layout of a limb-major buffer).</summary>
+    internal int[] LimbOffsets { get; }
 
     /// <summary>The plan extending digit <paramref name="digit"/> at <paramref name="level"/> to the other data primes and the special primes (cached).</summary>
     internal ModUpPlan GetModUpPlan(int level, int digit)
@@ -203,7 +207,8 @@ public sealed class CkksContext
         }
 
         target.AddRange(RingP.ModuliArray);
-        var created = new ModUpPlan(start, count, new BaseConverter(new RnsBase(source), new RnsBase(target)));
+        int[] offsets = Enumerable.Range(0, target.Count).Select(j => j * N).ToArray();
+        var created = new ModUpPlan(start, count, new LazyBaseConverter(source, target), offsets);
         return Interlocked.CompareExchange(ref _modUpPlans[level][digit], created, null) ?? created;
     }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using CkksRns.Rns.Arithmetic;
-using CkksRns.Rns.Bases;
+using System.Runtime.CompilerServices;
 using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Polynomials;
 
@@ -50,10 +50,7 @@ internal sealed class KeySwitcher(CkksContext context)
         for (int j = 0; j < digits; j++)
         {
             ModUpPlan plan = context.GetModUpPlan(level, j);
-            int outLimbs = limbs - plan.Count + context.Parameters.PCount;
-            ReadOnlySpan<ulong> source = s.CoefficientsQ.Buffer.AsSpan(plan.Start * n, plan.Count * n);
-            Span<ulong> target = s.Extended.AsSpan(j * s.DigitStride, outLimbs * n);
-            plan.Converter.Convert(source, target, exact: false, dop);
+            ConversionRunner.Run(plan.Converter, s.CoefficientsQ.Buffer, plan.Start * n, n, s.Extended, j * s.DigitStride, plan.OutputOffsets, dop, exact: true);
         }
 
         LimbParallel.For(context.RingQ, TotalExtendedLimbs(level), 20L * n, new ExtendedNttAction(context, s, level));
@@ -84,8 +81,7 @@ internal sealed class KeySwitcher(CkksContext context)
     {
         int level = s.Level, limbs = level + 1, k = context.Parameters.PCount, n = context.N;
         LimbOps.FromNtt(accP, k);
-        BaseConverter converter = context.ModDownConverter(level);
-        converter.Convert(accP.Buffer.AsSpan(0, k * n), s.TempQ.Buffer.AsSpan(0, limbs * n), exact: false, context.MaxDegreeOfParallelism);
+        ConversionRunner.Run(context.ModDownConverter(level), accP.Buffer, 0, n, s.TempQ.Buffer, 0, context.LimbOffsets, context.MaxDegreeOfParallelism, exact: true);
         LimbOps.ToNtt(s.TempQ, limbs);
         LimbParallel.For(context.RingQ, limbs, 3L * n, new ModDownAction(context, accQ, s.TempQ, destination, accumulate));
     }
@@ -193,6 +189,9 @@ internal sealed class KeySwitcher(CkksContext context)
 
     private readonly struct InnerProductAction(CkksContext context, Scratch s, KeySwitchingKey key, int[]? permutation) : ILimbAction
     {
+        private const int Block = 512;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Invoke(int index)
         {
             int level = s.Level, limbs = level + 1, n = context.N;
@@ -200,39 +199,107 @@ internal sealed class KeySwitcher(CkksContext context)
             bool special = index >= limbs;
             int prime = special ? index - limbs : index;
             Modulus q = special ? context.RingP.ModuliArray[prime] : context.RingQ.ModuliArray[prime];
-            Span<ulong> acc0 = special ? s.Acc0P.LimbUnchecked(prime) : s.Acc0Q.LimbUnchecked(prime);
-            Span<ulong> acc1 = special ? s.Acc1P.LimbUnchecked(prime) : s.Acc1Q.LimbUnchecked(prime);
-            acc0.Clear();
-            acc1.Clear();
-            for (int j = 0; j < digits; j++)
+            Span<ulong> out0 = special ? s.Acc0P.LimbUnchecked(prime) : s.Acc0Q.LimbUnchecked(prime);
+            Span<ulong> out1 = special ? s.Acc1P.LimbUnchecked(prime) : s.Acc1Q.LimbUnchecked(prime);
+            bool narrow = ElementwiseKernels.IsNarrow(q);
+            int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : 32;
+            Span<ulong> low0 = stackalloc ulong[Block], high0 = stackalloc ulong[Block];
+            Span<ulong> low1 = stackalloc ulong[Block], high1 = stackalloc ulong[Block];
+            for (int c0 = 0; c0 < n; c0 += Block)
             {
-                ModUpPlan plan = context.GetModUpPlan(level, j);
-                ReadOnlySpan<ulong> x;
-                if (special)
+                int length = Math.Min(Block, n - c0);
+                Span<ulong> l0 = low0[..length], l1 = low1[..length], h0 = high0[..length], h1 = high1[..length];
+                l0.Clear();
+                l1.Clear();
+                if (!narrow)
                 {
-                    x = s.Extended.AsSpan(j * s.DigitStride + (limbs - plan.Count + prime) * n, n);
-                }
-                else if (prime >= plan.Start && prime < plan.Start + plan.Count)
-                {
-                    x = s.SourceNtt.LimbUnchecked(prime);
-                }
-                else
-                {
-                    x = s.Extended.AsSpan(j * s.DigitStride + plan.TargetLimbOfQ(prime) * n, n);
+                    h0.Clear();
+                    h1.Clear();
                 }
 
-                ReadOnlySpan<ulong> b = special ? key.BP[j].LimbUnchecked(prime) : key.BQ[j].LimbUnchecked(prime);
-                ReadOnlySpan<ulong> a = special ? key.AP[j].LimbUnchecked(prime) : key.AQ[j].LimbUnchecked(prime);
-                if (permutation is null)
+                int terms = 0;
+                for (int j = 0; j < digits; j++)
                 {
-                    ElementwiseKernels.MultiplyAccumulate(x, b, acc0, q);
-                    ElementwiseKernels.MultiplyAccumulate(x, a, acc1, q);
+                    ModUpPlan plan = context.GetModUpPlan(level, j);
+                    ReadOnlySpan<ulong> x;
+                    if (special)
+                    {
+                        x = s.Extended.AsSpan(j * s.DigitStride + (limbs - plan.Count + prime) * n, n);
+                    }
+                    else if (prime >= plan.Start && prime < plan.Start + plan.Count)
+                    {
+                        x = s.SourceNtt.LimbUnchecked(prime);
+                    }
+                    else
+                    {
+                        x = s.Extended.AsSpan(j * s.DigitStride + plan.TargetLimbOfQ(prime) * n, n);
+                    }
+
+                    ReadOnlySpan<ulong> b = (special ? key.BP[j].LimbUnchecked(prime) : key.BQ[j].LimbUnchecked(prime)).Slice(c0, length);
+                    ReadOnlySpan<ulong> a = (special ? key.AP[j].LimbUnchecked(prime) : key.AQ[j].LimbUnchecked(prime)).Slice(c0, length);
+                    if (terms >= limit)
+                    {
+                        // Fold the sums back to residues so the accumulators cannot overflow.
+                        Fold(narrow, l0, h0, q);
+                        Fold(narrow, l1, h1, q);
+                        terms = 1;
+                    }
+
+                    if (permutation is null)
+                    {
+                        ReadOnlySpan<ulong> xs = x.Slice(c0, length);
+                        if (narrow)
+                        {
+                            ElementwiseKernels.MultiplyAccumulateNarrow(xs, b, l0);
+                            ElementwiseKernels.MultiplyAccumulateNarrow(xs, a, l1);
+                        }
+                        else
+                        {
+                            ElementwiseKernels.MultiplyAccumulateWide(xs, b, l0, h0);
+                            ElementwiseKernels.MultiplyAccumulateWide(xs, a, l1, h1);
+                        }
+                    }
+                    else
+                    {
+                        ReadOnlySpan<int> perm = permutation.AsSpan(c0, length);
+                        if (narrow)
+                        {
+                            ElementwiseKernels.MultiplyAccumulateNarrowPermuted(x, perm, b, l0);
+                            ElementwiseKernels.MultiplyAccumulateNarrowPermuted(x, perm, a, l1);
+                        }
+                        else
+                        {
+                            ElementwiseKernels.MultiplyAccumulateWidePermuted(x, perm, b, l0, h0);
+                            ElementwiseKernels.MultiplyAccumulateWidePermuted(x, perm, a, l1, h1);
+                        }
+                    }
+
+                    terms++;
+                }
+
+                if (narrow)
+                {
+                    ElementwiseKernels.Reduce(l0, out0.Slice(c0, length), q);
+                    ElementwiseKernels.Reduce(l1, out1.Slice(c0, length), q);
                 }
                 else
                 {
-                    ElementwiseKernels.MultiplyAccumulatePermuted(x, permutation, b, acc0, q);
-                    ElementwiseKernels.MultiplyAccumulatePermuted(x, permutation, a, acc1, q);
+                    ElementwiseKernels.ReduceWide(l0, h0, out0.Slice(c0, length), q);
+                    ElementwiseKernels.ReduceWide(l1, h1, out1.Slice(c0, length), q);
                 }
+            }
+        }
+
+        private static void Fold(bool narrow, Span<ulong> low, Span<ulong> high, Modulus q)
+        {
+            if (narrow)
+            {
+                ElementwiseKernels.Reduce(low, low, q);
+            }
+            else
+            {
+                ElementwiseKernels.ReduceWide(low, high, low, q);
+                high.Clear();
             }
         }
     }

@@ -35,7 +35,7 @@ public sealed class KeySwitchingTests
         double[] a = Enumerable.Range(0, 1024).Select(_ => random.NextDouble() * 2 - 1).ToArray();
         double[] b = Enumerable.Range(0, 1024).Select(_ => random.NextDouble() * 2 - 1).ToArray();
         double scale = context.Parameters.DefaultScale;
-        double bound = 8 * Math.ScaleB(1.0, 11 + 6) / scale;
+        double bound = 8 * Math.ScaleB(1.0, 11 + 4) / scale;
         foreach (int level in new[] { context.MaxLevel, 2, 1 })
         {
             Ciphertext ca = encryptor.Encrypt(encoder.Encode(a, level, scale));

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Kernels;
 
@@ -133,7 +134,7 @@ public sealed class BaseConverter
     /// <param name="maxDegreeOfParallelism">The most threads to use, at least 1; 1 runs on the calling thread.</param>
     /// <exception cref="ArgumentException">The shapes do not match, or the spans overlap.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxDegreeOfParallelism"/> is below 1.</exception>
-    public unsafe void Convert(ReadOnlySpan<ulong> input, Span<ulong> output, bool exact, int maxDegreeOfParallelism)
+    public void Convert(ReadOnlySpan<ulong> input, Span<ulong> output, bool exact, int maxDegreeOfParallelism)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
         int n = CheckShapes(input, output);
@@ -144,6 +145,12 @@ public sealed class BaseConverter
             return;
         }
 
+        ConvertParallel(input, output, n, chunks, exact, maxDegreeOfParallelism);
+    }
+
+    // Kept out of the caller so that its sequential path does not allocate the lambda's closure.
+    private unsafe void ConvertParallel(ReadOnlySpan<ulong> input, Span<ulong> output, int n, int chunks, bool exact, int maxDegreeOfParallelism)
+    {
         int chunk = (n / chunks + BlockSize - 1) / BlockSize * BlockSize;
         int inputLength = input.Length, outputLength = output.Length;
         fixed (ulong* pin = input)
@@ -200,7 +207,10 @@ public sealed class BaseConverter
         Span<ulong> t = stackalloc ulong[k * block];
         Span<ulong> v = stackalloc ulong[block];
         Modulus[] source = _source, target = _target;
-        ulong[] punctured = _puncturedModTarget;
+        ref ulong tRef = ref MemoryMarshal.GetReference(t);
+        ref ulong vRef = ref MemoryMarshal.GetReference(v);
+        ref ulong puncturedRef = ref MemoryMarshal.GetArrayDataReference(_puncturedModTarget);
+        ref double inverseRef = ref MemoryMarshal.GetArrayDataReference(_inverseSource);
         for (int c0 = start; c0 < end; c0 += block)
         {
             int length = Math.Min(block, end - c0);
@@ -213,44 +223,50 @@ public sealed class BaseConverter
 
             if (exact)
             {
-                // v = round(Σ_i t_i / q_i): the multiple of Q in Σ_i t_i·(Q/q_i) beyond the centred value.
+                // v = round(Σ_i t_i / q_i) in [0, k]: the multiple of Q in Σ_i t_i·(Q/q_i) beyond the centred value.
                 for (int c = 0; c < length; c++)
                 {
-                    double sum = 0;
+                    double sum = 0.5;
                     for (int i = 0; i < k; i++)
                     {
-                        sum += t[i * block + c] * _inverseSource[i];
+                        sum += (long)Unsafe.Add(ref tRef, i * block + c) * Unsafe.Add(ref inverseRef, i);
                     }
 
-                    v[c] = (ulong)Math.Round(sum, MidpointRounding.ToEven);
+                    Unsafe.Add(ref vRef, c) = (ulong)(long)sum;
                 }
             }
 
             for (int j = 0; j < m; j++)
             {
                 Modulus p = target[j];
-                ReadOnlySpan<ulong> row = punctured.AsSpan(j * k, k);
+                ref ulong row = ref Unsafe.Add(ref puncturedRef, j * k);
                 Span<ulong> destination = output.Slice(j * n + c0, length);
                 ulong correction = _negatedQModTarget[j];
-                for (int c = 0; c < length; c++)
+                for (int c = 0; c < destination.Length; c++)
                 {
+                    ref ulong tc = ref Unsafe.Add(ref tRef, c);
                     ulong hi = 0, lo = 0;
-                    for (int i = 0; i < k; i++)
+                    for (int runStart = 0; runStart < k; runStart += AccumulationRun)
                     {
-                        ulong productHigh = Math.BigMul(t[i * block + c], row[i], out ulong productLow);
-                        lo += productLow;
-                        hi += productHigh + (lo < productLow ? 1UL : 0UL);
-                        if ((i & (AccumulationRun - 1)) == AccumulationRun - 1)
+                        if (runStart > 0)
                         {
                             lo = p.Reduce(hi, lo);
                             hi = 0;
+                        }
+
+                        int runEnd = Math.Min(k, runStart + AccumulationRun);
+                        for (int i = runStart; i < runEnd; i++)
+                        {
+                            ulong productHigh = Math.BigMul(Unsafe.Add(ref tc, i * block), Unsafe.Add(ref row, i), out ulong productLow);
+                            lo += productLow;
+                            hi += productHigh + (lo < productLow ? 1UL : 0UL);
                         }
                     }
 
                     if (exact)
                     {
-                        // v ≤ k < 2^10 and correction < 2^61: the product fits in 128 bits with room to spare.
-                        ulong productHigh = Math.BigMul(v[c], correction, out ulong productLow);
+                        // v ≤ k ≤ 512 and correction < 2^61: the extra term keeps the sum below 2^128.
+                        ulong productHigh = Math.BigMul(Unsafe.Add(ref vRef, c), correction, out ulong productLow);
                         lo += productLow;
                         hi += productHigh + (lo < productLow ? 1UL : 0UL);
                     }

@@ -103,22 +103,27 @@ internal static class ElementwiseVectorMath
     }
 
     /// <summary>
-    /// <c>(a · b) mod q</c> for lanes in <c>[0, q)</c> by Barrett reduction with <c>μ = floor(2^(2k) / q)</c>,
-    /// <c>k</c> = bit count of <c>q</c> (Menezes–van Oorschot–Vanstone, Handbook of Applied Cryptography, 14.42).
+    /// <c>(a · b) mod q</c> for lanes in <c>[0, q)</c> by a Barrett reduction whose quotient estimate is one high
+    /// product: <c>q̂ = hi(floor(P / 2^(k-2)) · μ)</c> with <c>P = a·b</c>, <c>k</c> the bit count of <c>q</c> and
+    /// <c>μ = floor(2^(62+k) / q)</c> (<see cref="BarrettMu"/>).
     /// </summary>
     /// <remarks>
-    /// With <c>P = a·b &lt; 2^(2k)</c>, the estimate <c>q̂ = floor(floor(P / 2^(k-1)) · μ / 2^(k+1))</c> is at most two
-    /// below <c>floor(P / q)</c>, so <c>P - q̂·q</c> lies in <c>[0, 3q)</c> and two conditional subtractions finish.
+    /// <para>
+    /// Bounds: <c>P &lt; 2^(2k)</c>, so <c>x1 = floor(P / 2^(k-2)) &lt; 2^(k+2) ≤ 2^63</c>, and <c>2^(k-1) &lt; q &lt; 2^k</c>
+    /// gives <c>2^62 &lt; μ &lt; 2^63</c>. Both truncations only lower the estimate, and together by less than
+    /// <c>P / 2^(62+k) + 2^(k-2) / q &lt; 1/2 + 1/2</c>, so <c>floor(P/q) - 1 ≤ q̂ ≤ floor(P/q)</c>: the remainder
+    /// <c>P - q̂·q</c> lies in <c>[0, 2q)</c> and one conditional subtraction finishes (exhaustively checked for
+    /// <c>k ≤ 10</c> and by property tests up to 61 bits).
+    /// </para>
+    /// <para>For <c>k ≤ 32</c> the high word of <c>P</c> is zero, so the (masked) shift by <c>66 - k ≥ 64</c> is harmless.</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<ulong> MultiplyMod(Vector256<ulong> a, Vector256<ulong> b, Vector256<ulong> q, Vector256<ulong> mu, int k)
     {
         Vector256<ulong> lo = MulWide(a, b, out Vector256<ulong> hi);
-        Vector256<ulong> x1 = Vector256.ShiftLeft(hi, 65 - k) | Vector256.ShiftRightLogical(lo, k - 1);
-        Vector256<ulong> lo2 = MulWide(x1, mu, out Vector256<ulong> hi2);
-        Vector256<ulong> qhat = Vector256.ShiftLeft(hi2, 63 - k) | Vector256.ShiftRightLogical(lo2, k + 1);
-        Vector256<ulong> r = lo - MulLow(qhat, q);
-        return ReduceOnce(ReduceOnce(r, q), q);
+        Vector256<ulong> x1 = Vector256.ShiftLeft(hi, 66 - k) | Vector256.ShiftRightLogical(lo, k - 2);
+        Vector256<ulong> qhat = MulHigh(x1, mu);
+        return ReduceOnce(lo - MulLow(qhat, q), q);
     }
 
     /// <summary><c>(x · w) mod q</c> for lanes <c>x &lt; 2^63</c>, with <c>w &lt; q</c> and its Shoup quotient <c>w'</c>.</summary>
@@ -209,11 +214,9 @@ internal static class ElementwiseVectorMath
     public static Vector512<ulong> MultiplyMod(Vector512<ulong> a, Vector512<ulong> b, Vector512<ulong> q, Vector512<ulong> mu, int k)
     {
         Vector512<ulong> lo = MulWide(a, b, out Vector512<ulong> hi);
-        Vector512<ulong> x1 = Vector512.ShiftLeft(hi, 65 - k) | Vector512.ShiftRightLogical(lo, k - 1);
-        Vector512<ulong> lo2 = MulWide(x1, mu, out Vector512<ulong> hi2);
-        Vector512<ulong> qhat = Vector512.ShiftLeft(hi2, 63 - k) | Vector512.ShiftRightLogical(lo2, k + 1);
-        Vector512<ulong> r = lo - MulLow(qhat, q);
-        return ReduceOnce(ReduceOnce(r, q), q);
+        Vector512<ulong> x1 = Vector512.ShiftLeft(hi, 66 - k) | Vector512.ShiftRightLogical(lo, k - 2);
+        Vector512<ulong> qhat = MulHigh(x1, mu);
+        return ReduceOnce(lo - MulLow(qhat, q), q);
     }
 
     /// <summary><c>(x · w) mod q</c> for lanes <c>x &lt; 2^63</c>, with <c>w &lt; q</c> and its Shoup quotient.</summary>
@@ -226,10 +229,10 @@ internal static class ElementwiseVectorMath
 
     // ---------------------------------------------------------------- constants
 
-    /// <summary>The Barrett constant <c>μ = floor(2^(2k) / q)</c> with <c>k</c> the bit count of <paramref name="q"/>.</summary>
+    /// <summary>The Barrett constant <c>μ = floor(2^(62+k) / q)</c> of <see cref="MultiplyMod(Vector256{ulong}, Vector256{ulong}, Vector256{ulong}, Vector256{ulong}, int)"/>, <c>k</c> the bit count of <paramref name="q"/>.</summary>
     public static ulong BarrettMu(ulong q, int k)
     {
         Debug.Assert(k is >= 2 and <= 61, "k must be in [2, 61]");
-        return (ulong)((UInt128.One << (2 * k)) / q);
+        return (ulong)((UInt128.One << (62 + k)) / q);
     }
 }

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
 
 namespace CkksRns.Rns.Ntt;
 
@@ -37,6 +40,9 @@ public sealed class NttTables
     private readonly ulong[] _invRootPowers;
     private readonly ulong[] _invRootPowersShoup;
     private readonly ShoupOperand _invN;
+
+    // Vector-kernel operands per multiplication strategy; the default one is built in the constructor, others on demand.
+    private readonly NttOperands?[] _operands = new NttOperands?[5];
 
     /// <summary>Builds the tables for length <paramref name="n"/> modulo <paramref name="modulus"/>.</summary>
     /// <param name="n">The transform length: a power of two in <c>[2^10, 2^17]</c>.</param>
@@ -83,6 +89,8 @@ public sealed class NttTables
         }
 
         _invN = modulus.CreateShoupOperand(modulus.Inverse((ulong)n));
+        Multiplication = ChooseMultiplication(modulus.BitCount);
+        _ = GetOperands(Multiplication);
     }
 
     /// <summary>The transform length <c>N</c>.</summary>
@@ -115,95 +123,183 @@ public sealed class NttTables
     /// <summary><c>N^-1 mod q</c> with its Shoup quotient.</summary>
     internal ShoupOperand InverseN => _invN;
 
+    /// <summary>
+    /// The modular multiplication the vector kernels use for this prime, chosen by its bit size (measured fastest;
+    /// see docs/design/ntt.md).
+    /// </summary>
+    internal NttMultiplication Multiplication { get; }
+
     /// <summary>Transforms <paramref name="values"/> in place from coefficients to evaluations (bit-reversed order).</summary>
     /// <param name="values">Exactly <see cref="N"/> residues in <c>[0, q)</c>; on return, the transform in <c>[0, q)</c>.</param>
     /// <exception cref="ArgumentException"><paramref name="values"/> does not have length <see cref="N"/>.</exception>
+    /// <remarks>Runs at <see cref="SimdCapabilities.Current"/>; every level gives the same result.</remarks>
     public void Forward(Span<ulong> values)
     {
         CheckLength(values);
-        ForwardScalar(values);
+        Forward(values, SimdCapabilities.Current, Multiplication);
     }
 
     /// <summary>Transforms <paramref name="values"/> in place from evaluations (bit-reversed order) back to coefficients.</summary>
     /// <param name="values">Exactly <see cref="N"/> residues in <c>[0, q)</c>; on return, the coefficients in <c>[0, q)</c>.</param>
     /// <exception cref="ArgumentException"><paramref name="values"/> does not have length <see cref="N"/>.</exception>
+    /// <remarks>Runs at <see cref="SimdCapabilities.Current"/>; every level gives the same result.</remarks>
     public void Inverse(Span<ulong> values)
     {
         CheckLength(values);
-        InverseScalar(values);
+        Inverse(values, SimdCapabilities.Current, Multiplication);
     }
 
-    /// <summary>The scalar reference forward transform (Cooley–Tukey, lazy Harvey butterflies).</summary>
+    /// <summary>The forward transform at an explicit vector width (tests and benchmarks compare levels in one process).</summary>
+    /// <remarks>
+    /// A level the hardware does not accelerate still runs, in the runtime's software emulation of the vector type:
+    /// correct but slow. Public callers go through <see cref="Forward(Span{ulong})"/>, which never does that.
+    /// </remarks>
+    internal void Forward(Span<ulong> values, SimdLevel level) => Forward(values, level, Multiplication);
+
+    /// <summary>The inverse transform at an explicit vector width; see <see cref="Forward(Span{ulong}, SimdLevel)"/>.</summary>
+    internal void Inverse(Span<ulong> values, SimdLevel level) => Inverse(values, level, Multiplication);
+
+    /// <summary>The forward transform at an explicit vector width and multiplication strategy.</summary>
+    internal void Forward(Span<ulong> values, SimdLevel level, NttMultiplication multiplication)
+    {
+        CheckLength(values);
+        if (level == SimdLevel.Scalar)
+        {
+            ForwardScalar(values);
+        }
+        else
+        {
+            NttKernels.Forward(values, GetOperands(multiplication), Modulus.Value, level);
+        }
+    }
+
+    /// <summary>The inverse transform at an explicit vector width and multiplication strategy.</summary>
+    internal void Inverse(Span<ulong> values, SimdLevel level, NttMultiplication multiplication)
+    {
+        CheckLength(values);
+        if (level == SimdLevel.Scalar)
+        {
+            InverseScalar(values);
+        }
+        else
+        {
+            NttKernels.Inverse(values, GetOperands(multiplication), Modulus.Value, level);
+        }
+    }
+
+    /// <summary>The vector-kernel operands for <paramref name="multiplication"/>, built on first use.</summary>
+    /// <exception cref="ArgumentException">The strategy does not support a prime of this size.</exception>
+    internal NttOperands GetOperands(NttMultiplication multiplication)
+    {
+        if (!NttOperands.Supports(multiplication, Modulus.BitCount))
+        {
+            throw new ArgumentException(
+                $"The {multiplication} NTT multiplication does not support a {Modulus.BitCount}-bit prime (q = {Modulus.Value}).",
+                nameof(multiplication));
+        }
+
+        ref NttOperands? slot = ref _operands[(int)multiplication];
+        if (slot is null)
+        {
+            var created = NttOperands.Create(
+                multiplication, Modulus, _rootPowers, _rootPowersShoup, _invRootPowers, _invRootPowersShoup, _invN.Value);
+            Interlocked.CompareExchange(ref slot, created, null);
+        }
+
+        return slot;
+    }
+
+    /// <summary>The strategy used for a prime of <paramref name="bitCount"/> bits (see docs/design/ntt.md).</summary>
+    internal static NttMultiplication ChooseMultiplication(int bitCount) =>
+        bitCount <= 30 ? NttMultiplication.Shoup32Packed
+        : bitCount <= 50 ? NttMultiplication.Fma
+        : NttMultiplication.Shoup64;
+
+    /// <summary>The scalar reference forward transform (Cooley–Tukey, lazy Harvey butterflies, branch-free).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ForwardScalar(Span<ulong> a)
     {
+        Debug.Assert(a.Length == N, "length checked by the caller");
         ulong q = Modulus.Value, twoQ = 2 * q;
         int n = N;
+        ref ulong data = ref MemoryMarshal.GetReference(a);
+        ref ulong roots = ref MemoryMarshal.GetArrayDataReference(_rootPowers);
+        ref ulong rootsShoup = ref MemoryMarshal.GetArrayDataReference(_rootPowersShoup);
         for (int m = 1, t = n >> 1; m < n; m <<= 1, t >>= 1)
         {
             for (int i = 0; i < m; i++)
             {
-                ulong w = _rootPowers[m + i], wShoup = _rootPowersShoup[m + i];
-                Span<ulong> x = a.Slice(2 * i * t, t);
-                Span<ulong> y = a.Slice(2 * i * t + t, t);
-                for (int j = 0; j < x.Length; j++)
+                ulong w = Unsafe.Add(ref roots, m + i), wShoup = Unsafe.Add(ref rootsShoup, m + i);
+                ref ulong x = ref Unsafe.Add(ref data, 2 * i * t);
+                ref ulong y = ref Unsafe.Add(ref x, t);
+                for (nuint j = 0; j < (nuint)t; j++)
                 {
                     // x in [0, 4q) -> [0, 2q); v = y·w in [0, 2q); outputs in [0, 4q).
-                    ulong u = x[j];
-                    u -= twoQ & (0UL - (u >= twoQ ? 1UL : 0UL));
-                    ulong v = MulShoupLazy(y[j], w, wShoup, q);
-                    x[j] = u + v;
-                    y[j] = u - v + twoQ;
+                    ulong u = SubtractIfNotLess(Unsafe.Add(ref x, j), twoQ);
+                    ulong v = MulShoupLazy(Unsafe.Add(ref y, j), w, wShoup, q);
+                    Unsafe.Add(ref x, j) = u + v;
+                    Unsafe.Add(ref y, j) = u - v + twoQ;
                 }
             }
         }
 
-        for (int j = 0; j < a.Length; j++)
+        for (nuint j = 0; j < (nuint)n; j++)
         {
-            ulong u = a[j];
-            u -= twoQ & (0UL - (u >= twoQ ? 1UL : 0UL));
-            u -= q & (0UL - (u >= q ? 1UL : 0UL));
-            a[j] = u;
+            ref ulong u = ref Unsafe.Add(ref data, j);
+            u = SubtractIfNotLess(SubtractIfNotLess(u, twoQ), q);
         }
     }
 
-    /// <summary>The scalar reference inverse transform (Gentleman–Sande, lazy Harvey butterflies).</summary>
+    /// <summary>The scalar reference inverse transform (Gentleman–Sande, lazy Harvey butterflies, branch-free).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void InverseScalar(Span<ulong> a)
     {
+        Debug.Assert(a.Length == N, "length checked by the caller");
         ulong q = Modulus.Value, twoQ = 2 * q;
         int n = N;
+        ref ulong data = ref MemoryMarshal.GetReference(a);
+        ref ulong roots = ref MemoryMarshal.GetArrayDataReference(_invRootPowers);
+        ref ulong rootsShoup = ref MemoryMarshal.GetArrayDataReference(_invRootPowersShoup);
         for (int m = n >> 1, t = 1; m >= 1; m >>= 1, t <<= 1)
         {
             for (int i = 0; i < m; i++)
             {
-                ulong w = _invRootPowers[m + i], wShoup = _invRootPowersShoup[m + i];
-                Span<ulong> x = a.Slice(2 * i * t, t);
-                Span<ulong> y = a.Slice(2 * i * t + t, t);
-                for (int j = 0; j < x.Length; j++)
+                ulong w = Unsafe.Add(ref roots, m + i), wShoup = Unsafe.Add(ref rootsShoup, m + i);
+                ref ulong x = ref Unsafe.Add(ref data, 2 * i * t);
+                ref ulong y = ref Unsafe.Add(ref x, t);
+                for (nuint j = 0; j < (nuint)t; j++)
                 {
                     // inputs in [0, 2q); outputs in [0, 2q).
-                    ulong u = x[j], v = y[j];
-                    ulong s = u + v;
-                    s -= twoQ & (0UL - (s >= twoQ ? 1UL : 0UL));
-                    x[j] = s;
-                    y[j] = MulShoupLazy(u - v + twoQ, w, wShoup, q);
+                    ulong u = Unsafe.Add(ref x, j), v = Unsafe.Add(ref y, j);
+                    Unsafe.Add(ref x, j) = SubtractIfNotLess(u + v, twoQ);
+                    Unsafe.Add(ref y, j) = MulShoupLazy(u - v + twoQ, w, wShoup, q);
                 }
             }
         }
 
         ulong invN = _invN.Value, invNShoup = _invN.Quotient;
-        for (int j = 0; j < a.Length; j++)
+        for (nuint j = 0; j < (nuint)n; j++)
         {
-            ulong u = MulShoupLazy(a[j], invN, invNShoup, q);
-            u -= q & (0UL - (u >= q ? 1UL : 0UL));
-            a[j] = u;
+            ref ulong u = ref Unsafe.Add(ref data, j);
+            u = SubtractIfNotLess(MulShoupLazy(u, invN, invNShoup, q), q);
         }
     }
 
+    /// <summary>Shoup's lazy product: <c>x·w mod q</c> in <c>[0, 2q)</c> for any 64-bit <c>x</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong MulShoupLazy(ulong x, ulong w, ulong wShoup, ulong q)
     {
-        ulong quotient = Math.BigMul(x, wShoup, out _);
+        // mulx giving only the high word; Math.BigMul's discarded low word otherwise goes through the stack.
+        ulong quotient = Bmi2.X64.IsSupported ? Bmi2.X64.MultiplyNoFlags(x, wShoup) : Math.BigMul(x, wShoup, out _);
         return x * w - quotient * q;
+    }
+
+    /// <summary><c>x - m</c> when <c>x ≥ m</c>, else <c>x</c>, without a branch; needs <c>x, m &lt; 2^63</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SubtractIfNotLess(ulong x, ulong m)
+    {
+        ulong d = x - m;
+        return d + (m & (ulong)((long)d >> 63));
     }
 
     private void CheckLength(Span<ulong> values)

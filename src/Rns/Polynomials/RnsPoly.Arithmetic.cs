@@ -132,10 +132,8 @@ public sealed partial class RnsPoly
         int limbs = a.LimbCount;
         if (limbs > 1 && a.Context.MaxDegreeOfParallelism > 1 && limbs * 3L * a.N >= LimbParallel.MinParallelWork)
         {
-            // Spans cannot cross into the parallel loop; copy the (few) operands to an array.
-            ShoupOperand[] copy = operands[..limbs].ToArray();
-            Parallel.For(0, limbs, a.Context.ParallelOptions, i =>
-                ElementwiseKernels.MultiplyShoup(a.LimbUnchecked(i), copy[i], destination.LimbUnchecked(i), a.Context.ModuliArray[i]));
+            // Spans cannot cross into the parallel loop; the (few) operands are copied to an array.
+            MultiplyScalarParallel(a, operands[..limbs].ToArray(), destination, accumulate: false);
             return;
         }
 
@@ -155,11 +153,33 @@ public sealed partial class RnsPoly
     {
         CheckOperands(a, destination);
         CheckOperandsFor(a, operands, nameof(operands));
-        for (int i = 0; i < a.LimbCount; i++)
+        int limbs = a.LimbCount;
+        if (limbs > 1 && a.Context.MaxDegreeOfParallelism > 1 && limbs * 4L * a.N >= LimbParallel.MinParallelWork)
+        {
+            MultiplyScalarParallel(a, operands[..limbs].ToArray(), destination, accumulate: true);
+            return;
+        }
+
+        for (int i = 0; i < limbs; i++)
         {
             ElementwiseKernels.MultiplyShoupAccumulate(a.LimbUnchecked(i), operands[i], destination.LimbUnchecked(i), a.Context.ModuliArray[i]);
         }
     }
+
+    // Kept out of the callers so that their sequential path does not allocate the lambda's closure.
+    private static void MultiplyScalarParallel(RnsPoly a, ShoupOperand[] operands, RnsPoly destination, bool accumulate) =>
+        Parallel.For(0, a.LimbCount, a.Context.ParallelOptions, i =>
+        {
+            Modulus q = a.Context.ModuliArray[i];
+            if (accumulate)
+            {
+                ElementwiseKernels.MultiplyShoupAccumulate(a.LimbUnchecked(i), operands[i], destination.LimbUnchecked(i), q);
+            }
+            else
+            {
+                ElementwiseKernels.MultiplyShoup(a.LimbUnchecked(i), operands[i], destination.LimbUnchecked(i), q);
+            }
+        });
 
     private static void CheckScalarCount(RnsPoly a, int count, string name)
     {

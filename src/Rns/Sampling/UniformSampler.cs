@@ -40,9 +40,15 @@ public sealed class UniformSampler(RandomSource source)
     /// <summary>Fills <paramref name="destination"/> with residues uniform on <c>[0, q)</c>.</summary>
     /// <param name="destination">The values to overwrite.</param>
     /// <param name="q">The modulus.</param>
+    /// <exception cref="ArgumentException"><paramref name="q"/> is an uninitialized <see cref="Modulus"/> (value 0).</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Sample(Span<ulong> destination, Modulus q)
     {
+        if (q.Value == 0)
+        {
+            throw new ArgumentException("The modulus is uninitialized (value 0).", nameof(q));
+        }
+
         ulong modulus = q.Value;
         int bits = q.BitCount, bytes = (bits + 7) >> 3;
         ulong mask = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;

@@ -141,7 +141,7 @@ public sealed class ElementwiseKernelsTests
         }
     }
 
-    /// <summary>Operands for which the Barrett estimate of the vector paths is two below the true quotient (its worst case).</summary>
+    /// <summary>Operands for which a k-bit Barrett estimate (HAC 14.42) is two below the true quotient: hard cases for any Barrett variant.</summary>
     public static readonly TheoryData<ulong, ulong, ulong> BarrettWorstCases = new()
     {
         { 113, 108, 90 },
@@ -156,7 +156,7 @@ public sealed class ElementwiseKernelsTests
 
     [Theory]
     [MemberData(nameof(BarrettWorstCases))]
-    public void Multiply_BarrettEstimateTwoBelow_StillFullyReduced(ulong qValue, ulong a, ulong b)
+    public void Multiply_HardBarrettOperands_StillFullyReduced(ulong qValue, ulong a, ulong b)
     {
         var q = new Modulus(qValue);
         ulong expected = (ulong)(new BigInteger(a) * b % qValue);

@@ -204,5 +204,6 @@ public sealed class SamplerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new GaussianSampler(Seeded(1), sigma: double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new GaussianSampler(Seeded(1), boundInSigmas: 0.5));
         Assert.Throws<ArgumentNullException>(() => new UniformSampler(Seeded(1)).Sample(null!));
+        Assert.Throws<ArgumentException>(() => new UniformSampler(Seeded(1)).Sample(new ulong[4], default));
     }
 }

@@ -1,0 +1,81 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace CkksRns.Rns.Kernels;
+
+/// <summary>
+/// Harvey butterflies on 8 × 32-bit lanes for <c>q &lt; 2^30</c> (every lazy value is below <c>4q &lt; 2^32</c>), with
+/// the 32-bit Shoup product: quotient <c>Q = (y·w'') >> 32</c> for <c>w'' = floor(w·2^32/q)</c> (even and odd lanes
+/// from two <c>vpmuludq</c>, merged by <c>vpblendd</c>), remainder <c>y·w - Q·q mod 2^32</c> in <c>[0, 2q)</c> from two
+/// <c>vpmulld</c>. Twice the lanes of <see cref="NttShoup32Multiplier256"/> for the same instructions.
+/// </summary>
+internal readonly struct NttPackedShoup32Butterfly256
+{
+    private readonly Vector256<uint> _q;
+    private readonly Vector256<uint> _twoQ;
+
+    public NttPackedShoup32Butterfly256(ulong q)
+    {
+        _q = Vector256.Create((uint)q);
+        _twoQ = Vector256.Create((uint)(2 * q));
+    }
+
+    /// <summary>A twiddle from its values <c>w</c> and 32-bit Shoup quotients <c>w''</c>, one per 32-bit lane.</summary>
+    /// <remarks>A = w, B = w'', C = the odd lanes of w'' moved to the even positions (for the odd-lane product).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static NttTwiddle256 Prepare(Vector256<uint> w, Vector256<uint> wShoup) =>
+        new(w.AsUInt64(), wShoup.AsUInt64(), wShoup.AsUInt64() >>> 32, default);
+
+    /// <summary>A twiddle broadcast from table entry <paramref name="index"/> (value table, 64-bit Shoup quotient table).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static NttTwiddle256 Broadcast(ref ulong w, ref ulong aux, int index) =>
+        Prepare(Vector256.Create((uint)Unsafe.Add(ref w, index)), Vector256.Create((uint)(Unsafe.Add(ref aux, index) >> 32)));
+
+    /// <summary><c>y·w mod q</c> in <c>[0, 2q)</c> for <c>y &lt; 2^32</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<uint> MultiplyLazy(Vector256<uint> y, in NttTwiddle256 w)
+    {
+        Vector256<ulong> even = NttVector256.MultiplyLow32(y.AsUInt64(), w.B);
+        Vector256<ulong> odd = NttVector256.MultiplyLow32(y.AsUInt64() >>> 32, w.C);
+        Vector256<uint> quotient = NttVector256.BlendOdd32((even >>> 32).AsUInt32(), odd.AsUInt32());
+        return (y * w.A.AsUInt32()) - (quotient * _q);
+    }
+
+    /// <summary>Forward butterfly: <c>x, y &lt; 4q</c> → <c>x + w·y, x - w·y</c>, both in <c>[0, 4q)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Forward(ref Vector256<uint> x, ref Vector256<uint> y, in NttTwiddle256 w)
+    {
+        Vector256<uint> u = Vector256.Min(x, x - _twoQ);
+        Vector256<uint> v = MultiplyLazy(y, w);
+        x = u + v;
+        y = u - v + _twoQ;
+    }
+
+    /// <summary>Inverse butterfly: <c>x, y &lt; 2q</c> → <c>x + y, (x - y)·w</c>, both in <c>[0, 2q)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Inverse(ref Vector256<uint> x, ref Vector256<uint> y, in NttTwiddle256 w)
+    {
+        Vector256<uint> u = x, v = y, s = u + v;
+        x = Vector256.Min(s, s - _twoQ);
+        y = MultiplyLazy(u - v + _twoQ, w);
+    }
+
+    /// <summary>Maps <c>[0, 4q)</c> to <c>[0, q)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<uint> Finish(Vector256<uint> x)
+    {
+        x = Vector256.Min(x, x - _twoQ);
+        return Vector256.Min(x, x - _q);
+    }
+
+    /// <summary>Last inverse butterfly with <c>N^-1</c> folded in; outputs in <c>[0, q)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void InverseLast(ref Vector256<uint> x, ref Vector256<uint> y, in NttTwiddle256 s, in NttTwiddle256 d)
+    {
+        Vector256<uint> u = x, v = y;
+        Vector256<uint> sum = MultiplyLazy(u + v, s), difference = MultiplyLazy(u - v + _twoQ, d);
+        x = Vector256.Min(sum, sum - _q);
+        y = Vector256.Min(difference, difference - _q);
+    }
+}

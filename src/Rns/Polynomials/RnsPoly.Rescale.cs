@@ -1,0 +1,101 @@
+using System.Buffers;
+using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
+
+namespace CkksRns.Rns.Polynomials;
+
+public sealed partial class RnsPoly
+{
+    /// <summary>
+    /// <c>destination = round(a / q_last)</c>: divides by the last prime in use with rounding and drops that limb
+    /// (the RNS rescaling step), in whichever form <paramref name="a"/> is.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// For each coefficient <c>x</c> (any representative modulo <c>Q = q_0···q_ℓ</c>), the result is
+    /// <c>floor((x + (q_ℓ - 1)/2) / q_ℓ)</c> modulo <c>Q / q_ℓ</c>, i.e. <c>x / q_ℓ</c> rounded to the nearest integer
+    /// (no ties: <c>q_ℓ</c> is odd). In residues: with <c>r = [x]_(q_ℓ)</c> taken in <c>[-(q_ℓ-1)/2, (q_ℓ-1)/2]</c>,
+    /// limb <c>i</c> becomes <c>(x_i - r) · q_ℓ^-1 mod q_i</c>. In NTT form the last limb is transformed back once,
+    /// and <c>r mod q_i</c> is transformed forward for each remaining limb.
+    /// </para>
+    /// <para>The work on the remaining limbs runs in parallel; pooled scratch buffers are used (no steady-state allocation).</para>
+    /// </remarks>
+    /// <param name="a">The operand, with at least two limbs.</param>
+    /// <param name="destination">Receives the quotient with <c>a.LimbCount - 1</c> limbs, in the form of <paramref name="a"/> (may be <paramref name="a"/>).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="a"/> has a single limb, or <paramref name="destination"/> is of another context.</exception>
+    public static void DivideRoundByLastModulus(RnsPoly a, RnsPoly destination)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        CheckDestination(a, destination);
+        if (a.LimbCount < 2)
+        {
+            throw new ArgumentException("DivideRoundByLastModulus needs at least 2 limbs; a has 1.", nameof(a));
+        }
+
+        int last = a.LimbCount - 1, n = a.N;
+        RnsContext context = a.Context;
+        Modulus qLast = context.ModuliArray[last];
+        ulong half = qLast.Value >> 1;
+        ulong[] lastLimb = ArrayPool<ulong>.Shared.Rent(n);
+        try
+        {
+            Span<ulong> r = lastLimb.AsSpan(0, n);
+            a.LimbUnchecked(last).CopyTo(r);
+            if (a.IsNttForm)
+            {
+                context.NttTablesArray[last].Inverse(r);
+            }
+
+            // r = [x + half]_(q_ℓ) in [0, q_ℓ); the centred remainder of x is r - half.
+            for (int j = 0; j < r.Length; j++)
+            {
+                r[j] = qLast.Add(r[j], half);
+            }
+
+            bool ntt = a.IsNttForm;
+            destination.SetShape(last, ntt);
+            long work = ntt ? 8L * n * context.LogN : 6L * n;
+            LimbParallel.For(context, last, work, new DivideRoundAction(a, destination, lastLimb, half, qLast.Value, ntt));
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(lastLimb);
+        }
+    }
+
+    private readonly struct DivideRoundAction(RnsPoly a, RnsPoly destination, ulong[] lastLimb, ulong half, ulong qLast, bool ntt) : ILimbAction
+    {
+        public void Invoke(int limb)
+        {
+            RnsContext context = a.Context;
+            Modulus q = context.ModuliArray[limb];
+            int n = a.N;
+            ulong[] scratch = ArrayPool<ulong>.Shared.Rent(n);
+            try
+            {
+                Span<ulong> t = scratch.AsSpan(0, n);
+                ReadOnlySpan<ulong> r = lastLimb.AsSpan(0, n);
+                ulong halfModQ = q.Reduce(half);
+                for (int j = 0; j < t.Length; j++)
+                {
+                    // (r - half) mod q_i: the centred remainder of x modulo q_ℓ, as a residue modulo q_i.
+                    t[j] = q.Subtract(q.Reduce(r[j]), halfModQ);
+                }
+
+                if (ntt)
+                {
+                    context.NttTablesArray[limb].Forward(t);
+                }
+
+                ShoupOperand inverse = q.CreateShoupOperand(q.Inverse(q.Reduce(qLast)));
+                ElementwiseKernels.Subtract(a.LimbUnchecked(limb), t, t, q);
+                ElementwiseKernels.MultiplyShoup(t, inverse, destination.LimbUnchecked(limb), q);
+            }
+            finally
+            {
+                ArrayPool<ulong>.Shared.Return(scratch);
+            }
+        }
+    }
+}
