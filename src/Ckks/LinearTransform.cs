@@ -1,0 +1,443 @@
+using System.Globalization;
+using System.Numerics;
+
+namespace CkksRns.Ckks;
+
+/// <summary>
+/// A plaintext linear map applied to encrypted vectors: <c>y = M·x</c> for a matrix, or in general
+/// <c>y = Σ_k d_k ⊙ rot_k(x)</c> over generalized diagonals <c>d_k</c>, evaluated with baby-step giant-step and hoisted
+/// rotations. The diagonals are encoded once, at construction.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Matrices and slot layout.</b> A <c>rows × columns</c> matrix is padded with zeros to <c>n × n</c>, where the
+/// block size <c>n</c> is the smallest power of two at least <c>max(rows, columns)</c> (the powers of two are exactly
+/// the divisors of the slot count <c>N/2</c>); <c>n ≤ N/2</c> is required. The input vector must be
+/// <b>replicated</b> with period <c>n</c>: slot <c>j</c> holds <c>x[j mod n]</c>, with zeros for
+/// <c>columns ≤ j mod n &lt; n</c>; <see cref="PackInput(ReadOnlySpan{double})"/> builds that layout. The output then
+/// holds <c>y[j mod n]</c> in slot <c>j</c> (zeros for <c>rows ≤ j mod n</c>), replicated the same way, so it can feed
+/// another transform of the same block size; <see cref="UnpackOutput(ReadOnlySpan{double})"/> reads it. For
+/// <c>n = N/2</c> there is nothing to replicate.
+/// </para>
+/// <para>
+/// <b>Algorithm</b> (<see href="https://eprint.iacr.org/2014/106">Halevi–Shoup 2014</see>,
+/// <see href="https://eprint.iacr.org/2018/244">2018</see>). With the matrix's generalized diagonals
+/// <c>d_k[j] = M[j mod n][(j + k) mod n]</c>, <c>M·x = Σ_(k &lt; n) d_k ⊙ rot_k(x)</c>. Writing <c>k = g·n_1 + b</c>
+/// (<c>b &lt; n_1</c> baby steps, <c>g</c> giant steps):
+/// <c>M·x = Σ_g rot_(g·n_1)( Σ_b rot_(-g·n_1)(d_k) ⊙ rot_b(x) )</c>. The baby-step rotations of <c>x</c> share one
+/// key-switching decomposition (<see cref="Evaluator.RotateHoisted(Ciphertext, IReadOnlyList{int})"/>), the
+/// pre-rotated diagonals are plaintexts encoded at construction, and each giant step costs one rotation. All-zero
+/// diagonals are skipped. <see cref="RequiredRotations"/> lists the rotation steps used, so that the client can create
+/// exactly those Galois keys.
+/// </para>
+/// <para>
+/// <b>Levels and scale.</b> The diagonals are encoded at <see cref="Level"/> with scale <see cref="Scale"/>, by default
+/// the prime <c>q_Level</c>; an input at level <see cref="Level"/> then comes out, after the final rescale, at level
+/// <c>Level - 1</c> with exactly its own scale. An input at a lower level works too (its scale is then multiplied by
+/// <c>Scale / q_ℓ</c>). Without the rescale, the result stays at the input's level with scale <c>x.Scale·Scale</c>.
+/// </para>
+/// <para>
+/// <b>Memory.</b> One plaintext per non-zero diagonal: <c>(Level + 1)·N·8</c> bytes each.
+/// </para>
+/// <para>Instances are immutable and can be used from several threads at once.</para>
+/// </remarks>
+public sealed class LinearTransform
+{
+    private readonly Dictionary<int, Plaintext> _plaintexts;
+    private readonly int[] _babySteps;
+    private readonly int[] _giantSteps;
+
+    /// <summary>Encodes the matrix <paramref name="matrix"/> (<c>rows × columns</c>) for evaluation on encrypted vectors.</summary>
+    /// <param name="context">The CKKS context.</param>
+    /// <param name="matrix">The matrix, with finite entries and at most <c>N/2</c> rows and columns (rounded up to a power of two).</param>
+    /// <param name="level">The level to encode at (the level of the inputs); <see langword="null"/> means the top level.</param>
+    /// <param name="scale">The encoding scale; <see langword="null"/> means <c>q_level</c> (the default scale at level 0).</param>
+    /// <param name="babySteps">The baby-step count <c>n_1</c> in <c>[1, n]</c>; <see langword="null"/> chooses the one with the fewest rotations.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The matrix is empty, has a non-finite entry, or is larger than the slot count.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="level"/>, <paramref name="scale"/> or <paramref name="babySteps"/> is out of range.</exception>
+    public LinearTransform(CkksContext context, double[,] matrix, int? level = null, double? scale = null, int? babySteps = null)
+        : this(context, CheckMatrix(context, matrix, out int rows, out int columns, out int blockSize), rows, columns, blockSize, blockSize, level, scale, babySteps)
+    {
+    }
+
+    /// <summary>
+    /// The common constructor: <paramref name="diagonals"/> maps <c>k</c> to <c>d_k</c>, periodic with period
+    /// <paramref name="period"/> (a divisor of the slot count) when it is below the slot count, zero-padded otherwise.
+    /// </summary>
+    private LinearTransform(
+        CkksContext context, Dictionary<int, double[]> diagonals, int rows, int columns, int blockSize, int period, int? level, double? scale, int? babySteps)
+    {
+        Context = context;
+        Rows = rows;
+        Columns = columns;
+        BlockSize = blockSize;
+        int slots = context.Parameters.Slots;
+        Level = level ?? context.MaxLevel;
+        context.CheckLevel(Level, nameof(level));
+        Scale = scale ?? (Level > 0 ? context.Parameters.Q[Level] : context.Parameters.DefaultScale);
+        CkksContext.CheckScale(Scale, nameof(scale));
+
+        // Non-zero diagonals only.
+        var indices = new List<int>();
+        foreach ((int k, double[] d) in diagonals)
+        {
+            if (Array.Exists(d, v => v != 0))
+            {
+                indices.Add(k);
+            }
+        }
+
+        indices.Sort();
+        DiagonalIndices = indices;
+        int span = indices.Count == 0 ? 1 : indices[^1] + 1;
+        if (babySteps is int requested && (requested < 1 || requested > slots))
+        {
+            throw new ArgumentOutOfRangeException(nameof(babySteps), requested, $"The baby-step count must be in [1, {slots}] (the slot count).");
+        }
+
+        BabyStepCount = babySteps ?? ChooseBabySteps(indices, span);
+        var babies = new SortedSet<int>();
+        var giants = new SortedSet<int>();
+        foreach (int k in indices)
+        {
+            babies.Add(k % BabyStepCount);
+            giants.Add(k / BabyStepCount * BabyStepCount);
+        }
+
+        _babySteps = [.. babies];
+        _giantSteps = [.. giants];
+        var rotations = new SortedSet<int>();
+        rotations.UnionWith(babies.Where(b => b != 0));
+        rotations.UnionWith(giants.Where(g => g != 0));
+        RequiredRotations = [.. rotations];
+
+        // Pre-rotate each diagonal by -(its giant step) and encode it.
+        var encoder = new CkksEncoder(context);
+        _plaintexts = new Dictionary<int, Plaintext>(indices.Count);
+        var rotated = new double[slots];
+        foreach (int k in indices)
+        {
+            double[] d = diagonals[k];
+            int shift = k / BabyStepCount * BabyStepCount;
+            for (int j = 0; j < slots; j++)
+            {
+                int source = ((j - shift) % slots + slots) % slots;
+                rotated[j] = period < slots ? d[source % period] : source < d.Length ? d[source] : 0;
+            }
+
+            _plaintexts[k] = encoder.Encode(rotated, Level, Scale);
+        }
+    }
+
+    /// <summary>The context.</summary>
+    public CkksContext Context { get; }
+
+    /// <summary>The number of rows of the matrix (the slot count for a transform given by diagonals).</summary>
+    public int Rows { get; }
+
+    /// <summary>The number of columns of the matrix (the slot count for a transform given by diagonals).</summary>
+    public int Columns { get; }
+
+    /// <summary>The block size <c>n</c>: the period of the input and output layout (the slot count for a transform given by diagonals).</summary>
+    public int BlockSize { get; }
+
+    /// <summary>The level the diagonals are encoded at: the level inputs are expected at (at most).</summary>
+    public int Level { get; }
+
+    /// <summary>The scale the diagonals are encoded at.</summary>
+    public double Scale { get; }
+
+    /// <summary>The baby-step count <c>n_1</c>: diagonal <c>k</c> is reached by a baby step <c>k mod n_1</c> and a giant step <c>n_1·floor(k / n_1)</c>.</summary>
+    public int BabyStepCount { get; }
+
+    /// <summary>The indices <c>k</c> of the non-zero diagonals, in increasing order.</summary>
+    public IReadOnlyList<int> DiagonalIndices { get; }
+
+    /// <summary>
+    /// The rotation steps (left, positive, in increasing order) evaluation uses: the baby steps and the giant steps.
+    /// Create the Galois keys with <c>KeyGenerator.CreateGaloisKeys(transform.RequiredRotations)</c>.
+    /// </summary>
+    public IReadOnlyList<int> RequiredRotations { get; }
+
+    /// <summary>
+    /// Encodes the generalized diagonals <paramref name="diagonals"/> of a map on all <c>N/2</c> slots:
+    /// <c>y = Σ_k d_k ⊙ rot_k(x)</c>, where <c>rot_k</c> rotates left by <c>k</c> (slot <c>j</c> receives slot <c>j + k</c>).
+    /// </summary>
+    /// <param name="context">The CKKS context.</param>
+    /// <param name="diagonals">Diagonal index <c>k</c> (taken modulo <c>N/2</c>) to its values (at most <c>N/2</c>, zero-padded, finite).</param>
+    /// <param name="level">The level to encode at; <see langword="null"/> means the top level.</param>
+    /// <param name="scale">The encoding scale; <see langword="null"/> means <c>q_level</c>.</param>
+    /// <param name="babySteps">The baby-step count in <c>[1, N/2]</c>; <see langword="null"/> chooses it.</param>
+    /// <returns>The transform.</returns>
+    /// <exception cref="ArgumentNullException">An argument or a diagonal is null.</exception>
+    /// <exception cref="ArgumentException">There is no diagonal, two indices are equal modulo <c>N/2</c>, or a diagonal is too long or has a non-finite value.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="level"/>, <paramref name="scale"/> or <paramref name="babySteps"/> is out of range.</exception>
+    public static LinearTransform FromDiagonals(
+        CkksContext context, IReadOnlyDictionary<int, double[]> diagonals, int? level = null, double? scale = null, int? babySteps = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(diagonals);
+        int slots = context.Parameters.Slots;
+        if (diagonals.Count == 0)
+        {
+            throw new ArgumentException("A linear transform needs at least one diagonal.", nameof(diagonals));
+        }
+
+        var normalized = new Dictionary<int, double[]>(diagonals.Count);
+        foreach ((int index, double[] values) in diagonals)
+        {
+            ArgumentNullException.ThrowIfNull(values, nameof(diagonals));
+            int k = ((index % slots) + slots) % slots;
+            if (values.Length > slots)
+            {
+                throw new ArgumentException($"Diagonal {index} has {values.Length} values, more than the {slots} slots.", nameof(diagonals));
+            }
+
+            for (int j = 0; j < values.Length; j++)
+            {
+                if (!double.IsFinite(values[j]))
+                {
+                    throw new ArgumentException($"Diagonal {index} has the value {values[j]} at slot {j}; values must be finite.", nameof(diagonals));
+                }
+            }
+
+            if (!normalized.TryAdd(k, (double[])values.Clone()))
+            {
+                throw new ArgumentException($"Diagonal {index} is the same as another index modulo the {slots} slots ({k}).", nameof(diagonals));
+            }
+        }
+
+        return new LinearTransform(context, normalized, slots, slots, slots, slots, level, scale, babySteps);
+    }
+
+    /// <summary>Lays out <paramref name="vector"/> (at most <see cref="Columns"/> values) as the input expects: replicated with period <see cref="BlockSize"/> over all slots.</summary>
+    /// <param name="vector">The vector; missing entries are zero.</param>
+    /// <returns>The <c>N/2</c> slot values, to encode and encrypt.</returns>
+    /// <exception cref="ArgumentException"><paramref name="vector"/> has more than <see cref="Columns"/> values.</exception>
+    public double[] PackInput(ReadOnlySpan<double> vector)
+    {
+        if (vector.Length > Columns)
+        {
+            throw new ArgumentException($"The vector has {vector.Length} values; the matrix has {Columns} columns.", nameof(vector));
+        }
+
+        var slots = new double[Context.Parameters.Slots];
+        for (int start = 0; start < slots.Length; start += BlockSize)
+        {
+            vector.CopyTo(slots.AsSpan(start));
+        }
+
+        return slots;
+    }
+
+    /// <summary>Reads the output vector (<see cref="Rows"/> values) from the decoded slots of a result.</summary>
+    /// <param name="slots">The decoded slots (at least <see cref="Rows"/>).</param>
+    /// <returns>The first <see cref="Rows"/> slot values.</returns>
+    /// <exception cref="ArgumentException"><paramref name="slots"/> has fewer than <see cref="Rows"/> values.</exception>
+    public double[] UnpackOutput(ReadOnlySpan<double> slots)
+    {
+        if (slots.Length < Rows)
+        {
+            throw new ArgumentException($"There are {slots.Length} slot values; the output has {Rows} rows.", nameof(slots));
+        }
+
+        return slots[..Rows].ToArray();
+    }
+
+    /// <summary>Returns the transform of <paramref name="input"/>, rescaled by default.</summary>
+    /// <param name="evaluator">An evaluator of the same context with Galois keys for <see cref="RequiredRotations"/> (or keys they can be composed from).</param>
+    /// <param name="input">The input (size 2), at level at most <see cref="Level"/> (and at least 1 to rescale).</param>
+    /// <param name="rescale">Whether to rescale the result (one level).</param>
+    /// <returns>The result: level <c>input.Level - 1</c> and scale <c>input.Scale·Scale/q_ℓ</c> (= <c>input.Scale</c> at <see cref="Level"/> with the default scale) when rescaled.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">An argument belongs to another context, the input has size 3, or it is above <see cref="Level"/>.</exception>
+    /// <exception cref="InvalidOperationException">A rotation cannot be done with the evaluator's keys, or the input is at level 0 and <paramref name="rescale"/> is set.</exception>
+    public Ciphertext Evaluate(Evaluator evaluator, Ciphertext input, bool rescale = true)
+    {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        var destination = new Ciphertext(evaluator.Context);
+        Evaluate(evaluator, input, destination, rescale);
+        return destination;
+    }
+
+    /// <summary>Computes the transform of <paramref name="input"/> into <paramref name="destination"/>.</summary>
+    /// <param name="evaluator">An evaluator of the same context with Galois keys for <see cref="RequiredRotations"/> (or keys they can be composed from).</param>
+    /// <param name="input">The input (size 2), at level at most <see cref="Level"/> (and at least 1 to rescale).</param>
+    /// <param name="destination">Receives the result; may be <paramref name="input"/>.</param>
+    /// <param name="rescale">Whether to rescale the result (one level).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">An argument belongs to another context, the input has size 3, or it is above <see cref="Level"/>.</exception>
+    /// <exception cref="InvalidOperationException">A rotation cannot be done with the evaluator's keys, or the input is at level 0 and <paramref name="rescale"/> is set.</exception>
+    public void Evaluate(Evaluator evaluator, Ciphertext input, Ciphertext destination, bool rescale = true)
+    {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(destination);
+        Context.CheckSame(evaluator.Context, nameof(evaluator));
+        Context.CheckSame(input.Context, nameof(input));
+        Context.CheckSame(destination.Context, nameof(destination));
+        if (input.Size != 2)
+        {
+            throw new ArgumentException($"A linear transform needs a ciphertext of size 2; the input has size {input.Size}. Relinearize it first.", nameof(input));
+        }
+
+        if (input.Level > Level)
+        {
+            throw new ArgumentException(
+                $"The input is at level {input.Level}, above the level {Level} the diagonals are encoded at. DropToLevel the input to {Level}, " +
+                $"or create the transform at level {input.Level}.", nameof(input));
+        }
+
+        if (rescale && input.Level == 0)
+        {
+            throw new InvalidOperationException("The input is at level 0: the result cannot be rescaled. Pass rescale: false, or evaluate earlier.");
+        }
+
+        // Baby steps: one shared decomposition (no rotation at all when the only baby step is 0).
+        Ciphertext[] babies = _babySteps is [0] ? [input] : evaluator.RotateHoisted(input, _babySteps);
+        var babyIndex = new Dictionary<int, int>(_babySteps.Length);
+        for (int i = 0; i < _babySteps.Length; i++)
+        {
+            babyIndex[_babySteps[i]] = i;
+        }
+
+        Ciphertext? result = null;
+        var term = new Ciphertext(Context);
+        var inner = new Ciphertext(Context);
+        foreach (int giant in _giantSteps)
+        {
+            bool first = true;
+            for (int b = 0; b < BabyStepCount; b++)
+            {
+                if (!_plaintexts.TryGetValue(giant + b, out Plaintext? diagonal))
+                {
+                    continue;
+                }
+
+                Ciphertext rotated = babies[babyIndex[b]];
+                if (first)
+                {
+                    evaluator.Multiply(rotated, diagonal, inner);
+                    first = false;
+                }
+                else
+                {
+                    evaluator.Multiply(rotated, diagonal, term);
+                    evaluator.Add(inner, term, inner);
+                }
+            }
+
+            if (giant != 0)
+            {
+                evaluator.Rotate(inner, giant, inner);
+            }
+
+            if (result is null)
+            {
+                result = inner.Clone();
+            }
+            else
+            {
+                evaluator.Add(result, inner, result);
+            }
+        }
+
+        if (result is null)
+        {
+            // Every diagonal is zero: the result is an encryption of zero with the product's scale.
+            result = new Ciphertext(Context, 2, input.Level, input.Scale * Scale);
+        }
+
+        if (rescale)
+        {
+            evaluator.Rescale(result, result);
+        }
+
+        result.CopyTo(destination);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"LinearTransform({Rows}x{Columns}, block {BlockSize}, {DiagonalIndices.Count} diagonals, {BabyStepCount} baby steps, {RequiredRotations.Count} rotations, level {Level})");
+
+    /// <summary>The baby-step count (a power of two) minimizing the rotations: hoisted baby steps count half a giant step.</summary>
+    private static int ChooseBabySteps(List<int> indices, int span)
+    {
+        int best = 1;
+        double bestCost = double.MaxValue;
+        for (int n1 = 1; n1 <= Math.Max(1, (int)BitOperations.RoundUpToPowerOf2((uint)span)); n1 *= 2)
+        {
+            var babies = new HashSet<int>();
+            var giants = new HashSet<int>();
+            foreach (int k in indices)
+            {
+                babies.Add(k % n1);
+                giants.Add(k / n1);
+            }
+
+            babies.Remove(0);
+            giants.Remove(0);
+            double cost = 0.5 * babies.Count + giants.Count;
+            if (cost < bestCost)
+            {
+                best = n1;
+                bestCost = cost;
+            }
+        }
+
+        return best;
+    }
+
+    private static Dictionary<int, double[]> CheckMatrix(CkksContext context, double[,] matrix, out int rows, out int columns, out int blockSize)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(matrix);
+        rows = matrix.GetLength(0);
+        columns = matrix.GetLength(1);
+        int slots = context.Parameters.Slots;
+        if (rows == 0 || columns == 0)
+        {
+            throw new ArgumentException($"The matrix is {rows}x{columns}; it needs at least one row and one column.", nameof(matrix));
+        }
+
+        if (rows > slots || columns > slots)
+        {
+            throw new ArgumentException(
+                $"The matrix is {rows}x{columns}, larger than the {slots} slots (N/2); split it into blocks of at most {slots}.", nameof(matrix));
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                if (!double.IsFinite(matrix[r, c]))
+                {
+                    throw new ArgumentException($"The matrix entry [{r}, {c}] is {matrix[r, c]}; entries must be finite.", nameof(matrix));
+                }
+            }
+        }
+
+        int n = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(rows, columns));
+        blockSize = n;
+
+        // d_k[r] = M[r][(r + k) mod n] for r < n (slot j uses r = j mod n), zero outside the matrix.
+        var diagonals = new Dictionary<int, double[]>(n);
+        for (int k = 0; k < n; k++)
+        {
+            var d = new double[n];
+            for (int r = 0; r < rows; r++)
+            {
+                int c = (r + k) % n;
+                if (c < columns)
+                {
+                    d[r] = matrix[r, c];
+                }
+            }
+
+            diagonals[k] = d;
+        }
+
+        return diagonals;
+    }
+}
