@@ -25,6 +25,30 @@ internal static class ConstantMultiplyAccumulate
     /// <summary>The largest modulus the lazy kernel accepts (exclusive): products must fit the 32-bit multiplier.</summary>
     public const ulong MaxModulus = 1UL << 31;
 
+    /// <summary>
+    /// The path for primes of 31 bits or more (a wide base prime): <c>destination[k] = (Σ_e w[e]·x_e[offset + k] + bias) mod q</c>
+    /// with a Shoup multiplication and a modular addition per term.
+    /// </summary>
+    public static void RowWide(
+        ReadOnlySpan<int> columns, ReadOnlySpan<ShoupOperand> weights, ulong[]?[] inputs, int offset, ulong bias, Span<ulong> destination,
+        Modulus q, SimdLevel level)
+    {
+        destination.Clear();
+        for (int e = 0; e < columns.Length; e++)
+        {
+            ulong[]? x = inputs[columns[e]];
+            if (x is not null)
+            {
+                ElementwiseKernels.MultiplyShoupAccumulate(x.AsSpan(offset, destination.Length), weights[e], destination, q, level);
+            }
+        }
+
+        if (bias != 0)
+        {
+            ElementwiseKernels.AddScalar(destination, bias, destination, q, level);
+        }
+    }
+
     /// <summary>How many products may be summed onto a reduced value without passing 2^63.</summary>
     public static int TermsBeforeReduction(ulong q)
     {

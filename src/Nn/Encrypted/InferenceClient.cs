@@ -81,7 +81,7 @@ public sealed class InferenceClient : IDisposable
 
         float[] data = images.ToArray();
         int level = Context.Parameters.MaxLevel, slots = Context.Parameters.Slots;
-        double scale = Context.Parameters.DefaultScale;
+        double scale = Plan.Scale;
         var ciphertexts = new Ciphertext[Plan.InputCiphertextCount];
         if (Plan.Packing == Packing.Throughput)
         {

@@ -19,8 +19,8 @@ namespace CkksRns.Nn.Encrypted;
 /// 1 + 2 + 1 + 2 + 1 = 7 levels, CNN2 (BatchNorm folded) 10.
 /// </para>
 /// <para>
-/// Chain: by default one base prime of 30 bits (which holds the result) and one prime of the working scale's size
-/// (2^26) per level, all NTT-friendly and below 2^30; the ring degree is the smallest the security level allows for
+/// Chain: by default one base prime of 40 bits (which holds the result) and one prime of the working scale's size
+/// per level (2^30 for the latency packing, 2^28 for the throughput packing), all NTT-friendly; the ring degree is the smallest the security level allows for
 /// that chain plus the special primes the parameters add for key switching. <see cref="InferenceOptions"/> overrides
 /// the chain (bit sizes, or a number of primes), the scale, N and dnum; a chain that cannot carry the depth or the
 /// precision is refused with a message saying what is missing.
@@ -36,8 +36,9 @@ public sealed class InferencePlan
     private readonly int[] _dataBits;
 
     private InferencePlan(
-        Sequential model, InferenceOptions options, PlanStage[] stages, CkksParameters parameters, int[] dataBits, LatencyLayout? layout, int lastLayer)
+        Sequential model, InferenceOptions options, PlanStage[] stages, CkksParameters parameters, int[] dataBits, LatencyLayout? layout, int lastLayer, double scale)
     {
+        Scale = scale;
         Model = model;
         Options = options;
         _stages = stages;
@@ -71,6 +72,9 @@ public sealed class InferencePlan
 
     /// <summary>The CKKS parameters chosen (or given).</summary>
     public CkksParameters Parameters { get; }
+
+    /// <summary>The working scale Δ: inputs are encoded at it and every stage but the last returns to it.</summary>
+    public double Scale { get; }
 
     /// <summary>The total multiplicative depth (levels consumed).</summary>
     public int Depth { get; }
@@ -190,8 +194,9 @@ public sealed class InferencePlan
             minLogN = parameters.LogN + 1;
         }
 
-        AssignLevels(stages, parameters, options);
-        return new InferencePlan(model, options, [.. stages], parameters, dataBits, layout, lastLayer);
+        double scale = Math.ScaleB(1.0, logScale);
+        AssignLevels(stages, parameters, options, scale);
+        return new InferencePlan(model, options, [.. stages], parameters, dataBits, layout, lastLayer, scale);
     }
 
     /// <summary>
@@ -233,7 +238,7 @@ public sealed class InferencePlan
         text.AppendLine(CultureInfo.InvariantCulture,
             $"CKKS: N = 2^{p.LogN} ({p.Slots} slots), chain q = [{ChainSpecification.Format(_dataBits)}] ({p.QCount} primes, {p.LogQ} bits), " +
             $"special P = [{ChainSpecification.Format(BitSizes(p.P))}], dnum = {p.Dnum}, log2(QP) = {p.LogQP} (bound {FormatBound(p)}), " +
-            $"scale 2^{Math.Log2(p.DefaultScale):0.##}, security {(p.SecurityLevel == SecurityLevel.None ? "none (tests only)" : $"{(int)p.SecurityLevel}-bit")}");
+            $"scale 2^{Math.Log2(Scale):0.##}, security {(p.SecurityLevel == SecurityLevel.None ? "none (tests only)" : $"{(int)p.SecurityLevel}-bit")}");
         text.AppendLine(CultureInfo.InvariantCulture, $"depth {Depth}; output at level {OutputLevel}, scale 2^{Math.Log2(OutputScale):0.##}; " +
             $"{RotationSteps.Count} rotation keys; {InputCiphertextCount} ciphertext(s) in, {OutputCiphertextCount} out");
         text.AppendLine("  step                 layers  depth  levels    scale    rot  method");
@@ -357,9 +362,8 @@ public sealed class InferencePlan
     }
 
     /// <summary>Simulates levels and scales through the chain, and checks every constant keeps its precision.</summary>
-    private static void AssignLevels(List<PlanStage> stages, CkksParameters parameters, InferenceOptions options)
+    private static void AssignLevels(List<PlanStage> stages, CkksParameters parameters, InferenceOptions options, double delta)
     {
-        double delta = parameters.DefaultScale;
         int level = parameters.MaxLevel;
         double scale = delta;
         double baseModulus = 1;
@@ -423,7 +427,7 @@ public sealed class InferencePlan
             throw new ArgumentException(
                 $"Step {index} ({stage.Name}) at level {level} would encode its {what} at scale 2^{Math.Log2(scale):0.#}, below the 2^{ScaleRules.MinConstantBits} " +
                 $"the plan needs for precision: the prime q_{level} ({64 - BitOperations.LeadingZeroCount(parameters.Q[level])} bits) is too small for the " +
-                $"scale 2^{Math.Log2(parameters.DefaultScale):0.#}. Use larger level primes or a smaller scale (LogScale).", "options");
+                $"scale 2^{Math.Log2(stage.InputScale):0.#}. Use larger level primes or a smaller scale (LogScale).", "options");
         }
     }
 }

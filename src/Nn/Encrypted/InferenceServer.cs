@@ -82,6 +82,9 @@ public sealed class InferenceServer
     /// <summary>The degree of parallelism.</summary>
     public int DegreeOfParallelism { get; }
 
+    /// <summary>Seconds each step of <see cref="InferencePlan.Steps"/> took in the last <see cref="Evaluate"/> (diagnostics).</summary>
+    public IReadOnlyList<double> LastStepSeconds => _throughput?.StageSeconds ?? _latency!.StageSeconds;
+
     /// <summary>Evaluates the plan on an encrypted request.</summary>
     /// <param name="request">Encrypted images from <see cref="InferenceClient.Encrypt"/>, in this server's context.</param>
     /// <returns>The encrypted outputs (logits, or features in transfer-learning mode).</returns>
@@ -133,7 +136,7 @@ public sealed class InferenceServer
         }
 
         int level = Plan.Parameters.MaxLevel;
-        double scale = Plan.Parameters.DefaultScale;
+        double scale = Plan.Scale;
         for (int i = 0; i < request.Ciphertexts.Count; i++)
         {
             Ciphertext c = request.Ciphertexts[i];

@@ -108,18 +108,26 @@ internal sealed class LatencyEngine
         }
     }
 
+    /// <summary>Seconds each stage took in the last evaluation (diagnostics).</summary>
+    public double[] StageSeconds { get; private set; } = [];
+
     /// <summary>Runs stages 0 .. <paramref name="stageCount"/> − 1 on the client's im2col ciphertexts.</summary>
     public Ciphertext Evaluate(IReadOnlyList<Ciphertext> inputs, int stageCount)
     {
+        StageSeconds = new double[stageCount];
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         Ciphertext x = InputStage((InputStageData)_stageData[0]!, inputs);
+        StageSeconds[0] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
         for (int i = 1; i < stageCount; i++)
         {
+            start = System.Diagnostics.Stopwatch.GetTimestamp();
             x = _plan.Stages[i] switch
             {
                 LinearStage => Transform((TransformData)_stageData[i]!, x),
                 ActivationStage a => Activation(a, (ActivationData)_stageData[i]!, x),
                 _ => throw new InvalidOperationException("Unknown stage."),
             };
+            StageSeconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
 
         return x;

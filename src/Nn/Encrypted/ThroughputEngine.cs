@@ -36,12 +36,17 @@ internal sealed class ThroughputEngine
         }
     }
 
+    /// <summary>Seconds each stage took in the last evaluation (diagnostics).</summary>
+    public double[] StageSeconds { get; private set; } = [];
+
     /// <summary>Runs stages 0 .. <paramref name="stageCount"/> − 1 on one ciphertext per input element.</summary>
     public Ciphertext[] Evaluate(Ciphertext[] inputs, int stageCount)
     {
         Ciphertext[] x = inputs;
+        StageSeconds = new double[stageCount];
         for (int i = 0; i < stageCount; i++)
         {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             PlanStage stage = _plan.Stages[i];
             x = stage switch
             {
@@ -49,6 +54,7 @@ internal sealed class ThroughputEngine
                 ActivationStage a => Activation(a, x),
                 _ => throw new InvalidOperationException("Unknown stage."),
             };
+            StageSeconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
 
         return x;
@@ -103,7 +109,8 @@ internal sealed class ThroughputEngine
             int p = item / (limbs * blocks), rest = item % (limbs * blocks), l = rest / blocks, block = rest % blocks;
             Modulus q = moduli[l];
             int terms = ConstantMultiplyAccumulate.TermsBeforeReduction(q.Value);
-            uint[] weights = k.Weights[l];
+            uint[]? weights = k.Weights[l];
+            ShoupOperand[]? wide = k.WideWeights[l];
             ulong[] bias = k.Bias[l];
             ulong[]?[] x = buffers[p];
             ulong[][] y = outputBuffers[p];
@@ -114,9 +121,18 @@ internal sealed class ThroughputEngine
                 for (int o = 0; o < map.OutputLength; o++)
                 {
                     int e0 = map.RowStart[o], e1 = map.RowStart[o + 1];
-                    ConstantMultiplyAccumulate.Row(
-                        map.Columns.AsSpan(e0, e1 - e0), weights.AsSpan(e0, e1 - e0), x, offset, p == 0 ? bias[o] : 0,
-                        y[o].AsSpan(offset, width), q, terms, simd);
+                    if (weights is not null)
+                    {
+                        ConstantMultiplyAccumulate.Row(
+                            map.Columns.AsSpan(e0, e1 - e0), weights.AsSpan(e0, e1 - e0), x, offset, p == 0 ? bias[o] : 0,
+                            y[o].AsSpan(offset, width), q, terms, simd);
+                    }
+                    else
+                    {
+                        ConstantMultiplyAccumulate.RowWide(
+                            map.Columns.AsSpan(e0, e1 - e0), wide.AsSpan(e0, e1 - e0), x, offset, p == 0 ? bias[o] : 0,
+                            y[o].AsSpan(offset, width), q, simd);
+                    }
                 }
             }
         });
@@ -209,22 +225,32 @@ internal sealed class ThroughputEngine
             ConstantScale = ScaleRules.LinearConstant(stage.InputScale, p.Q[Level], stage.TargetScale);
             int limbs = Level + 1;
             Modulus[] moduli = context.RingQ.ModuliArray;
-            Weights = new uint[limbs][];
+            Weights = new uint[]?[limbs];
+            WideWeights = new ShoupOperand[]?[limbs];
             Bias = new ulong[limbs][];
             for (int l = 0; l < limbs; l++)
             {
-                if (moduli[l].Value >= ConstantMultiplyAccumulate.MaxModulus)
-                {
-                    throw new ArgumentException(
-                        $"The throughput packing needs data primes below 2^31 (its lazy 32-bit multiply-accumulate); q_{l} has {moduli[l].BitCount} bits. " +
-                        "Use a chain of primes of at most 31 bits, or the latency packing.");
-                }
-
-                Weights[l] = new uint[Map.EntryCount];
+                Modulus q = moduli[l];
                 Bias[l] = new ulong[Map.OutputLength];
-                for (int e = 0; e < Map.EntryCount; e++)
+                if (q.Value < ConstantMultiplyAccumulate.MaxModulus)
                 {
-                    Weights[l][e] = (uint)Residue(Map.Values[e] * ConstantScale, moduli[l]);
+                    uint[] w = new uint[Map.EntryCount];
+                    for (int e = 0; e < Map.EntryCount; e++)
+                    {
+                        w[e] = (uint)Residue(Map.Values[e] * ConstantScale, q);
+                    }
+
+                    Weights[l] = w;
+                }
+                else
+                {
+                    var w = new ShoupOperand[Map.EntryCount];
+                    for (int e = 0; e < Map.EntryCount; e++)
+                    {
+                        w[e] = q.CreateShoupOperand(Residue(Map.Values[e] * ConstantScale, q));
+                    }
+
+                    WideWeights[l] = w;
                 }
 
                 for (int o = 0; o < Map.OutputLength; o++)
@@ -240,7 +266,9 @@ internal sealed class ThroughputEngine
 
         public double ConstantScale { get; }
 
-        public uint[][] Weights { get; }
+        public uint[]?[] Weights { get; }
+
+        public ShoupOperand[]?[] WideWeights { get; }
 
         public ulong[][] Bias { get; }
 

@@ -11,18 +11,21 @@ public sealed class DebugTests(ITestOutputHelper output)
     [Fact]
     public void Latency_StageByStage()
     {
-        Sequential model = Networks.Create(Architecture.Cnn1, ActivationKind.Slaf, 7);
-        var plan = InferencePlan.Compile(model, new InferenceOptions { Packing = Packing.Latency, SecurityLevel = SecurityLevel.None, LogN = 12 });
+        Sequential model = Sequential.Load(Environment.GetEnvironmentVariable("DBG_MODEL") ?? "/tmp/infer/cnn1.model");
+        int logScale = int.Parse(Environment.GetEnvironmentVariable("DBG_SCALE") ?? "26");
+        var plan = InferencePlan.Compile(model, new InferenceOptions { Packing = Packing.Latency, LogScale = logScale, ChainBitSizes = [30, .. Enumerable.Repeat(logScale, 7)] });
+        output.WriteLine(plan.Describe());
         using var client = new InferenceClient(plan);
         EvaluationKeys keys = client.CreateEvaluationKeys();
         var ev = new Evaluator(client.Context, keys.RelinearizationKey, keys.GaloisKeys);
         var engine = new LatencyEngine(plan, client.Context, ev, 2);
-        float[] image = TestData.RandomArray(784, 3);
+        var test = CkksRns.Nn.Data.Mnist.LoadTest("/work/shared/data/mnist");
+        float[] image = test.Sample(0).ToArray();
         EncryptedBatch request = client.Encrypt(image);
         var sk = typeof(InferenceClient).GetField("_decryptor", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(client) as Decryptor;
         var encoder = new CkksEncoder(client.Context);
         double[] x = Array.ConvertAll(image, v => (double)v);
-        for (int k = 1; k <= 1; k++)
+        for (int k = 1; k <= plan.Stages.Count; k++)
         {
             double[] y = new double[plan.Stages[k - 1].OutputLength];
             plan.Stages[k - 1].Apply(x, y);
@@ -35,7 +38,7 @@ public sealed class DebugTests(ITestOutputHelper output)
             {
                 if (arr[s] >= 0 && Math.Abs(slots[s] - y[arr[s]]) > max) { max = Math.Abs(slots[s] - y[arr[s]]); worst = s; }
             }
-            var errs = Enumerable.Range(0, arr.Length).Where(s => arr[s] >= 0).Select(s => (s, e: Math.Abs(slots[s] - y[arr[s]]))).OrderByDescending(t => t.e).Take(6);
+            var errs = Enumerable.Range(0, arr.Length).Where(s => arr[s] >= 0).Select(s => (s, e: Math.Abs(slots[s] - y[arr[s]]))).OrderByDescending(t => t.e).Take(2);
             foreach (var (s, e) in errs) output.WriteLine($"   slot {s}: err {e}  value {y[arr[s]]}");
             output.WriteLine($"stage {k - 1} {plan.Stages[k - 1].Name}: max err {max} at slot {worst} level {c.Level} scale {Math.Log2(c.Scale)}");
         }
