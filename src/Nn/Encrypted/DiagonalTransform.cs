@@ -1,33 +1,30 @@
+using CkksRns.Ckks;
+
 namespace CkksRns.Nn.Encrypted;
 
 /// <summary>
-/// A plaintext matrix applied to an encrypted slot vector through its generalized diagonals with baby-step giant-step
-/// (<see href="https://eprint.iacr.org/2018/244">Halevi–Shoup</see>):
-/// <c>y = fold( Σ_a rot_{U·G·a}( Σ_b P_{a,b} ⊙ rot_{U·b}(x') ) )</c> where <c>x' = x + rot(x, ReplicateStep)</c> when the
-/// input is replicated, and <c>P_{a,b}</c> is diagonal <c>U·(G·a + b)</c> pre-rotated by <c>−U·G·a</c>.
+/// How the latency packing applies one linear stage to its slot vector: an optional replication
+/// <c>x' = x + rot(x, ReplicateStep)</c>, then the generalized diagonals <c>y = Σ_k d_k ⊙ rot_k(x')</c> evaluated by
+/// the library's <see cref="LinearTransform"/> (baby-step giant-step, hoisted baby steps, one rescale), then an optional
+/// block sum <see cref="Fold"/>. This class only decides the diagonals and the baby-step count; it predicts exactly the
+/// rotations <see cref="LinearTransform"/> will use, so the client can create those Galois keys before any weight is
+/// encoded.
 /// </summary>
 internal sealed class DiagonalTransform
 {
-    private DiagonalTransform(int slots, int replicateStep, int unit, int giant, SortedDictionary<int, double[]> diagonals, SlotFold fold, string method)
+    private DiagonalTransform(int slots, int replicateStep, Dictionary<int, double[]> diagonals, SlotFold fold, string method)
     {
         Slots = slots;
         ReplicateStep = replicateStep;
-        Unit = unit;
-        Giant = giant;
+        foreach (int k in diagonals.Where(d => !Array.Exists(d.Value, v => v != 0)).Select(d => d.Key).ToList())
+        {
+            diagonals.Remove(k);
+        }
+
         Diagonals = diagonals;
         Fold = fold;
         Method = method;
-        var babies = new SortedSet<int>();
-        var giants = new SortedSet<int>();
-        foreach (int e in diagonals.Keys)
-        {
-            (int a, int b) = Split(e);
-            babies.Add(b);
-            giants.Add(a);
-        }
-
-        BabySteps = [.. babies];
-        GiantSteps = [.. giants];
+        (BabyStepCount, TransformRotations) = ChooseBabySteps([.. diagonals.Keys]);
     }
 
     /// <summary>The number of slots N/2.</summary>
@@ -36,20 +33,14 @@ internal sealed class DiagonalTransform
     /// <summary>0 for none; otherwise the input is first replicated, <c>x += rot(x, ReplicateStep)</c>.</summary>
     public int ReplicateStep { get; }
 
-    /// <summary>The common factor U of all diagonal offsets.</summary>
-    public int Unit { get; }
+    /// <summary>Diagonal index k in [0, S) (rotation left by k) → its values per output slot.</summary>
+    public Dictionary<int, double[]> Diagonals { get; }
 
-    /// <summary>The baby-step count G.</summary>
-    public int Giant { get; }
+    /// <summary>The baby-step count passed to <see cref="LinearTransform.FromDiagonals"/>.</summary>
+    public int BabyStepCount { get; }
 
-    /// <summary>Diagonal e (offset <c>U·e</c>, signed) → its values per output slot (not yet pre-rotated).</summary>
-    public SortedDictionary<int, double[]> Diagonals { get; }
-
-    /// <summary>Baby steps b used (rotation by U·b).</summary>
-    public int[] BabySteps { get; }
-
-    /// <summary>Giant steps a used (rotation by U·G·a).</summary>
-    public int[] GiantSteps { get; }
+    /// <summary>The rotations the <see cref="LinearTransform"/> itself performs (its RequiredRotations).</summary>
+    public int[] TransformRotations { get; }
 
     /// <summary>The block sum applied after the transform (and after the rescale).</summary>
     public SlotFold Fold { get; }
@@ -58,15 +49,7 @@ internal sealed class DiagonalTransform
     public string Method { get; }
 
     /// <summary>Rotations per evaluation.</summary>
-    public int RotationCount =>
-        (ReplicateStep != 0 ? 1 : 0) + BabySteps.Count(b => b != 0) + GiantSteps.Count(a => a != 0) + Fold.RotationCount;
-
-    /// <summary>(giant a, baby b) of diagonal e: <c>e = G·a + b</c>, <c>0 ≤ b &lt; G</c>.</summary>
-    public (int A, int B) Split(int e)
-    {
-        int a = (int)Math.Floor(e / (double)Giant);
-        return (a, e - (a * Giant));
-    }
+    public int RotationCount => (ReplicateStep != 0 ? 1 : 0) + TransformRotations.Length + Fold.RotationCount;
 
     /// <summary>Every rotation step used.</summary>
     public IEnumerable<int> RotationSteps()
@@ -76,20 +59,9 @@ internal sealed class DiagonalTransform
             yield return ReplicateStep;
         }
 
-        foreach (int b in BabySteps)
+        foreach (int s in TransformRotations)
         {
-            if (b != 0)
-            {
-                yield return Unit * b;
-            }
-        }
-
-        foreach (int a in GiantSteps)
-        {
-            if (a != 0)
-            {
-                yield return Unit * Giant * a;
-            }
+            yield return s;
         }
 
         foreach (int s in Fold.Steps())
@@ -98,19 +70,17 @@ internal sealed class DiagonalTransform
         }
     }
 
-    /// <summary>Diagonal e pre-rotated for its giant step: <c>P[j] = D_e[(j − U·G·a) mod S]</c>.</summary>
-    public double[] PreRotated(int e)
+    /// <summary>Encodes the diagonals at <paramref name="level"/> with scale <paramref name="scale"/>.</summary>
+    public LinearTransform Encode(CkksContext context, int level, double scale)
     {
-        double[] d = Diagonals[e];
-        (int a, _) = Split(e);
-        int shift = Mod(Unit * Giant * a, Slots);
-        double[] p = new double[Slots];
-        for (int j = 0; j < Slots; j++)
+        LinearTransform t = LinearTransform.FromDiagonals(context, Diagonals, level, scale, BabyStepCount);
+        if (!t.RequiredRotations.SequenceEqual(TransformRotations))
         {
-            p[j] = d[Mod(j - shift, Slots)];
+            throw new InvalidOperationException(
+                $"The linear transform uses rotations [{string.Join(", ", t.RequiredRotations)}], not the predicted [{string.Join(", ", TransformRotations)}].");
         }
 
-        return p;
+        return t;
     }
 
     /// <summary>
@@ -119,20 +89,20 @@ internal sealed class DiagonalTransform
     /// </summary>
     public static DiagonalTransform Generic(int slots, IEnumerable<(int Out, int In, double Value)> entries)
     {
-        var byOffset = new Dictionary<int, double[]>();
+        var diagonals = new Dictionary<int, double[]>();
         foreach ((int o, int i, double v) in entries)
         {
-            int d = Signed(Mod(i - o, slots), slots);
-            if (!byOffset.TryGetValue(d, out double[]? diag))
+            int k = Mod(i - o, slots);
+            if (!diagonals.TryGetValue(k, out double[]? diag))
             {
                 diag = new double[slots];
-                byOffset.Add(d, diag);
+                diagonals.Add(k, diag);
             }
 
             diag[o] += v;
         }
 
-        return Build(slots, 0, byOffset, SlotFold.None, "diagonal");
+        return new DiagonalTransform(slots, 0, diagonals, SlotFold.None, "diagonal");
     }
 
     /// <summary>
@@ -165,7 +135,7 @@ internal sealed class DiagonalTransform
             }
         }
 
-        var byOffset = new Dictionary<int, double[]>();
+        var diagonals = new Dictionary<int, double[]>();
         for (int i = 0; i < m; i++)
         {
             double[] diag = new double[slots];
@@ -182,68 +152,60 @@ internal sealed class DiagonalTransform
 
             if (any)
             {
-                byOffset.Add(i, diag);
+                diagonals.Add(i, diag);
             }
         }
 
-        return Build(slots, -nPadded, byOffset, new SlotFold(m, blocks), "replicate+diagonal+fold");
-    }
-
-    private static DiagonalTransform Build(int slots, int replicate, Dictionary<int, double[]> byOffset, SlotFold fold, string method)
-    {
-        int unit = 0;
-        foreach (int d in byOffset.Keys)
-        {
-            unit = Gcd(unit, Math.Abs(d));
-        }
-
-        if (unit == 0)
-        {
-            unit = 1;
-        }
-
-        var diagonals = new SortedDictionary<int, double[]>();
-        foreach ((int d, double[] v) in byOffset)
-        {
-            diagonals.Add(d / unit, v);
-        }
-
-        // Choose the baby-step count G that minimises the rotations.
-        int min = diagonals.Keys.First(), max = diagonals.Keys.Last();
-        int span = max - min + 1, bestG = 1, bestCost = int.MaxValue;
-        for (int g = 1; g <= span; g++)
-        {
-            var babies = new HashSet<int>();
-            var giants = new HashSet<int>();
-            foreach (int e in diagonals.Keys)
-            {
-                int a = (int)Math.Floor(e / (double)g);
-                babies.Add(e - (a * g));
-                giants.Add(a);
-            }
-
-            int cost = babies.Count(b => b != 0) + giants.Count(a => a != 0);
-            if (cost < bestCost)
-            {
-                bestCost = cost;
-                bestG = g;
-            }
-        }
-
-        return new DiagonalTransform(slots, replicate, unit, bestG, diagonals, fold, method);
-    }
-
-    private static int Gcd(int a, int b)
-    {
-        while (b != 0)
-        {
-            (a, b) = (b, a % b);
-        }
-
-        return a;
+        return new DiagonalTransform(slots, -nPadded, diagonals, new SlotFold(m, blocks), "replicate+diagonal+fold");
     }
 
     internal static int Mod(int x, int m) => ((x % m) + m) % m;
 
-    private static int Signed(int x, int slots) => x > slots / 2 ? x - slots : x;
+    /// <summary>
+    /// The baby-step count n1 with the fewest rotations under <see cref="LinearTransform"/>'s split <c>k = (k / n1)·n1 + k mod n1</c>
+    /// (hoisted baby steps weigh half a giant step), and the rotations it implies, sorted.
+    /// </summary>
+    private static (int BabySteps, int[] Rotations) ChooseBabySteps(List<int> indices)
+    {
+        int best = 1;
+        double bestCost = double.MaxValue;
+        var babies = new HashSet<int>();
+        var giants = new HashSet<int>();
+        int span = indices.Count == 0 ? 1 : indices.Max() + 1;
+        for (int n1 = 1; n1 <= span; n1++)
+        {
+            babies.Clear();
+            giants.Clear();
+            foreach (int k in indices)
+            {
+                babies.Add(k % n1);
+                giants.Add(k / n1);
+            }
+
+            babies.Remove(0);
+            giants.Remove(0);
+            double cost = (0.5 * babies.Count) + giants.Count;
+            if (cost < bestCost)
+            {
+                best = n1;
+                bestCost = cost;
+            }
+        }
+
+        var rotations = new SortedSet<int>();
+        foreach (int k in indices)
+        {
+            if (k % best != 0)
+            {
+                rotations.Add(k % best);
+            }
+
+            if (k / best != 0)
+            {
+                rotations.Add(k / best * best);
+            }
+        }
+
+        return (best, [.. rotations]);
+    }
 }

@@ -66,7 +66,7 @@ public sealed class InferenceServer
         }
         else
         {
-            _latency = new LatencyEngine(plan, keys.Context, _evaluator, DegreeOfParallelism);
+            _latency = new LatencyEngine(plan, keys.Context, _evaluator);
         }
     }
 

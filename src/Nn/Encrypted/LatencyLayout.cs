@@ -87,7 +87,7 @@ internal sealed class LatencyLayout
     /// <summary>The method of stage <paramref name="index"/>.</summary>
     public string Method(int index, PlanStage stage) => index == 0
         ? $"im2col {InputCiphertexts} ct × {Math.Min(BlocksPerCiphertext, TermCount)} blocks of {BlockStride}"
-        : stage is ActivationStage ? "slot-wise polynomial" : Transforms[index]?.Method + $" ({Transforms[index]?.Diagonals.Count} diagonals)";
+        : stage is ActivationStage ? "PolynomialEvaluator, per-slot coefficients" : Transforms[index]?.Method + $" ({Transforms[index]?.Diagonals.Count} diagonals, {Transforms[index]?.BabyStepCount} baby steps)";
 
     /// <summary>The layout of <paramref name="stages"/> (the first one linear) in <paramref name="slots"/> slots, or null if it does not fit.</summary>
     public static LatencyLayout? TryBuild(IReadOnlyList<PlanStage> stages, int slots)

@@ -104,6 +104,8 @@ internal sealed class ThroughputEngine
         int work = size * limbs * blocks;
         Modulus[] moduli = _context.RingQ.ModuliArray;
         SimdLevel simd = SimdCapabilities.Current;
+        int width = ConstantMultiplyAccumulate.ChunkFor(simd);
+        const int R = ConstantMultiplyAccumulate.Rows;
         Parallel.For(0, work, Options, item =>
         {
             int p = item / (limbs * blocks), rest = item % (limbs * blocks), l = rest / blocks, block = rest % blocks;
@@ -111,27 +113,32 @@ internal sealed class ThroughputEngine
             int terms = ConstantMultiplyAccumulate.TermsBeforeReduction(q.Value);
             uint[]? weights = k.Weights[l];
             ShoupOperand[]? wide = k.WideWeights[l];
-            ulong[] bias = k.Bias[l];
+            ulong[] bias = p == 0 ? k.Bias[l] : k.ZeroBias;
             ulong[]?[] x = buffers[p];
             ulong[][] y = outputBuffers[p];
+            Span<ulong> result = stackalloc ulong[R * ConstantMultiplyAccumulate.Chunk512];
             int start = block * blockSize, end = start + blockSize;
-            for (int k0 = start; k0 < end; k0 += ConstantMultiplyAccumulate.Chunk)
+            for (int k0 = start; k0 < end; k0 += width)
             {
-                int width = Math.Min(ConstantMultiplyAccumulate.Chunk, end - k0), offset = (l * n) + k0;
-                for (int o = 0; o < map.OutputLength; o++)
+                int offset = (l * n) + k0;
+                foreach (RowBlock b in k.Blocks)
                 {
-                    int e0 = map.RowStart[o], e1 = map.RowStart[o + 1];
+                    ReadOnlySpan<int> columns = map.Columns.AsSpan(b.ColumnStart, b.ColumnCount);
                     if (weights is not null)
                     {
-                        ConstantMultiplyAccumulate.Row(
-                            map.Columns.AsSpan(e0, e1 - e0), weights.AsSpan(e0, e1 - e0), x, offset, p == 0 ? bias[o] : 0,
-                            y[o].AsSpan(offset, width), q, terms, simd);
+                        ConstantMultiplyAccumulate.Block(
+                            columns, weights.AsSpan(b.WeightStart, b.ColumnCount * R), x, offset, bias.AsSpan(b.BiasStart, R), result,
+                            width, q, terms, simd);
                     }
                     else
                     {
-                        ConstantMultiplyAccumulate.RowWide(
-                            map.Columns.AsSpan(e0, e1 - e0), wide.AsSpan(e0, e1 - e0), x, offset, p == 0 ? bias[o] : 0,
-                            y[o].AsSpan(offset, width), q, simd);
+                        ConstantMultiplyAccumulate.BlockWide(
+                            columns, wide.AsSpan(b.WeightStart, b.ColumnCount * R), x, offset, bias.AsSpan(b.BiasStart, R), result, width, q, simd);
+                    }
+
+                    for (int r = 0; r < b.Rows.Length; r++)
+                    {
+                        result.Slice(r * width, width).CopyTo(y[b.Rows[r]].AsSpan(offset, width));
                     }
                 }
             }
@@ -214,6 +221,9 @@ internal sealed class ThroughputEngine
         public Ciphertext V { get; } = new(context);
     }
 
+    /// <summary>Up to four rows with one input pattern: columns <c>[ColumnStart, +ColumnCount)</c> of the first row.</summary>
+    private sealed record RowBlock(int[] Rows, int ColumnStart, int ColumnCount, int WeightStart, int BiasStart);
+
     /// <summary>A linear stage's weights and bias as residues of each limb at the stage's level and constant scale.</summary>
     private sealed class LinearConstants
     {
@@ -225,38 +235,75 @@ internal sealed class ThroughputEngine
             ConstantScale = ScaleRules.LinearConstant(stage.InputScale, p.Q[Level], stage.TargetScale);
             int limbs = Level + 1;
             Modulus[] moduli = context.RingQ.ModuliArray;
+            const int R = ConstantMultiplyAccumulate.Rows;
+
+            // Rows with the same input pattern share blocks of R rows (the kernel loads each input once per block).
+            var groups = new Dictionary<string, List<int>>();
+            var order = new List<string>();
+            for (int r = 0; r < Map.OutputLength; r++)
+            {
+                string key = string.Join(',', Map.Columns.AsSpan(Map.RowStart[r], Map.RowStart[r + 1] - Map.RowStart[r]).ToArray());
+                if (!groups.TryGetValue(key, out List<int>? rows))
+                {
+                    rows = [];
+                    groups.Add(key, rows);
+                    order.Add(key);
+                }
+
+                rows.Add(r);
+            }
+
+            var blocks = new List<RowBlock>();
+            int weightCount = 0;
+            foreach (string key in order)
+            {
+                List<int> rows = groups[key];
+                for (int i = 0; i < rows.Count; i += R)
+                {
+                    int[] members = [.. rows.Skip(i).Take(R)];
+                    int count = Map.RowStart[members[0] + 1] - Map.RowStart[members[0]];
+                    blocks.Add(new RowBlock(members, Map.RowStart[members[0]], count, weightCount, blocks.Count * R));
+                    weightCount += count * R;
+                }
+            }
+
+            Blocks = [.. blocks];
+            ZeroBias = new ulong[Blocks.Length * R];
             Weights = new uint[]?[limbs];
             WideWeights = new ShoupOperand[]?[limbs];
             Bias = new ulong[limbs][];
             for (int l = 0; l < limbs; l++)
             {
                 Modulus q = moduli[l];
-                Bias[l] = new ulong[Map.OutputLength];
-                if (q.Value < ConstantMultiplyAccumulate.MaxModulus)
+                bool narrow = q.Value < ConstantMultiplyAccumulate.MaxModulus;
+                uint[]? w32 = narrow ? new uint[weightCount] : null;
+                ShoupOperand[]? wide = narrow ? null : new ShoupOperand[weightCount];
+                ulong[] bias = new ulong[Blocks.Length * R];
+                foreach (RowBlock b in Blocks)
                 {
-                    uint[] w = new uint[Map.EntryCount];
-                    for (int e = 0; e < Map.EntryCount; e++)
+                    for (int r = 0; r < b.Rows.Length; r++)
                     {
-                        w[e] = (uint)Residue(Map.Values[e] * ConstantScale, q);
+                        int row = b.Rows[r];
+                        bias[b.BiasStart + r] = Residue(Map.Bias[row] * stage.InputScale * ConstantScale, q);
+                        for (int e = 0; e < b.ColumnCount; e++)
+                        {
+                            ulong residue = Residue(Map.Values[Map.RowStart[row] + e] * ConstantScale, q);
+                            int at = b.WeightStart + (e * R) + r;
+                            if (narrow)
+                            {
+                                w32![at] = (uint)residue;
+                            }
+                            else
+                            {
+                                wide![at] = q.CreateShoupOperand(residue);
+                            }
+                        }
                     }
-
-                    Weights[l] = w;
-                }
-                else
-                {
-                    var w = new ShoupOperand[Map.EntryCount];
-                    for (int e = 0; e < Map.EntryCount; e++)
-                    {
-                        w[e] = q.CreateShoupOperand(Residue(Map.Values[e] * ConstantScale, q));
-                    }
-
-                    WideWeights[l] = w;
                 }
 
-                for (int o = 0; o < Map.OutputLength; o++)
-                {
-                    Bias[l][o] = Residue(Map.Bias[o] * stage.InputScale * ConstantScale, moduli[l]);
-                }
+                Weights[l] = w32;
+                WideWeights[l] = wide;
+                Bias[l] = bias;
             }
         }
 
@@ -265,6 +312,10 @@ internal sealed class ThroughputEngine
         public int Level { get; }
 
         public double ConstantScale { get; }
+
+        public RowBlock[] Blocks { get; }
+
+        public ulong[] ZeroBias { get; }
 
         public uint[]?[] Weights { get; }
 

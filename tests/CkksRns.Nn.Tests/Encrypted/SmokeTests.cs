@@ -27,7 +27,7 @@ public sealed class SmokeTests(ITestOutputHelper output)
         EncryptedBatch request = client.Encrypt(images);
         output.WriteLine($"enc {sw.ElapsedMilliseconds} ms");
         EncryptedBatch reply = server.Evaluate(request);
-        output.WriteLine($"eval {sw.ElapsedMilliseconds} ms");
+        output.WriteLine($"eval {sw.ElapsedMilliseconds} ms; steps " + string.Join(", ", server.LastStepSeconds.Select(t => t.ToString("F3"))));
         double[] logits = client.Decrypt(reply);
         double max = 0;
         for (int j = 0; j < count; j++)
