@@ -101,10 +101,16 @@ internal static class ChainBuilder
                     $"(each rescaling consumes one prime; fewer, larger primes would lose the {logScale}-bit precision).", nameof(options));
             }
 
+            // The base keeps its bits, shared by the extra primes; sizes differ by a bit each (20, 21, 22, ...) because
+            // NTT-friendly primes of one small size are few (q ≡ 1 mod 2N).
             int baseCount = k - depth;
-            int each = Math.Max(MinBasePrimeBits, (Math.Max(DefaultBaseBits, minBaseBits) + baseCount - 1) / baseCount);
+            int each = (Math.Max(DefaultBaseBits, minBaseBits) + baseCount - 1) / baseCount;
             var bits = new List<int>(k);
-            bits.AddRange(Enumerable.Repeat(each, baseCount));
+            for (int i = 0; i < baseCount; i++)
+            {
+                bits.Add(Math.Max(MinBasePrimeBits + i, each));
+            }
+
             bits.AddRange(Enumerable.Repeat(logScale, depth));
             return [.. bits];
         }
@@ -155,7 +161,7 @@ internal static class ChainBuilder
             {
                 return CkksParameters.Create(Literal(logN));
             }
-            catch (ArgumentException ex)
+            catch (ArgumentException ex) when (ex.Message.Contains("bound", StringComparison.Ordinal))
             {
                 last = ex;
             }

@@ -123,7 +123,11 @@ public sealed class EncryptedBatch
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(stream);
         Span<byte> header = stackalloc byte[20];
-        stream.ReadExactly(header);
+        if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
+        {
+            throw new InvalidDataException("The encrypted batch is truncated: its 20-byte header is incomplete.");
+        }
+
         if (!header[..4].SequenceEqual(Magic))
         {
             throw new InvalidDataException("Not an encrypted batch: the magic is not 'CKRB'.");
