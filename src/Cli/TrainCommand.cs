@@ -60,7 +60,17 @@ internal sealed class TrainCommand : ICommand
             $"training {ArchitectureName(architecture)} ({ModeName(mode)}) on {train.Count} images from {dataDirectory}; {training.Epochs} epochs, batch {training.BatchSize}, " +
             $"max lr {training.MaxLearningRate}, seed {training.Seed}, {training.DegreeOfParallelism} threads"));
 
-        TrainingResult result = TrainingPipeline.Run(architecture, mode, training, slaf, train, test, p => PrintProgress(p, output));
+        using var process = Process.GetCurrentProcess();
+        TimeSpan cpuStart = process.TotalProcessorTime, cpuLast = cpuStart;
+        TrainingResult result = TrainingPipeline.Run(architecture, mode, training, slaf, train, test, p =>
+        {
+            process.Refresh();
+            TimeSpan cpu = process.TotalProcessorTime;
+            PrintProgress(p, cpu - cpuLast, output);
+            cpuLast = cpu;
+        });
+        process.Refresh();
+        TimeSpan cpuTotal = process.TotalProcessorTime - cpuStart;
         Sequential model = result.Model;
         string accuracy = Percent(result.Test.Accuracy);
         if (result.ReluTest is not null)
@@ -81,12 +91,13 @@ internal sealed class TrainCommand : ICommand
         }
 
         model.Metadata["training-seconds"] = result.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
+        model.Metadata["training-cpu-seconds"] = cpuTotal.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
         model.Metadata["threads"] = training.DegreeOfParallelism.ToString(CultureInfo.InvariantCulture);
         model.Metadata["pixel-normalisation"] = "(p/255 - 0.1307) / 0.3081";
         model.Metadata["trained-utc"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         model.Save(outPath);
         output.WriteLine($"test accuracy {accuracy} ({result.Test.Correct}/{result.Test.Count}), loss {result.Test.Loss:F4}; " +
-                         $"trained in {Duration(result.Elapsed)}; saved {outPath} ({new FileInfo(outPath).Length} bytes)");
+                         $"trained in {Duration(result.Elapsed)} (process CPU time {Duration(cpuTotal)}); saved {outPath} ({new FileInfo(outPath).Length} bytes)");
         return 0;
     }
 
@@ -95,12 +106,12 @@ internal sealed class TrainCommand : ICommand
     internal static string Duration(TimeSpan t) =>
         t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:D2}s" : $"{t.TotalSeconds:F1}s";
 
-    private static void PrintProgress(TrainingProgress p, TextWriter output)
+    private static void PrintProgress(TrainingProgress p, TimeSpan cpu, TextWriter output)
     {
         EpochReport r = p.Report;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[{r.Phase}] epoch {r.Epoch,3}/{r.Epochs}  loss {r.Loss:F4}  train {Percent(r.TrainAccuracy)}  test {Percent(r.TestAccuracy)}  " +
-            $"lr {r.LearningRate:G3}  {r.Elapsed.TotalSeconds,5:F1}s  elapsed {Duration(p.Elapsed)}  ETA {Duration(p.Remaining)}"));
+            $"lr {r.LearningRate:G3}  {r.Elapsed.TotalSeconds,5:F1}s (cpu {cpu.TotalSeconds:F1}s)  elapsed {Duration(p.Elapsed)}  ETA {Duration(p.Remaining)}"));
     }
 
     private static Architecture ParseArchitecture(string text) => text.ToLowerInvariant() switch

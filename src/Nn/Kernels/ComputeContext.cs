@@ -30,7 +30,7 @@ internal sealed class ComputeContext
     /// </summary>
     public int Parts(int units, long work)
     {
-        const long MinimumWorkPerPart = 32_768;
+        const long MinimumWorkPerPart = 131_072;
         long byWork = Math.Max(1, work / MinimumWorkPerPart);
         return (int)Math.Max(1, Math.Min(Math.Min(units, DegreeOfParallelism), byWork));
     }

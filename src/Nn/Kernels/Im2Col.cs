@@ -27,19 +27,29 @@ internal static class Im2Col
         });
     }
 
-    /// <summary>
-    /// Fills <c>colsT[j, k]</c> (row-major, <c>Batch·Positions × PatchLength</c>): the transpose of <see cref="PatchRows"/>.
-    /// </summary>
-    public static void PatchColumns(float[] input, float[] colsT, in ConvGeometry g, ComputeContext context)
+    /// <summary>Writes the transpose of the row-major <paramref name="rows"/>×<paramref name="columns"/> matrix <paramref name="source"/>.</summary>
+    public static void Transpose(float[] source, float[] destination, int rows, int columns, ComputeContext context)
     {
-        ConvGeometry geometry = g;
-        int parts = context.Parts(g.Batch, (long)g.PatchLength * g.Batch * g.Positions);
+        const int Block = 32;
+        int blocks = (columns + Block - 1) / Block;
+        int parts = context.Parts(blocks, (long)rows * columns);
         context.For(parts, part =>
         {
-            (int b0, int b1) = ComputeContext.Range(geometry.Batch, parts, part);
-            for (int b = b0; b < b1; b++)
+            (int b0, int b1) = ComputeContext.Range(blocks, parts, part);
+            for (int c0 = b0 * Block; c0 < Math.Min(columns, b1 * Block); c0 += Block)
             {
-                PatchColumnsOfSample(input, colsT, geometry, b);
+                int c1 = Math.Min(columns, c0 + Block);
+                for (int r0 = 0; r0 < rows; r0 += Block)
+                {
+                    int r1 = Math.Min(rows, r0 + Block);
+                    for (int c = c0; c < c1; c++)
+                    {
+                        for (int r = r0; r < r1; r++)
+                        {
+                            destination[(c * rows) + r] = source[(r * columns) + c];
+                        }
+                    }
+                }
             }
         });
     }
@@ -90,36 +100,6 @@ internal static class Im2Col
                 {
                     int ix = (ox * g.Stride) + kx - g.Padding;
                     line[ox] = (uint)ix < (uint)g.Width ? src[ix] : 0f;
-                }
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PatchColumnsOfSample(float[] input, float[] colsT, in ConvGeometry g, int b)
-    {
-        int patch = g.PatchLength;
-        ReadOnlySpan<float> sample = input.AsSpan(b * g.InputLength, g.InputLength);
-        for (int oy = 0; oy < g.OutHeight; oy++)
-        {
-            for (int ox = 0; ox < g.OutWidth; ox++)
-            {
-                int j = (b * g.Positions) + (oy * g.OutWidth) + ox;
-                Span<float> dst = colsT.AsSpan(j * patch, patch);
-                int k = 0;
-                for (int c = 0; c < g.Channels; c++)
-                {
-                    int planeStart = c * g.Height * g.Width;
-                    for (int ky = 0; ky < g.Kernel; ky++)
-                    {
-                        int iy = (oy * g.Stride) + ky - g.Padding;
-                        bool rowInside = (uint)iy < (uint)g.Height;
-                        for (int kx = 0; kx < g.Kernel; kx++, k++)
-                        {
-                            int ix = (ox * g.Stride) + kx - g.Padding;
-                            dst[k] = rowInside && (uint)ix < (uint)g.Width ? sample[planeStart + (iy * g.Width) + ix] : 0f;
-                        }
-                    }
                 }
             }
         }

@@ -188,7 +188,7 @@ public sealed class Conv2d : Layer
 
         // dW += dY · colsᵀ.
         Grow(ref _colsT, columns * g.PatchLength);
-        Im2Col.PatchColumns(input.Data, _colsT, g, Compute);
+        Im2Col.Transpose(_cols, _colsT, g.PatchLength, columns, Compute);
         Gemm.Multiply(
             new GemmOperands(dProduct, 0, columns, 1, _colsT, 0, g.PatchLength, _weight.Gradient.Data, 0, g.PatchLength, channels, g.PatchLength, columns, accumulate: true),
             Compute);

@@ -295,7 +295,16 @@ public sealed class Sequential
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using FileStream file = File.OpenRead(path);
-        Sequential model = ModelSerializer.Read(file);
+        Sequential model;
+        try
+        {
+            model = ModelSerializer.Read(file);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"'{path}': {ex.Message}", ex);
+        }
+
         if (file.ReadByte() != -1)
         {
             throw new InvalidDataException($"'{path}' has bytes after the end of the model.");

@@ -184,6 +184,16 @@ public sealed class SequentialTests
     }
 
     [Fact]
+    public void Load_NonFiniteParameter_ThrowsInvalidDataNamingTheTensor()
+    {
+        Sequential model = SmallNetwork();
+        ((Dense)model.Layers[7]).Weight.Value.Data[5] = float.NaN;
+        var ex = Assert.Throws<InvalidDataException>(() => Sequential.Load(new MemoryStream(Saved(model))));
+        Assert.Contains("Dense weight", ex.Message);
+        Assert.Contains("index 5", ex.Message);
+    }
+
+    [Fact]
     public void LoadFile_TrailingBytes_ThrowsInvalidData()
     {
         string path = Path.GetTempFileName();
