@@ -22,7 +22,7 @@ public sealed class CkksContext
     private readonly ulong[][] _rescaleHalf;
     private readonly ShoupOperand[] _pInverseModQ;
     private readonly ulong[] _pModQ;
-    private readonly LazyBaseConverter?[] _modDownConverters;
+    private readonly BaseConverter?[] _modDownConverters;
     private readonly ModUpPlan?[][] _modUpPlans;
     private RnsPoly? _imaginaryUnit;
     private Dictionary<long, int>? _discreteLog;
@@ -86,8 +86,7 @@ public sealed class CkksContext
             _pInverseModQ[i] = q[i].CreateShoupOperand(q[i].Inverse(product));
         }
 
-        _modDownConverters = new LazyBaseConverter?[levels];
-        LimbOffsets = Enumerable.Range(0, levels).Select(i => i * parameters.N).ToArray();
+        _modDownConverters = new BaseConverter?[levels];
         _modUpPlans = new ModUpPlan?[levels][];
         for (int level = 0; level < levels; level++)
         {
@@ -168,20 +167,19 @@ public sealed class CkksContext
     internal ReadOnlySpan<ShoupOperand> PInverseModQ => _pInverseModQ;
 
     /// <summary>The converter from the special primes to <c>q_0, ..., q_level</c> (cached).</summary>
-    internal LazyBaseConverter ModDownConverter(int level)
+    internal BaseConverter ModDownConverter(int level)
     {
-        LazyBaseConverter? existing = Volatile.Read(ref _modDownConverters[level]);
+        BaseConverter? existing = Volatile.Read(ref _modDownConverters[level]);
         if (existing is not null)
         {
             return existing;
         }
 
-        var created = new LazyBaseConverter(RingP.ModuliArray, new ArraySegment<Modulus>(RingQ.ModuliArray, 0, level + 1));
+        var created = new BaseConverter(new RnsBase(RingP.ModuliArray), RingQ.GetBase(level + 1));
         return Interlocked.CompareExchange(ref _modDownConverters[level], created, null) ?? created;
     }
 
-    /// <summary>Word offsets <c>i·N</c> of limbs <c>0 .. QCount-1</c> (the layout of a limb-major buffer).</summary>
-    internal int[] LimbOffsets { get; }
+
 
     /// <summary>The plan extending digit <paramref name="digit"/> at <paramref name="level"/> to the other data primes and the special primes (cached).</summary>
     internal ModUpPlan GetModUpPlan(int level, int digit)
@@ -207,8 +205,7 @@ public sealed class CkksContext
         }
 
         target.AddRange(RingP.ModuliArray);
-        int[] offsets = Enumerable.Range(0, target.Count).Select(j => j * N).ToArray();
-        var created = new ModUpPlan(start, count, new LazyBaseConverter(source, target), offsets);
+        var created = new ModUpPlan(start, count, new BaseConverter(new RnsBase(source), new RnsBase(target)));
         return Interlocked.CompareExchange(ref _modUpPlans[level][digit], created, null) ?? created;
     }
 

@@ -193,7 +193,8 @@ public sealed class Encryptor
             LimbOps.Add(xp, ep, xp, special);
 
             // t = NTT(Conv_P→Q(x_P) - e); destination = (u·key_Q - t)·P^-1.
-            ConversionRunner.Run(Context.ModDownConverter(level), xp.Buffer, 0, n, t.Buffer, 0, Context.LimbOffsets, Context.MaxDegreeOfParallelism, exact: true);
+            Context.ModDownConverter(level).Convert(
+                xp.Buffer.AsSpan(0, special * n), t.Buffer.AsSpan(0, limbs * n), exact: true, Context.MaxDegreeOfParallelism);
             SmallIntegers.Write(e, eq);
             LimbOps.Subtract(t, eq, t, limbs);
             LimbOps.ToNtt(t, limbs);

@@ -233,7 +233,7 @@ public sealed partial class Evaluator
             Modulus q = moduli[i];
             BigInteger r = BigInteger.Remainder(re, q.Value);
             ulong residue = (ulong)(r.Sign < 0 ? r + q.Value : r);
-            ElementwiseKernels.AddScalar(poly.LimbUnchecked(i), residue, poly.LimbUnchecked(i), q);
+            ElementwiseKernels.AddConstant(poly.LimbUnchecked(i), residue, poly.LimbUnchecked(i), q);
             if (!im.IsZero)
             {
                 BigInteger s = BigInteger.Remainder(im, q.Value);

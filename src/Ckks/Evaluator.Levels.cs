@@ -181,7 +181,7 @@ public sealed partial class Evaluator
         Span<ulong> t = temp.LimbUnchecked(level);
         source.LimbUnchecked(level).CopyTo(t);
         Context.RingQ.NttTablesArray[level].Inverse(t);
-        ElementwiseKernels.AddScalar(t, last.Value >> 1, t, last);
+        ElementwiseKernels.AddConstant(t, last.Value >> 1, t, last);
         LimbParallel.For(Context.RingQ, level, 26L * Context.N, new RescaleAction(Context, source, destination, temp, level));
     }
 
@@ -192,7 +192,7 @@ public sealed partial class Evaluator
             Modulus q = context.RingQ.ModuliArray[i];
             Span<ulong> t = temp.LimbUnchecked(i);
             ElementwiseKernels.Reduce(temp.LimbUnchecked(level), t, q);
-            ElementwiseKernels.AddScalar(t, q.Negate(context.RescaleHalf(level)[i]), t, q);
+            ElementwiseKernels.AddConstant(t, q.Negate(context.RescaleHalf(level)[i]), t, q);
             context.RingQ.NttTablesArray[i].Forward(t);
             ElementwiseKernels.SubtractMultiplyShoup(source.LimbUnchecked(i), t, context.RescaleInverse(level)[i], destination.LimbUnchecked(i), q);
         }

@@ -50,7 +50,8 @@ internal sealed class KeySwitcher(CkksContext context)
         for (int j = 0; j < digits; j++)
         {
             ModUpPlan plan = context.GetModUpPlan(level, j);
-            ConversionRunner.Run(plan.Converter, s.CoefficientsQ.Buffer, plan.Start * n, n, s.Extended, j * s.DigitStride, plan.OutputOffsets, dop, exact: true);
+            plan.Converter.Convert(
+                s.CoefficientsQ.Buffer.AsSpan(plan.Start * n, plan.Count * n), s.Extended.AsSpan(j * s.DigitStride, plan.TargetCount * n), exact: true, dop);
         }
 
         LimbParallel.For(context.RingQ, TotalExtendedLimbs(level), 20L * n, new ExtendedNttAction(context, s, level));
@@ -81,7 +82,8 @@ internal sealed class KeySwitcher(CkksContext context)
     {
         int level = s.Level, limbs = level + 1, k = context.Parameters.PCount, n = context.N;
         LimbOps.FromNtt(accP, k);
-        ConversionRunner.Run(context.ModDownConverter(level), accP.Buffer, 0, n, s.TempQ.Buffer, 0, context.LimbOffsets, context.MaxDegreeOfParallelism, exact: true);
+        context.ModDownConverter(level).Convert(
+            accP.Buffer.AsSpan(0, k * n), s.TempQ.Buffer.AsSpan(0, limbs * n), exact: true, context.MaxDegreeOfParallelism);
         LimbOps.ToNtt(s.TempQ, limbs);
         LimbParallel.For(context.RingQ, limbs, 3L * n, new ModDownAction(context, accQ, s.TempQ, destination, accumulate));
     }

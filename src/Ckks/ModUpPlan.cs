@@ -4,17 +4,15 @@ namespace CkksRns.Ckks;
 
 /// <summary>
 /// How one key-switching digit is extended at one level: the digit covers data primes <c>[Start, Start + Count)</c>;
-/// <see cref="Converter"/> maps it to the other data primes of the level (in order) followed by the special primes,
-/// whose limbs are written one after the other (<see cref="OutputOffsets"/>).
+/// <see cref="Converter"/> maps it to the other data primes of the level (in order) followed by the special primes.
 /// </summary>
 /// <param name="Start">The first data prime of the digit.</param>
 /// <param name="Count">The number of data primes in the digit at this level.</param>
 /// <param name="Converter">The base converter from the digit to its complement in <c>Q_level·P</c>.</param>
-/// <param name="OutputOffsets">Word offset of each target limb in the digit's output area (<c>j·N</c>).</param>
-internal sealed record ModUpPlan(int Start, int Count, LazyBaseConverter Converter, int[] OutputOffsets)
+internal sealed record ModUpPlan(int Start, int Count, BaseConverter Converter)
 {
     /// <summary>The number of limbs the converter writes.</summary>
-    public int TargetCount => OutputOffsets.Length;
+    public int TargetCount => Converter.Target.Count;
 
     /// <summary>The target limb (in the converter's output) holding prime index <paramref name="prime"/> of the data chain, which must be outside the digit.</summary>
     public int TargetLimbOfQ(int prime) => prime < Start ? prime : prime - Count;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Kernels;
 
@@ -36,9 +37,6 @@ namespace CkksRns.Rns.Bases;
 /// </remarks>
 public sealed class BaseConverter
 {
-    // 128-bit accumulation of products below 2^122 is safe for 64 terms; longer sums are reduced every 64 terms.
-    private const int AccumulationRun = 64;
-
     // Coefficients processed per block: the block of t-values (k × block words) stays in a small stack buffer.
     private const int MaxScratchWords = 4096;
 
@@ -47,11 +45,11 @@ public sealed class BaseConverter
     private readonly ShoupOperand[] _inversePunctured;
     private readonly double[] _inverseSource;
 
-    // _puncturedModTarget[j * k + i] = (Q / q_i) mod p_j.
-    private readonly ulong[] _puncturedModTarget;
+    // _puncturedModTarget[j * k + i] = (Q / q_i) mod p_j, with its Shoup quotient for p_j.
+    private readonly ShoupOperand[] _puncturedModTarget;
 
     // _negatedQModTarget[j] = (-Q) mod p_j, the correction term of the exact conversion.
-    private readonly ulong[] _negatedQModTarget;
+    private readonly ShoupOperand[] _negatedQModTarget;
 
     /// <summary>Precomputes the constants to convert from <paramref name="source"/> to <paramref name="target"/>.</summary>
     /// <param name="source">The base the inputs are in.</param>
@@ -73,18 +71,18 @@ public sealed class BaseConverter
             _inverseSource[i] = 1.0 / _source[i].Value;
         }
 
-        _puncturedModTarget = new ulong[m * k];
-        _negatedQModTarget = new ulong[m];
+        _puncturedModTarget = new ShoupOperand[m * k];
+        _negatedQModTarget = new ShoupOperand[m];
         for (int j = 0; j < m; j++)
         {
-            ulong p = _target[j].Value;
+            Modulus p = _target[j];
             for (int i = 0; i < k; i++)
             {
-                _puncturedModTarget[j * k + i] = (ulong)(source.PuncturedProducts[i] % p);
+                _puncturedModTarget[j * k + i] = p.CreateShoupOperand((ulong)(source.PuncturedProducts[i] % p.Value));
             }
 
-            ulong qModP = (ulong)(source.Product % p);
-            _negatedQModTarget[j] = _target[j].Negate(qModP);
+            ulong qModP = (ulong)(source.Product % p.Value);
+            _negatedQModTarget[j] = p.CreateShoupOperand(p.Negate(qModP));
         }
 
         BlockSize = Math.Clamp(MaxScratchWords / k, 8, 256);
@@ -207,10 +205,7 @@ public sealed class BaseConverter
         Span<ulong> t = stackalloc ulong[k * block];
         Span<ulong> v = stackalloc ulong[block];
         Modulus[] source = _source, target = _target;
-        ref ulong tRef = ref MemoryMarshal.GetReference(t);
-        ref ulong vRef = ref MemoryMarshal.GetReference(v);
-        ref ulong puncturedRef = ref MemoryMarshal.GetArrayDataReference(_puncturedModTarget);
-        ref double inverseRef = ref MemoryMarshal.GetArrayDataReference(_inverseSource);
+        ShoupOperand[] punctured = _puncturedModTarget;
         for (int c0 = start; c0 < end; c0 += block)
         {
             int length = Math.Min(block, end - c0);
@@ -223,57 +218,74 @@ public sealed class BaseConverter
 
             if (exact)
             {
-                // v = round(Σ_i t_i / q_i) in [0, k]: the multiple of Q in Σ_i t_i·(Q/q_i) beyond the centred value.
-                for (int c = 0; c < length; c++)
-                {
-                    double sum = 0.5;
-                    for (int i = 0; i < k; i++)
-                    {
-                        sum += (long)Unsafe.Add(ref tRef, i * block + c) * Unsafe.Add(ref inverseRef, i);
-                    }
-
-                    Unsafe.Add(ref vRef, c) = (ulong)(long)sum;
-                }
+                RoundedQuotients(t, block, length, _inverseSource, v, SimdCapabilities.Current);
             }
 
+            // y_j = Σ_i t_i · [(Q/q_i)]_(p_j) (+ v · [-Q]_(p_j)) mod p_j, one Shoup multiply-accumulate per term:
+            // t_i < 2^61 may exceed p_j, which Shoup multiplication allows (any 64-bit multiplicand).
             for (int j = 0; j < m; j++)
             {
                 Modulus p = target[j];
-                ref ulong row = ref Unsafe.Add(ref puncturedRef, j * k);
                 Span<ulong> destination = output.Slice(j * n + c0, length);
-                ulong correction = _negatedQModTarget[j];
-                for (int c = 0; c < destination.Length; c++)
+                ElementwiseKernels.MultiplyShoup(t[..length], punctured[j * k], destination, p);
+                for (int i = 1; i < k; i++)
                 {
-                    ref ulong tc = ref Unsafe.Add(ref tRef, c);
-                    ulong hi = 0, lo = 0;
-                    for (int runStart = 0; runStart < k; runStart += AccumulationRun)
-                    {
-                        if (runStart > 0)
-                        {
-                            lo = p.Reduce(hi, lo);
-                            hi = 0;
-                        }
+                    ElementwiseKernels.MultiplyShoupAccumulate(t.Slice(i * block, length), punctured[j * k + i], destination, p);
+                }
 
-                        int runEnd = Math.Min(k, runStart + AccumulationRun);
-                        for (int i = runStart; i < runEnd; i++)
-                        {
-                            ulong productHigh = Math.BigMul(Unsafe.Add(ref tc, i * block), Unsafe.Add(ref row, i), out ulong productLow);
-                            lo += productLow;
-                            hi += productHigh + (lo < productLow ? 1UL : 0UL);
-                        }
-                    }
-
-                    if (exact)
-                    {
-                        // v ≤ k ≤ 512 and correction < 2^61: the extra term keeps the sum below 2^128.
-                        ulong productHigh = Math.BigMul(Unsafe.Add(ref vRef, c), correction, out ulong productLow);
-                        lo += productLow;
-                        hi += productHigh + (lo < productLow ? 1UL : 0UL);
-                    }
-
-                    destination[c] = p.Reduce(hi, lo);
+                if (exact)
+                {
+                    ElementwiseKernels.MultiplyShoupAccumulate(v[..length], _negatedQModTarget[j], destination, p);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>v[c] = round(Σ_i t[i·block + c] / q_i)</c> for <c>c &lt; length</c>, in double precision with one fused
+    /// multiply-add per term in the same order on every path, so the Vector256 and scalar paths agree bit for bit.
+    /// </summary>
+    /// <remarks>
+    /// The vector path converts each <c>t &lt; 2^61</c> to double exactly-rounded by splitting it into 32-bit halves
+    /// (each converted with the <c>2^52</c> bias trick) and recombining with one FMA, which is the same single
+    /// rounding as the scalar conversion. The final rounding adds <c>2^52</c> (round to nearest, ties to even, exact
+    /// for <c>0 ≤ sum &lt; 2^51</c>); the scalar path uses <see cref="Math.Round(double)"/>, also ties to even.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RoundedQuotients(ReadOnlySpan<ulong> t, int block, int length, ReadOnlySpan<double> inverse, Span<ulong> v, SimdLevel level)
+    {
+        int k = inverse.Length, c = 0;
+        ref ulong tRef = ref MemoryMarshal.GetReference(t);
+        if (level != SimdLevel.Scalar)
+        {
+            const ulong Bias = 0x4330_0000_0000_0000UL; // the bit pattern of 2^52
+            Vector256<ulong> bias = Vector256.Create(Bias), mask = Vector256.Create(0xFFFF_FFFFUL);
+            Vector256<double> twoTo52 = Vector256.Create(4503599627370496.0), twoTo32 = Vector256.Create(4294967296.0);
+            for (; c <= length - Vector256<ulong>.Count; c += Vector256<ulong>.Count)
+            {
+                Vector256<double> sum = Vector256<double>.Zero;
+                for (int i = 0; i < k; i++)
+                {
+                    Vector256<ulong> x = Vector256.LoadUnsafe(ref tRef, (nuint)(i * block + c));
+                    Vector256<double> low = ((x & mask) | bias).AsDouble() - twoTo52;
+                    Vector256<double> high = (Vector256.ShiftRightLogical(x, 32) | bias).AsDouble() - twoTo52;
+                    Vector256<double> value = Vector256.FusedMultiplyAdd(high, twoTo32, low);
+                    sum = Vector256.FusedMultiplyAdd(value, Vector256.Create(inverse[i]), sum);
+                }
+
+                ((sum + twoTo52).AsUInt64() - bias).CopyTo(v.Slice(c, Vector256<ulong>.Count));
+            }
+        }
+
+        for (; c < length; c++)
+        {
+            double sum = 0;
+            for (int i = 0; i < k; i++)
+            {
+                sum = Math.FusedMultiplyAdd((long)Unsafe.Add(ref tRef, i * block + c), inverse[i], sum);
+            }
+
+            v[c] = (ulong)(long)Math.Round(sum);
         }
     }
 }

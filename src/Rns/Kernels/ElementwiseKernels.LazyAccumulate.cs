@@ -269,37 +269,62 @@ internal static partial class ElementwiseKernels
         ref ulong rl = ref MemoryMarshal.GetReference(low);
         ref ulong rh = ref MemoryMarshal.GetReference(high);
         ref ulong rd = ref MemoryMarshal.GetReference(destination);
-        ulong r64 = (ulong)(((UInt128)1 << 64) % q.Value);
-        ulong r64Shoup = (ulong)(((UInt128)r64 << 64) / q.Value);
         if (level == SimdLevel.Vector512)
         {
-            Vector512<ulong> vq = Vector512.Create(q.Value), twoQ = Vector512.Create(2 * q.Value);
-            Vector512<ulong> r = Vector512.Create(r64), rs = Vector512.Create(r64Shoup), ratio = Vector512.Create(q.BarrettRatio64);
-            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
-            {
-                Vector512<ulong> h = Vector512.LoadUnsafe(ref rh, (nuint)i), l = Vector512.LoadUnsafe(ref rl, (nuint)i);
-                Vector512<ulong> a = MulLow(h, r) - MulLow(MulHigh(h, rs), vq);
-                Vector512<ulong> b = l - MulLow(MulHigh(ratio, l), vq);
-                ReduceOnce(ReduceOnce(a + b, twoQ), vq).StoreUnsafe(ref rd, (nuint)i);
-            }
+            i = ReduceWide512(ref rl, ref rh, ref rd, n, q);
         }
         else if (level == SimdLevel.Vector256)
         {
-            Vector256<ulong> vq = Vector256.Create(q.Value), twoQ = Vector256.Create(2 * q.Value);
-            Vector256<ulong> r = Vector256.Create(r64), rs = Vector256.Create(r64Shoup), ratio = Vector256.Create(q.BarrettRatio64);
-            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
-            {
-                Vector256<ulong> h = Vector256.LoadUnsafe(ref rh, (nuint)i), l = Vector256.LoadUnsafe(ref rl, (nuint)i);
-                Vector256<ulong> a = MulLow(h, r) - MulLow(MulHigh(h, rs), vq);
-                Vector256<ulong> b = l - MulLow(MulHigh(ratio, l), vq);
-                ReduceOnce(ReduceOnce(a + b, twoQ), vq).StoreUnsafe(ref rd, (nuint)i);
-            }
+            i = ReduceWide256(ref rl, ref rh, ref rd, n, q);
         }
 
         for (; i < n; i++)
         {
             Unsafe.Add(ref rd, i) = q.Reduce(Unsafe.Add(ref rh, i), Unsafe.Add(ref rl, i));
         }
+    }
+
+    /// <summary><c>2^64 mod q</c> and its Shoup quotient.</summary>
+    private static (ulong Value, ulong Shoup) TwoTo64(Modulus q)
+    {
+        ulong r64 = (ulong)(((UInt128)1 << 64) % q.Value);
+        return (r64, (ulong)(((UInt128)r64 << 64) / q.Value));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ReduceWide256(ref ulong rl, ref ulong rh, ref ulong rd, int n, Modulus q)
+    {
+        (ulong r64, ulong r64Shoup) = TwoTo64(q);
+        Vector256<ulong> vq = Vector256.Create(q.Value), twoQ = Vector256.Create(2 * q.Value);
+        Vector256<ulong> r = Vector256.Create(r64), rs = Vector256.Create(r64Shoup), ratio = Vector256.Create(q.BarrettRatio64);
+        int i = 0;
+        for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+        {
+            Vector256<ulong> h = Vector256.LoadUnsafe(ref rh, (nuint)i), l = Vector256.LoadUnsafe(ref rl, (nuint)i);
+            Vector256<ulong> a = MulLow(h, r) - MulLow(MulHigh(h, rs), vq);
+            Vector256<ulong> b = l - MulLow(MulHigh(ratio, l), vq);
+            ReduceOnce(ReduceOnce(a + b, twoQ), vq).StoreUnsafe(ref rd, (nuint)i);
+        }
+
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ReduceWide512(ref ulong rl, ref ulong rh, ref ulong rd, int n, Modulus q)
+    {
+        (ulong r64, ulong r64Shoup) = TwoTo64(q);
+        Vector512<ulong> vq = Vector512.Create(q.Value), twoQ = Vector512.Create(2 * q.Value);
+        Vector512<ulong> r = Vector512.Create(r64), rs = Vector512.Create(r64Shoup), ratio = Vector512.Create(q.BarrettRatio64);
+        int i = 0;
+        for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+        {
+            Vector512<ulong> h = Vector512.LoadUnsafe(ref rh, (nuint)i), l = Vector512.LoadUnsafe(ref rl, (nuint)i);
+            Vector512<ulong> a = MulLow(h, r) - MulLow(MulHigh(h, rs), vq);
+            Vector512<ulong> b = l - MulLow(MulHigh(ratio, l), vq);
+            ReduceOnce(ReduceOnce(a + b, twoQ), vq).StoreUnsafe(ref rd, (nuint)i);
+        }
+
+        return i;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

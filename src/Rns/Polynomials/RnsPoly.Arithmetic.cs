@@ -78,6 +78,43 @@ public sealed partial class RnsPoly
         LimbParallel.For(a.Context, a.LimbCount, 4L * a.N, new MultiplyAccumulateAction(a, b, destination));
     }
 
+    /// <summary>
+    /// <c>destination = a + c</c> for the constant polynomial <c>c</c> with residue <c>scalars[i] mod q_i</c> in limb
+    /// <c>i</c>: in coefficient form only the constant coefficient changes; in NTT form every slot gets <c>c</c> (a
+    /// constant evaluates to itself everywhere).
+    /// </summary>
+    /// <param name="a">The operand.</param>
+    /// <param name="scalars">At least <c>a.LimbCount</c> values (any 64-bit value; reduced modulo <c>q_i</c>); extra values are ignored.</param>
+    /// <param name="destination">Receives the sum (may be <paramref name="a"/>).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="scalars"/> is too short, or <paramref name="destination"/> is of another context.</exception>
+    public static void AddScalar(RnsPoly a, ReadOnlySpan<ulong> scalars, RnsPoly destination)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        CheckDestination(a, destination);
+        CheckScalarCount(a, scalars.Length, nameof(scalars));
+        int limbs = a.LimbCount;
+        if (!ReferenceEquals(a, destination))
+        {
+            a.CopyTo(destination);
+        }
+
+        for (int i = 0; i < limbs; i++)
+        {
+            Modulus q = a.Context.ModuliArray[i];
+            ulong c = q.Reduce(scalars[i]);
+            Span<ulong> limb = destination.LimbUnchecked(i);
+            if (a.IsNttForm)
+            {
+                ElementwiseKernels.AddConstant(limb, c, limb, q);
+            }
+            else
+            {
+                limb[0] = q.Add(limb[0], c);
+            }
+        }
+    }
+
     /// <summary><c>destination = a · c</c> with the integer <paramref name="scalar"/> (reduced modulo each prime); either form.</summary>
     /// <param name="a">The operand.</param>
     /// <param name="scalar">Any 64-bit integer.</param>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using CkksRns.Rns.Bases;
+using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Primes;
 using FsCheck;
 using FsCheck.Fluent;
@@ -199,5 +200,42 @@ public sealed class BaseConverterTests
         Assert.Contains("overlap", Assert.Throws<ArgumentException>(() => converter.Convert(buffer.AsSpan(0, 8), buffer.AsSpan(4, 12))).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => converter.Convert(new ulong[8], new ulong[12], false, 0));
         Assert.Throws<ArgumentNullException>(() => new BaseConverter(null!, new RnsBase([3UL])));
+    }
+}
+
+[Trait("Category", "Kernel")]
+public sealed class BaseConverterKernelTests
+{
+    [Theory]
+    [InlineData(SimdLevel.Vector256)]
+    [InlineData(SimdLevel.Vector512)]
+    public void RoundedQuotients_VectorPath_IsBitIdenticalToScalarAndCorrect(SimdLevel level)
+    {
+        var random = new Random(17);
+        foreach (int k in new[] { 1, 2, 5, 13 })
+        {
+            ulong[] moduli = NttPrimes.Generate(1024, [.. Enumerable.Range(0, k).Select(i => 20 + (i * 41 / Math.Max(1, k - 1)))]);
+            double[] inverse = moduli.Select(q => 1.0 / q).ToArray();
+            const int block = 37;
+            var t = new ulong[k * block];
+            for (int i = 0; i < k; i++)
+            {
+                for (int c = 0; c < block; c++)
+                {
+                    t[i * block + c] = c switch { 0 => 0, 1 => moduli[i] - 1, _ => (ulong)random.NextInt64((long)moduli[i]) };
+                }
+            }
+
+            var expected = new ulong[block];
+            var actual = new ulong[block];
+            BaseConverter.RoundedQuotients(t, block, block, inverse, expected, SimdLevel.Scalar);
+            BaseConverter.RoundedQuotients(t, block, block, inverse, actual, level);
+            Assert.Equal(expected, actual);
+            for (int c = 0; c < block; c++)
+            {
+                double exact = Enumerable.Range(0, k).Sum(i => t[i * block + c] / (double)moduli[i]);
+                Assert.True(Math.Abs(exact - expected[c]) <= 0.5 + 1e-9, $"k = {k}, c = {c}: {exact} rounded to {expected[c]}");
+            }
+        }
     }
 }

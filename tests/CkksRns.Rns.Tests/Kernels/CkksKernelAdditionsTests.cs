@@ -1,15 +1,13 @@
 using System.Numerics;
 using CkksRns.Rns.Arithmetic;
-using CkksRns.Rns.Bases;
 using CkksRns.Rns.Kernels;
-using CkksRns.Rns.Primes;
 using Xunit;
 
 namespace CkksRns.Rns.Tests.Kernels;
 
 /// <summary>
-/// The kernels added for the CKKS layer (ElementwiseKernels.ScalarAndReduce.cs, ElementwiseKernels.LazyAccumulate.cs)
-/// and LazyBaseConverter, on every path against BigInteger oracles, with lengths that hit every vector tail.
+/// The kernels added for the CKKS layer (ElementwiseKernels.ReduceAndPermuted.cs, ElementwiseKernels.LazyAccumulate.cs)
+/// on every path against BigInteger oracles, with lengths that hit every vector tail.
 /// </summary>
 [Trait("Category", "Kernel")]
 public sealed class CkksKernelAdditionsTests
@@ -34,7 +32,7 @@ public sealed class CkksKernelAdditionsTests
 
     [Theory]
     [MemberData(nameof(Levels))]
-    public void AddScalar_Reduce_SubtractMultiplyShoup_MatchBigInteger(SimdLevel level)
+    public void Reduce_SubtractMultiplyShoup_PermutedMultiplyAccumulate_MatchBigInteger(SimdLevel level)
     {
         var random = new Random(1);
         foreach (ulong value in Moduli)
@@ -43,10 +41,6 @@ public sealed class CkksKernelAdditionsTests
             foreach (int length in new[] { 0, 1, 5, 8, 17, 64, 71 })
             {
                 ulong[] x = Residues(random, length, value), y = Residues(random, length, value), d = new ulong[length];
-                ulong c = (ulong)random.NextInt64(0, (long)value);
-                ElementwiseKernels.AddScalar(x, c, d, q, level);
-                Assert.Equal(x.Select(v => (ulong)(((BigInteger)v + c) % value)), d);
-
                 ulong[] big = Enumerable.Range(0, length).Select(i => i % 3 == 0 ? (1UL << 63) - 1 : (ulong)random.NextInt64()).ToArray();
                 ElementwiseKernels.Reduce(big, d, q, level);
                 Assert.Equal(big.Select(v => v % value), d);
@@ -150,50 +144,6 @@ public sealed class CkksKernelAdditionsTests
             var d = new ulong[low.Length];
             ElementwiseKernels.ReduceWide(low, high, d, q, level);
             Assert.Equal(low.Zip(high, (l, h) => (ulong)((((BigInteger)h << 64) + l) % value)), d);
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(Levels))]
-    public void LazyBaseConverter_ApproximateAndExact_MatchBaseConverter(SimdLevel level)
-    {
-        SimdLevel saved = SimdCapabilities.MaxLevel;
-        try
-        {
-            SimdCapabilities.MaxLevel = level;
-            const int n = 1 << 10;
-            var random = new Random(4);
-            int[][] shapes = [[26, 26, 26], [40, 26, 26], [34, 34], [61, 61, 61], [26], [50, 30, 45, 60, 28]];
-            foreach (int[] sourceBits in shapes)
-            {
-                ulong[] source = NttPrimes.Generate(n, sourceBits);
-                ulong[] target = NttPrimes.Generate(n, [26, 26, 40, 47, 26, 61], source);
-                var sourceModuli = source.Select(v => new Modulus(v)).ToArray();
-                var targetModuli = target.Select(v => new Modulus(v)).ToArray();
-                var reference = new BaseConverter(new RnsBase(sourceModuli), new RnsBase(targetModuli));
-                var lazy = new LazyBaseConverter(sourceModuli, targetModuli);
-                ulong[] input = sourceModuli.SelectMany(q => Residues(random, n, q.Value)).ToArray();
-                var expected = new ulong[target.Length * n];
-                reference.Convert(input, expected);
-                var actual = new ulong[target.Length * n + 5 * n];
-                int[] offsets = Enumerable.Range(0, target.Length).Select(j => (target.Length - 1 - j) * n + 3 * n).ToArray();
-                lazy.Convert(input, n, actual, offsets, 0, n);
-                for (int j = 0; j < target.Length; j++)
-                {
-                    Assert.Equal(expected.AsSpan(j * n, n).ToArray(), actual.AsSpan(offsets[j], n).ToArray());
-                }
-
-                reference.ConvertExact(input, expected);
-                lazy.Convert(input, n, actual, offsets, 0, n, exact: true);
-                for (int j = 0; j < target.Length; j++)
-                {
-                    Assert.Equal(expected.AsSpan(j * n, n).ToArray(), actual.AsSpan(offsets[j], n).ToArray());
-                }
-            }
-        }
-        finally
-        {
-            SimdCapabilities.MaxLevel = saved;
         }
     }
 }

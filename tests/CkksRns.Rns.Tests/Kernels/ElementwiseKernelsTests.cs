@@ -68,6 +68,17 @@ public sealed class ElementwiseKernelsTests
 
     [Theory]
     [MemberData(nameof(Levels))]
+    public void AddConstant_RandomResidues_MatchesBigInteger(SimdLevel level) =>
+        ForAllCases((q, x, y, _) =>
+        {
+            ulong c = y.Length > 0 ? y[0] : q.Value - 1;
+            var d = new ulong[x.Length];
+            ElementwiseKernels.AddConstant(x, c, d, q, level);
+            return d.Select((v, i) => v == (ulong)((new BigInteger(x[i]) + c) % q.Value)).All(b => b);
+        });
+
+    [Theory]
+    [MemberData(nameof(Levels))]
     public void Subtract_RandomResidues_MatchesBigInteger(SimdLevel level) =>
         ForAllCases((q, x, y, _) =>
         {
@@ -205,6 +216,7 @@ public sealed class ElementwiseKernelsTests
                     (a, b, d, l) => ElementwiseKernels.Add(a, b, d, q, l),
                     (a, b, d, l) => ElementwiseKernels.Subtract(a, b, d, q, l),
                     (a, _, d, l) => ElementwiseKernels.Negate(a, d, q, l),
+                    (a, b, d, l) => ElementwiseKernels.AddConstant(a, b[3], d, q, l),
                     (a, b, d, l) => ElementwiseKernels.Multiply(a, b, d, q, l),
                     (a, b, d, l) => ElementwiseKernels.MultiplyAccumulate(a, b, d, q, l),
                     (a, _, d, l) => ElementwiseKernels.MultiplyShoup(a, w, d, q, l),

@@ -105,6 +105,33 @@ public sealed class RnsPolyTests
     }
 
     [Fact]
+    public void AddScalar_BothForms_AddsTheConstantPolynomial()
+    {
+        RnsContext context = TestRings.Small;
+        RnsPoly a = TestRings.Random(context, new Random(12), 3);
+        ulong[] scalars = [5, ulong.MaxValue, 1UL << 62];
+        var constant = new RnsPoly(context, 3);
+        for (int i = 0; i < 3; i++)
+        {
+            constant.Limb(i)[0] = context.Moduli[i].Reduce(scalars[i]);
+        }
+
+        var expected = new RnsPoly(context);
+        RnsPoly.Add(a, constant, expected);
+        var actual = new RnsPoly(context);
+        RnsPoly.AddScalar(a, scalars, actual);
+        Assert.True(expected.ContentEquals(actual));
+
+        // NTT form: NTT(a + c) = NTT(a) + c in every slot.
+        RnsPoly inNtt = a.Clone();
+        inNtt.ToNtt();
+        RnsPoly.AddScalar(inNtt, scalars, inNtt);
+        expected.ToNtt();
+        Assert.True(expected.ContentEquals(inNtt));
+        Assert.Throws<ArgumentException>(() => RnsPoly.AddScalar(a, [1UL], actual));
+    }
+
+    [Fact]
     public void MultiplyPointwise_OfNttForms_IsNegacyclicProductOverIntegers()
     {
         // Small signed integer polynomials: the product's coefficients are far below Q/2, so composing the RNS result

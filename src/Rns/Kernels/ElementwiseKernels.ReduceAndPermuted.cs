@@ -6,45 +6,10 @@ using static CkksRns.Rns.Kernels.ElementwiseVectorMath;
 
 namespace CkksRns.Rns.Kernels;
 
-// Kernels added for the CKKS layer (rescaling, key-switching ModDown, adding constants). Same contract as the others:
+// Kernels added for the CKKS layer (rescaling, key-switching ModDown, Galois-permuted products). Same contract as the others:
 // inputs fully reduced unless stated, outputs in [0, q), every path bit-identical to the scalar one.
 internal static partial class ElementwiseKernels
 {
-    /// <summary><c>destination[i] = (x[i] + c) mod q</c> for a scalar <c>c</c> in <c>[0, q)</c>.</summary>
-    public static void AddScalar(ReadOnlySpan<ulong> x, ulong c, Span<ulong> destination, Modulus q) =>
-        AddScalar(x, c, destination, q, SimdCapabilities.Current);
-
-    /// <summary><c>destination[i] = (x[i] + c) mod q</c> for a scalar <c>c</c> in <c>[0, q)</c>, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddScalar(ReadOnlySpan<ulong> x, ulong c, Span<ulong> destination, Modulus q, SimdLevel level)
-    {
-        AssertLengths(x.Length, x.Length, destination.Length);
-        int n = destination.Length, i = 0;
-        ref ulong rx = ref MemoryMarshal.GetReference(x);
-        ref ulong rd = ref MemoryMarshal.GetReference(destination);
-        if (level == SimdLevel.Vector512)
-        {
-            Vector512<ulong> vq = Vector512.Create(q.Value), vc = Vector512.Create(c);
-            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
-            {
-                AddMod(Vector512.LoadUnsafe(ref rx, (nuint)i), vc, vq).StoreUnsafe(ref rd, (nuint)i);
-            }
-        }
-        else if (level == SimdLevel.Vector256)
-        {
-            Vector256<ulong> vq = Vector256.Create(q.Value), vc = Vector256.Create(c);
-            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
-            {
-                AddMod(Vector256.LoadUnsafe(ref rx, (nuint)i), vc, vq).StoreUnsafe(ref rd, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref rd, i) = q.Add(Unsafe.Add(ref rx, i), c);
-        }
-    }
-
     /// <summary><c>destination[i] = x[i] mod q</c> for any <c>x[i] &lt; 2^63</c> (for example residues of another prime).</summary>
     public static void Reduce(ReadOnlySpan<ulong> x, Span<ulong> destination, Modulus q) =>
         Reduce(x, destination, q, SimdCapabilities.Current);
