@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
 namespace CkksRns.Ckks;
 
 /// <summary>
@@ -36,13 +39,22 @@ namespace CkksRns.Ckks;
 /// </para>
 /// <para>
 /// <b>Per-slot coefficients</b> are encoded into plaintexts and multiply the powers as plaintexts instead of constants;
-/// levels and scales behave the same. Vectors whose values are all equal are treated as scalars.
+/// levels and scales behave the same. Vectors whose values are all equal are treated as scalars. The evaluation plan is
+/// built once per <see cref="Polynomial"/>, and each evaluator keeps the last few dozen coefficient plaintexts, so
+/// evaluating the same polynomial again on inputs of the same level and scale (a layer of activations over many
+/// ciphertexts) encodes nothing.
 /// </para>
 /// <para>Thread-safe as far as the wrapped <see cref="Ckks.Evaluator"/> is (it is).</para>
 /// </remarks>
 public sealed partial class PolynomialEvaluator
 {
+    /// <summary>The most encoded coefficient plaintexts kept between calls (the cache is emptied when it would exceed this).</summary>
+    private const int PlaintextCacheCapacity = 64;
+
+    private static readonly ConditionalWeakTable<Polynomial, PlanCacheEntry> Plans = [];
+
     private readonly CkksEncoder _encoder;
+    private readonly ConcurrentDictionary<PlaintextKey, Plaintext> _plaintexts = new();
 
     /// <summary>Creates a polynomial evaluator on top of <paramref name="evaluator"/>.</summary>
     /// <param name="evaluator">The evaluator; it needs a relinearization key for polynomials of degree 2 or more.</param>
@@ -114,7 +126,7 @@ public sealed partial class PolynomialEvaluator
                 "Evaluate it earlier in the computation, use parameters with more levels, or a lower degree.");
         }
 
-        Node root = BuildPlan(polynomial, slots);
+        Node root = GetPlan(polynomial, slots);
         int level = x.Level - polynomial.Depth;
         Ciphertext result;
         if (root is Leaf { IsConstant: true } constant)
@@ -278,11 +290,39 @@ public sealed partial class PolynomialEvaluator
         }
         else
         {
-            Plaintext plaintext = _encoder.Encode(c.Vector, power.Level, valueScale);
-            Evaluator.Multiply(power, plaintext, product);
+            Evaluator.Multiply(power, Encode(c.Vector, power.Level, valueScale), product);
         }
 
         return product;
+    }
+
+    /// <summary>The plan of <paramref name="polynomial"/> for <paramref name="slots"/> slots, built once per polynomial.</summary>
+    private static Node GetPlan(Polynomial polynomial, int slots)
+    {
+        PlanCacheEntry entry = Plans.GetValue(polynomial, p => new PlanCacheEntry(slots, BuildPlan(p, slots)));
+        return entry.Slots == slots ? entry.Root : BuildPlan(polynomial, slots);
+    }
+
+    /// <summary>
+    /// The plaintext of a per-slot coefficient vector at a level and scale, cached: evaluating the same polynomial again on
+    /// inputs of the same level and scale encodes nothing.
+    /// </summary>
+    private Plaintext Encode(double[] vector, int level, double scale)
+    {
+        var key = new PlaintextKey(vector, level, scale);
+        if (_plaintexts.TryGetValue(key, out Plaintext? cached))
+        {
+            return cached;
+        }
+
+        Plaintext plaintext = _encoder.Encode(vector, level, scale);
+        if (_plaintexts.Count >= PlaintextCacheCapacity)
+        {
+            _plaintexts.Clear();
+        }
+
+        _plaintexts.TryAdd(key, plaintext);
+        return plaintext;
     }
 
     /// <summary>Adds <paramref name="c"/> to every slot (per slot for a vector), encoded at the ciphertext's scale.</summary>
@@ -299,8 +339,26 @@ public sealed partial class PolynomialEvaluator
         }
         else
         {
-            Evaluator.Add(ciphertext, _encoder.Encode(c.Vector, ciphertext.Level, ciphertext.Scale), ciphertext);
+            Evaluator.Add(ciphertext, Encode(c.Vector, ciphertext.Level, ciphertext.Scale), ciphertext);
         }
+    }
+
+    /// <summary>A cached plan and the slot count it was built for.</summary>
+    private sealed record PlanCacheEntry(int Slots, Node Root);
+
+    /// <summary>A coefficient vector (by reference: plans are cached, so their vectors are stable), level and scale.</summary>
+    private readonly struct PlaintextKey(double[] vector, int level, double scale) : IEquatable<PlaintextKey>
+    {
+        private readonly double[] _vector = vector;
+        private readonly int _level = level;
+        private readonly double _scale = scale;
+
+        public bool Equals(PlaintextKey other) =>
+            ReferenceEquals(_vector, other._vector) && _level == other._level && _scale.Equals(other._scale);
+
+        public override bool Equals(object? obj) => obj is PlaintextKey other && Equals(other);
+
+        public override int GetHashCode() => HashCode.Combine(RuntimeHelpers.GetHashCode(_vector), _level, _scale);
     }
 
     /// <summary>The powers <c>T_i</c> (or <c>x^i</c>) of the input, computed on demand, each at depth <c>ceil(log2 i)</c>.</summary>

@@ -280,6 +280,22 @@ public sealed class LinearTransformTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Evaluate_FromSeveralThreadsAtOnce_EveryResultIsCorrect()
+    {
+        double[,] m = RandomMatrix(32, 32, 20);
+        var transform = new LinearTransform(Context, m);
+        Evaluator evaluator = EvaluatorFor(transform.RequiredRotations);
+        double[][] inputs = Enumerable.Range(0, 6).Select(i => RandomVector(32, 21 + i)).ToArray();
+        Ciphertext[] ciphertexts = inputs.Select(x => Encryptor.Encrypt(Encoder.Encode(transform.PackInput(x)))).ToArray();
+        var results = new Ciphertext[inputs.Length];
+        Parallel.For(0, inputs.Length, new ParallelOptions { MaxDegreeOfParallelism = 3 }, i => results[i] = transform.Evaluate(evaluator, ciphertexts[i]));
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            AssertMatrixResult(transform, m, inputs[i], results[i], $"thread {i}");
+        }
+    }
+
+    [Fact]
     public void Evaluate_DestinationIsTheInput_Works()
     {
         double[,] m = RandomMatrix(16, 16, 17);

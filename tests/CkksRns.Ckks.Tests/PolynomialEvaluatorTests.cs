@@ -309,6 +309,39 @@ public sealed class PolynomialEvaluatorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Evaluate_SamePerSlotPolynomialRepeatedly_StaysCorrectAtEveryLevel()
+    {
+        Setup s = SmallScale;
+        double[][] c = Enumerable.Range(0, 4).Select(k => Random(s.Slots, 100 + k)).ToArray();
+        Polynomial p = Polynomial.FromChebyshev(c, -3, 3);
+        foreach (int level in new[] { 4, 4, 3, 4, 3 })
+        {
+            double[] x = Random(s.Slots, 200 + level).Select(v => 3 * v).ToArray();
+            Ciphertext cx = s.Encryptor.Encrypt(s.Encoder.Encode(x, level, s.Scale));
+            Ciphertext result = s.Polynomials.Evaluate(cx, p);
+            Assert.Equal(level - p.Depth, result.Level);
+            AssertMatches(s, p, x, result, s.Bound(p, 4), $"level {level}");
+        }
+    }
+
+    [Fact]
+    public void Evaluate_FromSeveralThreadsAtOnce_EveryResultIsCorrect()
+    {
+        Setup s = SmallScale;
+        double[][] c = Enumerable.Range(0, 4).Select(k => Random(s.Slots, 300 + k)).ToArray();
+        Polynomial p = Polynomial.FromMonomial(c);
+        var polynomials = new PolynomialEvaluator(s.Evaluator);
+        double[][] inputs = Enumerable.Range(0, 6).Select(i => Random(s.Slots, 400 + i)).ToArray();
+        Ciphertext[] ciphertexts = inputs.Select(s.Encrypt).ToArray();
+        var results = new Ciphertext[inputs.Length];
+        Parallel.For(0, inputs.Length, new ParallelOptions { MaxDegreeOfParallelism = 3 }, i => results[i] = polynomials.Evaluate(ciphertexts[i], p));
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            AssertMatches(s, p, inputs[i], results[i], s.Bound(p), $"thread {i}");
+        }
+    }
+
+    [Fact]
     public void Evaluate_Constant_ReturnsTheConstantAtTheSameLevel()
     {
         Setup s = SmallScale;
