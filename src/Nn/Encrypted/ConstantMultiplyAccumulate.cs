@@ -75,7 +75,7 @@ internal static class ConstantMultiplyAccumulate
             if (bias[r] != 0)
             {
                 Span<ulong> row = destination.Slice(r * width, width);
-                ElementwiseKernels.AddScalar(row, bias[r], row, q, level);
+                ElementwiseKernels.AddConstant(row, bias[r], row, q, level);
             }
         }
     }
@@ -113,7 +113,7 @@ internal static class ConstantMultiplyAccumulate
             if (bias[r] != 0)
             {
                 Span<ulong> row = destination.Slice(r * width, width);
-                ElementwiseKernels.AddScalar(row, bias[r], row, q, level);
+                ElementwiseKernels.AddConstant(row, bias[r], row, q, level);
             }
         }
     }
