@@ -12,10 +12,11 @@ namespace CkksRns.Nn.Encrypted;
 /// </summary>
 internal sealed class DiagonalTransform
 {
-    private DiagonalTransform(int slots, int replicateStep, Dictionary<int, double[]> diagonals, SlotFold fold, string method)
+    private DiagonalTransform(int slots, int replicateStep, Dictionary<int, double[]> diagonals, SlotFold fold, string method, int postRotation = 0)
     {
         Slots = slots;
         ReplicateStep = replicateStep;
+        PostRotation = postRotation;
         foreach (int k in diagonals.Where(d => !Array.Exists(d.Value, v => v != 0)).Select(d => d.Key).ToList())
         {
             diagonals.Remove(k);
@@ -33,6 +34,12 @@ internal sealed class DiagonalTransform
     /// <summary>0 for none; otherwise the input is first replicated, <c>x += rot(x, ReplicateStep)</c>.</summary>
     public int ReplicateStep { get; }
 
+    /// <summary>
+    /// 0 for none; otherwise the result is rotated by this step after the rescale (the outputs were computed shifted so
+    /// that every diagonal offset is non-negative, which keeps the baby-step giant-step split compact).
+    /// </summary>
+    public int PostRotation { get; }
+
     /// <summary>Diagonal index k in [0, S) (rotation left by k) → its values per output slot.</summary>
     public Dictionary<int, double[]> Diagonals { get; }
 
@@ -49,7 +56,7 @@ internal sealed class DiagonalTransform
     public string Method { get; }
 
     /// <summary>Rotations per evaluation.</summary>
-    public int RotationCount => (ReplicateStep != 0 ? 1 : 0) + TransformRotations.Length + Fold.RotationCount;
+    public int RotationCount => (ReplicateStep != 0 ? 1 : 0) + TransformRotations.Length + (PostRotation != 0 ? 1 : 0) + Fold.RotationCount;
 
     /// <summary>Every rotation step used.</summary>
     public IEnumerable<int> RotationSteps()
@@ -62,6 +69,11 @@ internal sealed class DiagonalTransform
         foreach (int s in TransformRotations)
         {
             yield return s;
+        }
+
+        if (PostRotation != 0)
+        {
+            yield return PostRotation;
         }
 
         foreach (int s in Fold.Steps())
@@ -87,22 +99,41 @@ internal sealed class DiagonalTransform
     /// The transform of the entries <c>(outSlot, inSlot, value)</c> on an input that is zero outside its slots: one
     /// diagonal per distinct <c>inSlot − outSlot</c> (mod S).
     /// </summary>
-    public static DiagonalTransform Generic(int slots, IEnumerable<(int Out, int In, double Value)> entries)
+    /// <remarks>
+    /// When some offsets are negative they wrap to the top of the slot range, which spreads the baby steps; the outputs
+    /// are then also computed shifted by the most negative offset (all offsets non-negative) and rotated back after the
+    /// rescale, whichever of the two needs fewer rotations.
+    /// </remarks>
+    public static DiagonalTransform Generic(int slots, IReadOnlyList<(int Out, int In, double Value)> entries)
     {
-        var diagonals = new Dictionary<int, double[]>();
-        foreach ((int o, int i, double v) in entries)
+        DiagonalTransform Build(int shift)
         {
-            int k = Mod(i - o, slots);
-            if (!diagonals.TryGetValue(k, out double[]? diag))
+            var diagonals = new Dictionary<int, double[]>();
+            foreach ((int o, int i, double v) in entries)
             {
-                diag = new double[slots];
-                diagonals.Add(k, diag);
+                int outSlot = Mod(o + shift, slots);
+                int k = Mod(i - outSlot, slots);
+                if (!diagonals.TryGetValue(k, out double[]? diag))
+                {
+                    diag = new double[slots];
+                    diagonals.Add(k, diag);
+                }
+
+                diag[outSlot] += v;
             }
 
-            diag[o] += v;
+            return new DiagonalTransform(slots, 0, diagonals, SlotFold.None, shift == 0 ? "diagonal" : "diagonal+shift", shift);
         }
 
-        return new DiagonalTransform(slots, 0, diagonals, SlotFold.None, "diagonal");
+        int minOffset = entries.Count == 0 ? 0 : entries.Min(e => e.In - e.Out);
+        DiagonalTransform plain = Build(0);
+        if (minOffset >= 0 || entries.Max(e => e.Out) - minOffset >= slots)
+        {
+            return plain;
+        }
+
+        DiagonalTransform shifted = Build(minOffset);
+        return shifted.RotationCount < plain.RotationCount ? shifted : plain;
     }
 
     /// <summary>

@@ -150,6 +150,11 @@ internal sealed class LatencyEngine
         }
 
         Ciphertext y = data.Transform.Evaluate(ev, x);
+        if (t.PostRotation != 0)
+        {
+            ev.Rotate(y, t.PostRotation, y);
+        }
+
         y = Fold(y, t.Fold);
         ev.Add(y, data.Bias, y);
         return y;

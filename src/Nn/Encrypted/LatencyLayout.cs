@@ -200,15 +200,18 @@ internal sealed class LatencyLayout
         return layout;
     }
 
-    private static IEnumerable<(int Out, int In, double Value)> Entries(LinearMap map, Func<int, int> inputSlot)
+    private static List<(int Out, int In, double Value)> Entries(LinearMap map, Func<int, int> inputSlot)
     {
+        var list = new List<(int, int, double)>(map.EntryCount);
         for (int r = 0; r < map.OutputLength; r++)
         {
             for (int e = map.RowStart[r]; e < map.RowStart[r + 1]; e++)
             {
-                yield return (r, inputSlot(e), map.Values[e]);
+                list.Add((r, inputSlot(e), map.Values[e]));
             }
         }
+
+        return list;
     }
 
     /// <summary>

@@ -57,6 +57,11 @@ public sealed class LatencyLayoutTests
             }
         }
 
+        if (t.PostRotation != 0)
+        {
+            y = Rotate(y, t.PostRotation);
+        }
+
         return Add(Fold(y, t.Fold), bias);
     }
 
