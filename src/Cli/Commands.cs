@@ -9,6 +9,7 @@ internal static class Commands
         new TrainCommand(),
         new EvaluateCommand(),
         new SummaryCommand(),
+        new InferCommand(),
     ];
 
     public static ICommand? Find(string name)

@@ -1,0 +1,433 @@
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+using CkksRns.Ckks;
+using CkksRns.Nn.Layers;
+using CkksRns.Nn.Models;
+
+namespace CkksRns.Nn.Encrypted;
+
+/// <summary>
+/// A trained model compiled for encrypted evaluation: its stages (runs of linear layers composed into one map, BatchNorm
+/// folded; SLAF activations), the multiplicative depth of each, the packing, the rotation steps needed, and the CKKS
+/// parameters chosen for that depth and precision at the requested security (128-bit by default).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Depth: every linear stage consumes one level (a multiplication by plaintext constants, then a rescale); a SLAF of
+/// degree 2 or 3 consumes two (<c>x² · (a3·x + a2) + (a1·x + a0)</c>), of degree 1 one. CNN1 therefore needs
+/// 1 + 2 + 1 + 2 + 1 = 7 levels, CNN2 (BatchNorm folded) 10.
+/// </para>
+/// <para>
+/// Chain: by default one base prime of 40 bits (which holds the result) and one prime of the working scale's size
+/// per level (2^30 for the latency packing, 2^28 for the throughput packing), all NTT-friendly; the ring degree is the smallest the security level allows for
+/// that chain plus the special primes the parameters add for key switching. <see cref="InferenceOptions"/> overrides
+/// the chain (bit sizes, or a number of primes), the scale, N and dnum; a chain that cannot carry the depth or the
+/// precision is refused with a message saying what is missing.
+/// </para>
+/// <para>
+/// The plan holds the model's weights (the server needs them); the client uses only its public part: the parameters,
+/// the input layout and the rotation steps.
+/// </para>
+/// </remarks>
+public sealed class InferencePlan
+{
+    private readonly PlanStage[] _stages;
+    private readonly int[] _dataBits;
+
+    private InferencePlan(
+        Sequential model, InferenceOptions options, PlanStage[] stages, CkksParameters parameters, int[] dataBits, LatencyLayout? layout, int lastLayer, double scale)
+    {
+        Scale = scale;
+        Model = model;
+        Options = options;
+        _stages = stages;
+        Parameters = parameters;
+        _dataBits = dataBits;
+        Layout = layout;
+        LastLayer = lastLayer;
+        Depth = stages.Sum(s => s.Depth);
+        RotationSteps = layout?.RotationSteps() ?? [];
+        var steps = new PlanStep[stages.Length];
+        for (int i = 0; i < stages.Length; i++)
+        {
+            PlanStage s = stages[i];
+            steps[i] = new PlanStep(
+                s.Name, s.FirstLayer, s.LastLayer, s.Depth, s.InputLevel, s.OutputLevel, Math.Log2(s.OutputScale),
+                layout?.RotationCount(i) ?? 0,
+                layout is null ? ThroughputMethod(s) : layout.Method(i, s));
+        }
+
+        Steps = steps;
+    }
+
+    /// <summary>The model (not modified; the plan works on composed copies of its weights).</summary>
+    public Sequential Model { get; }
+
+    /// <summary>The options the plan was compiled with.</summary>
+    public InferenceOptions Options { get; }
+
+    /// <summary>The packing.</summary>
+    public Packing Packing => Options.Packing;
+
+    /// <summary>The CKKS parameters chosen (or given).</summary>
+    public CkksParameters Parameters { get; }
+
+    /// <summary>The working scale Δ: inputs are encoded at it and every stage but the last returns to it.</summary>
+    public double Scale { get; }
+
+    /// <summary>The total multiplicative depth (levels consumed).</summary>
+    public int Depth { get; }
+
+    /// <summary>The steps, in evaluation order.</summary>
+    public IReadOnlyList<PlanStep> Steps { get; }
+
+    /// <summary>The rotation steps the server needs Galois keys for (empty for the throughput packing).</summary>
+    public IReadOnlyList<int> RotationSteps { get; }
+
+    /// <summary>Whether the server needs a relinearization key (any SLAF of degree 2 or more).</summary>
+    public bool NeedsRelinearizationKey => _stages.Any(s => s is ActivationStage { Degree: > 1 });
+
+    /// <summary>The last model layer evaluated (the model's last layer unless in transfer-learning mode).</summary>
+    public int LastLayer { get; }
+
+    /// <summary>The per-sample input shape.</summary>
+    public TensorShape InputShape => Model.InputShape;
+
+    /// <summary>Values per input sample.</summary>
+    public int InputLength => Model.InputShape.Length;
+
+    /// <summary>Values per output sample (logits, or features in transfer-learning mode).</summary>
+    public int OutputLength => _stages[^1].OutputLength;
+
+    /// <summary>Images per request: 1 for the latency packing, N/2 for the throughput packing.</summary>
+    public int BatchCapacity => Packing == Packing.Latency ? 1 : Parameters.Slots;
+
+    /// <summary>Ciphertexts per request from the client.</summary>
+    public int InputCiphertextCount => Layout?.InputCiphertexts ?? InputLength;
+
+    /// <summary>Ciphertexts per reply from the server.</summary>
+    public int OutputCiphertextCount => Packing == Packing.Latency ? 1 : OutputLength;
+
+    /// <summary>The bit sizes of the data primes q_0 .. q_L.</summary>
+    public IReadOnlyList<int> ChainBitSizes => _dataBits;
+
+    /// <summary>The scale the outputs are decrypted at.</summary>
+    public double OutputScale => _stages[^1].OutputScale;
+
+    /// <summary>The level of the output ciphertexts.</summary>
+    public int OutputLevel => _stages[^1].OutputLevel;
+
+    internal IReadOnlyList<PlanStage> Stages => _stages;
+
+    internal LatencyLayout? Layout { get; }
+
+    /// <summary>Compiles <paramref name="model"/> for encrypted evaluation.</summary>
+    /// <param name="model">A trained model whose activations are SLAFs (degree 1 to 3); BatchNorm layers are folded.</param>
+    /// <param name="options">Packing and parameter overrides; defaults when null.</param>
+    /// <returns>The plan.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// The model cannot be evaluated encrypted (a ReLU, a SLAF of degree above 3), the transfer-learning layer is out of
+    /// range, or the requested chain or ring degree cannot carry the plan; the message says what is missing.
+    /// </exception>
+    public static InferencePlan Compile(Sequential model, InferenceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new InferenceOptions();
+        if (!Enum.IsDefined(options.Packing))
+        {
+            throw new ArgumentException($"Packing = {(int)options.Packing} is not a defined packing.", nameof(options));
+        }
+
+        if (!(options.OutputBound > 0) || !double.IsFinite(options.OutputBound))
+        {
+            throw new ArgumentException($"OutputBound = {options.OutputBound} must be positive and finite.", nameof(options));
+        }
+
+        int lastLayer = model.Layers.Count - 1;
+        if (options.StopAfterLayer is int stop)
+        {
+            if (stop < 0 || stop > lastLayer)
+            {
+                throw new ArgumentException($"StopAfterLayer = {stop} is out of range: the model has layers 0 to {lastLayer}.", nameof(options));
+            }
+
+            lastLayer = stop;
+        }
+
+        List<PlanStage> stages = BuildStages(model, lastLayer);
+        if (options.Packing == Packing.Latency && stages[0] is not LinearStage)
+        {
+            stages.Insert(0, new LinearStage(LinearMap.Identity(model.InputShape.Length), "identity") { FirstLayer = 0, LastLayer = -1 });
+        }
+
+        int depth = stages.Sum(s => s.Depth);
+        string[] stageDepths = [.. stages.Select(s => $"{s.Name} {s.Depth}")];
+        int[] dataBits = ChainBuilder.DataBits(depth, stageDepths, options, out int logScale);
+
+        // The latency packing needs enough slots for its layout; find the smallest ring that fits both.
+        int minLogN = HomomorphicEncryptionStandard.MinLogN;
+        if (options.Packing == Packing.Latency)
+        {
+            int needed = stages.Max(s => Math.Max(s.OutputLength, s == stages[0] ? 0 : s.InputLength));
+            minLogN = Math.Max(minLogN, BitOperations.Log2(BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, needed))) + 1);
+        }
+
+        CkksParameters parameters;
+        LatencyLayout? layout;
+        while (true)
+        {
+            parameters = ChainBuilder.Create(dataBits, logScale, options, minLogN);
+            layout = options.Packing == Packing.Latency ? LatencyLayout.TryBuild(stages, parameters.Slots) : null;
+            if (options.Packing == Packing.Throughput || layout is not null)
+            {
+                break;
+            }
+
+            if (options.LogN is not null || parameters.LogN >= HomomorphicEncryptionStandard.MaxLogN)
+            {
+                throw new ArgumentException(
+                    $"The latency layout does not fit in {parameters.Slots} slots (N = {parameters.N}); use a larger N or the throughput packing.", nameof(options));
+            }
+
+            minLogN = parameters.LogN + 1;
+        }
+
+        double scale = Math.ScaleB(1.0, logScale);
+        AssignLevels(stages, parameters, options, scale);
+        return new InferencePlan(model, options, [.. stages], parameters, dataBits, layout, lastLayer, scale);
+    }
+
+    /// <summary>
+    /// The plaintext reference of the plan for one sample, in double precision: the same composed maps and polynomials
+    /// the encrypted evaluation computes (it differs from <see cref="Sequential.Predict"/> only by float rounding).
+    /// </summary>
+    /// <param name="input">One sample, <see cref="InputLength"/> values.</param>
+    /// <returns><see cref="OutputLength"/> values.</returns>
+    /// <exception cref="ArgumentException">The sample has the wrong length.</exception>
+    public double[] Forward(ReadOnlySpan<float> input)
+    {
+        if (input.Length != InputLength)
+        {
+            throw new ArgumentException($"The sample has {input.Length} values; the model takes {InputLength} ({InputShape}).", nameof(input));
+        }
+
+        double[] x = new double[input.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = input[i];
+        }
+
+        foreach (PlanStage stage in _stages)
+        {
+            double[] y = new double[stage.OutputLength];
+            stage.Apply(x, y);
+            x = y;
+        }
+
+        return x;
+    }
+
+    /// <summary>A printable description: parameters, chain, and one line per step.</summary>
+    public string Describe()
+    {
+        var text = new StringBuilder();
+        CkksParameters p = Parameters;
+        text.AppendLine(CultureInfo.InvariantCulture, $"packing: {Packing.ToString().ToLowerInvariant()} ({BatchCapacity} image{(BatchCapacity == 1 ? "" : "s")} per request)");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"CKKS: N = 2^{p.LogN} ({p.Slots} slots), chain q = [{ChainSpecification.Format(_dataBits)}] ({p.QCount} primes, {p.LogQ} bits), " +
+            $"special P = [{ChainSpecification.Format(BitSizes(p.P))}], dnum = {p.Dnum}, log2(QP) = {p.LogQP} (bound {FormatBound(p)}), " +
+            $"scale 2^{Math.Log2(Scale):0.##}, security {(p.SecurityLevel == SecurityLevel.None ? "none (tests only)" : $"{(int)p.SecurityLevel}-bit")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"depth {Depth}; output at level {OutputLevel}, scale 2^{Math.Log2(OutputScale):0.##}; " +
+            $"{RotationSteps.Count} rotation keys; {InputCiphertextCount} ciphertext(s) in, {OutputCiphertextCount} out");
+        text.AppendLine("  step                 layers  depth  levels    scale    rot  method");
+        foreach (PlanStep s in Steps)
+        {
+            string layers = s.LastLayer < s.FirstLayer ? "-" : s.FirstLayer == s.LastLayer ? $"{s.FirstLayer}" : $"{s.FirstLayer}-{s.LastLayer}";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  {s.Name,-20} {layers,6}  {s.Depth,5}  {s.InputLevel,2} → {s.OutputLevel,-2}  2^{s.OutputScaleBits,-5:0.##}  {s.Rotations,4}  {s.Method}");
+        }
+
+        return text.ToString();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"InferencePlan({Packing}, depth {Depth}, N = 2^{Parameters.LogN}, chain [{ChainSpecification.Format(_dataBits)}])";
+
+    internal static int[] BitSizes(IReadOnlyList<ulong> primes) => [.. primes.Select(q => 64 - BitOperations.LeadingZeroCount(q))];
+
+    private static string FormatBound(CkksParameters p) => p.SecurityLevel == SecurityLevel.None ? "none" : p.MaxLogQP.ToString(CultureInfo.InvariantCulture);
+
+    private static string ThroughputMethod(PlanStage stage) => stage switch
+    {
+        LinearStage l => $"multiply-accumulate, {l.Map.EntryCount} constants",
+        ActivationStage a => a.Degree == 1 ? "per-neuron linear" : "per-neuron x², x²·(a3x+a2) + a1x + a0",
+        _ => string.Empty,
+    };
+
+    private static List<PlanStage> BuildStages(Sequential model, int lastLayer)
+    {
+        var stages = new List<PlanStage>();
+        LinearMap? pending = null;
+        int pendingFirst = 0;
+        var pendingNames = new List<string>();
+        TensorShape shape = model.InputShape;
+
+        void Flush(int last)
+        {
+            if (pending is not null)
+            {
+                string name = pendingNames.Count == 1 ? pendingNames[0] : "linear";
+                stages.Add(new LinearStage(pending, $"{name}({pending.InputLength}→{pending.OutputLength})") { FirstLayer = pendingFirst, LastLayer = last });
+                pending = null;
+                pendingNames.Clear();
+            }
+        }
+
+        void Push(LinearMap map, int index, string name)
+        {
+            if (pending is null)
+            {
+                pending = map;
+                pendingFirst = index;
+            }
+            else
+            {
+                pending = pending.Then(map);
+            }
+
+            pendingNames.Add(name);
+        }
+
+        for (int i = 0; i <= lastLayer; i++)
+        {
+            Layer layer = model.Layers[i];
+            TensorShape next = model.LayerOutputShapes[i];
+            switch (layer)
+            {
+                case Conv2d conv:
+                    Push(LinearMap.FromConv2d(conv, shape), i, "conv");
+                    break;
+                case Dense dense:
+                    Push(LinearMap.FromDense(dense), i, "dense");
+                    break;
+                case AvgPool2d pool:
+                    Push(LinearMap.FromAvgPool(pool, shape), i, "avgpool");
+                    break;
+                case BatchNorm bn:
+                {
+                    float[] scale = new float[bn.Channels], shift = new float[bn.Channels];
+                    bn.GetInferenceTransform(scale, shift);
+                    Push(LinearMap.Channelwise(shape, scale, shift), i, "batchnorm");
+                    break;
+                }
+
+                case Flatten:
+                    if (pending is not null)
+                    {
+                        pendingNames.Add("flatten");
+                    }
+
+                    break;
+                case Slaf slaf:
+                    if (slaf.Degree > ActivationStage.MaxDegree)
+                    {
+                        throw new ArgumentException(
+                            $"Layer {i} is {slaf}: the encrypted plan evaluates SLAFs of degree 1 to {ActivationStage.MaxDegree}.", nameof(model));
+                    }
+
+                    Flush(i - 1);
+                    stages.Add(new ActivationStage(slaf) { FirstLayer = i, LastLayer = i });
+                    break;
+                case Relu:
+                    throw new ArgumentException(
+                        $"Layer {i} is a ReLU, which cannot be evaluated under CKKS: train the model with SLAF activations (ckksrns train --mode slaf or slaf-r).",
+                        nameof(model));
+                default:
+                    throw new ArgumentException($"Layer {i} ({layer}) has no encrypted evaluation.", nameof(model));
+            }
+
+            shape = next;
+        }
+
+        Flush(lastLayer);
+        if (stages.Count == 0)
+        {
+            stages.Add(new LinearStage(LinearMap.Identity(model.InputShape.Length), "identity") { FirstLayer = 0, LastLayer = lastLayer });
+        }
+
+        // Names: drop the trailing "flatten" annotation noise.
+        return stages;
+    }
+
+    /// <summary>Simulates levels and scales through the chain, and checks every constant keeps its precision.</summary>
+    private static void AssignLevels(List<PlanStage> stages, CkksParameters parameters, InferenceOptions options, double delta)
+    {
+        int level = parameters.MaxLevel;
+        double scale = delta;
+        double baseModulus = 1;
+        int finalLevel = parameters.MaxLevel - stages.Sum(s => s.Depth);
+        for (int i = 0; i <= finalLevel; i++)
+        {
+            baseModulus *= parameters.Q[i];
+        }
+
+        // The output scale: the working scale, or less so that ±OutputBound fits the base with a margin.
+        double outputScale = Math.Min(delta, baseModulus / (options.OutputBound * 2 * (1 << ChainBuilder.OutputMarginBits)));
+        if (outputScale < Math.ScaleB(1, ChainBuilder.MinOutputPrecisionBits))
+        {
+            throw new ArgumentException(
+                $"The base of the chain (q_0 .. q_{finalLevel}, {Math.Log2(baseModulus):0.#} bits) cannot hold outputs up to ±{options.OutputBound} with " +
+                $"{ChainBuilder.MinOutputPrecisionBits} bits of precision; it needs {ChainBuilder.MinBaseBits(options.OutputBound)} bits.", nameof(options));
+        }
+
+        for (int i = 0; i < stages.Count; i++)
+        {
+            PlanStage stage = stages[i];
+            double target = i == stages.Count - 1 ? outputScale : delta;
+            stage.InputLevel = level;
+            stage.InputScale = scale;
+            stage.TargetScale = target;
+            double qTop = parameters.Q[level];
+            if (stage is LinearStage)
+            {
+                double c = ScaleRules.LinearConstant(scale, qTop, target);
+                CheckConstant(c, stage, i, "weights", level, parameters);
+                scale = ScaleRules.AfterRescale(scale, c, qTop);
+                level -= 1;
+            }
+            else if (stage is ActivationStage activation)
+            {
+                double qNext = level >= 1 ? parameters.Q[level - 1] : 1;
+                ActivationScales a = ScaleRules.Activation(activation.Degree, scale, qTop, qNext, target);
+                if (activation.Degree == 1)
+                {
+                    CheckConstant(a.V, stage, i, "coefficients", level, parameters);
+                }
+                else
+                {
+                    CheckConstant(a.T, stage, i, activation.Degree == 3 ? "a3" : "a2", level, parameters);
+                    CheckConstant(a.V, stage, i, "a1", level, parameters);
+                }
+
+                scale = a.Output;
+                level -= activation.Depth;
+            }
+
+            stage.OutputLevel = level;
+            stage.OutputScale = scale;
+        }
+    }
+
+    private static void CheckConstant(double scale, PlanStage stage, int index, string what, int level, CkksParameters parameters)
+    {
+        if (!(scale >= Math.ScaleB(1, ScaleRules.MinConstantBits)) || !double.IsFinite(scale))
+        {
+            throw new ArgumentException(
+                $"Step {index} ({stage.Name}) at level {level} would encode its {what} at scale 2^{Math.Log2(scale):0.#}, below the 2^{ScaleRules.MinConstantBits} " +
+                $"the plan needs for precision: the prime q_{level} ({64 - BitOperations.LeadingZeroCount(parameters.Q[level])} bits) is too small for the " +
+                $"scale 2^{Math.Log2(stage.InputScale):0.#}. Use larger level primes or a smaller scale (LogScale).", "options");
+        }
+    }
+}

@@ -1,0 +1,340 @@
+using System.Numerics;
+using CkksRns.Ckks;
+using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
+
+namespace CkksRns.Nn.Encrypted;
+
+/// <summary>
+/// Evaluates a plan in the throughput packing: one ciphertext per pixel or neuron, slot j holding image j. Linear
+/// stages are lazy multiply-accumulates with constants (<see cref="ConstantMultiplyAccumulate"/>) split over limbs and
+/// coefficient blocks; activations run per neuron. Independent ciphertexts are processed in parallel.
+/// </summary>
+internal sealed class ThroughputEngine
+{
+    private const int BlockCoefficients = 1024;
+
+    private readonly InferencePlan _plan;
+    private readonly CkksContext _context;
+    private readonly Evaluator _evaluator;
+    private readonly int _parallelism;
+    private readonly LinearConstants?[] _constants;
+
+    public ThroughputEngine(InferencePlan plan, CkksContext context, Evaluator evaluator, int parallelism)
+    {
+        _plan = plan;
+        _context = context;
+        _evaluator = evaluator;
+        _parallelism = parallelism;
+        _constants = new LinearConstants?[plan.Stages.Count];
+        for (int i = 0; i < plan.Stages.Count; i++)
+        {
+            if (plan.Stages[i] is LinearStage linear)
+            {
+                _constants[i] = new LinearConstants(linear, context);
+            }
+        }
+    }
+
+    /// <summary>Seconds each stage took in the last evaluation (diagnostics).</summary>
+    public double[] StageSeconds { get; private set; } = [];
+
+    /// <summary>Runs stages 0 .. <paramref name="stageCount"/> − 1 on one ciphertext per input element.</summary>
+    public Ciphertext[] Evaluate(Ciphertext[] inputs, int stageCount)
+    {
+        Ciphertext[] x = inputs;
+        StageSeconds = new double[stageCount];
+        for (int i = 0; i < stageCount; i++)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            PlanStage stage = _plan.Stages[i];
+            x = stage switch
+            {
+                LinearStage => Linear(_constants[i]!, x),
+                ActivationStage a => Activation(a, x),
+                _ => throw new InvalidOperationException("Unknown stage."),
+            };
+            StageSeconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        return x;
+    }
+
+    private ParallelOptions Options => new() { MaxDegreeOfParallelism = _parallelism };
+
+    private Ciphertext[] Linear(LinearConstants k, Ciphertext[] inputs)
+    {
+        LinearMap map = k.Map;
+        int level = k.Level, limbs = level + 1, n = _context.Parameters.N;
+        int size = 2;
+        foreach (Ciphertext c in inputs)
+        {
+            size = Math.Max(size, c.Size);
+        }
+
+        double inputScale = inputs[0].Scale;
+        var outputs = new Ciphertext[map.OutputLength];
+        for (int o = 0; o < outputs.Length; o++)
+        {
+            outputs[o] = new Ciphertext(_context, size, level, inputScale * k.ConstantScale);
+        }
+
+        // Gather the buffers once per polynomial index.
+        var buffers = new ulong[]?[size][];
+        for (int p = 0; p < size; p++)
+        {
+            buffers[p] = new ulong[]?[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                buffers[p][i] = inputs[i].Size > p ? inputs[i][p].Buffer : null;
+            }
+        }
+
+        var outputBuffers = new ulong[size][][];
+        for (int p = 0; p < size; p++)
+        {
+            outputBuffers[p] = new ulong[outputs.Length][];
+            for (int o = 0; o < outputs.Length; o++)
+            {
+                outputBuffers[p][o] = outputs[o][p].Buffer;
+            }
+        }
+
+        int blocks = Math.Max(1, n / BlockCoefficients), blockSize = n / blocks;
+        int work = size * limbs * blocks;
+        Modulus[] moduli = _context.RingQ.ModuliArray;
+        SimdLevel simd = SimdCapabilities.Current;
+        int width = ConstantMultiplyAccumulate.ChunkFor(simd);
+        const int R = ConstantMultiplyAccumulate.Rows;
+        Parallel.For(0, work, Options, item =>
+        {
+            int p = item / (limbs * blocks), rest = item % (limbs * blocks), l = rest / blocks, block = rest % blocks;
+            Modulus q = moduli[l];
+            int terms = ConstantMultiplyAccumulate.TermsBeforeReduction(q.Value);
+            uint[]? weights = k.Weights[l];
+            ShoupOperand[]? wide = k.WideWeights[l];
+            ulong[] bias = p == 0 ? k.Bias[l] : k.ZeroBias;
+            ulong[]?[] x = buffers[p];
+            ulong[][] y = outputBuffers[p];
+            Span<ulong> result = stackalloc ulong[R * ConstantMultiplyAccumulate.Chunk512];
+            int start = block * blockSize, end = start + blockSize;
+            for (int k0 = start; k0 < end; k0 += width)
+            {
+                int offset = (l * n) + k0;
+                foreach (RowBlock b in k.Blocks)
+                {
+                    ReadOnlySpan<int> columns = map.Columns.AsSpan(b.ColumnStart, b.ColumnCount);
+                    if (weights is not null)
+                    {
+                        ConstantMultiplyAccumulate.Block(
+                            columns, weights.AsSpan(b.WeightStart, b.ColumnCount * R), x, offset, bias.AsSpan(b.BiasStart, R), result,
+                            width, q, terms, simd);
+                    }
+                    else
+                    {
+                        ConstantMultiplyAccumulate.BlockWide(
+                            columns, wide.AsSpan(b.WeightStart, b.ColumnCount * R), x, offset, bias.AsSpan(b.BiasStart, R), result, width, q, simd);
+                    }
+
+                    for (int r = 0; r < b.Rows.Length; r++)
+                    {
+                        result.Slice(r * width, width).CopyTo(y[b.Rows[r]].AsSpan(offset, width));
+                    }
+                }
+            }
+        });
+
+        Parallel.For(0, outputs.Length, Options, o =>
+        {
+            _evaluator.Rescale(outputs[o], outputs[o]);
+            if (outputs[o].Size == 3)
+            {
+                _evaluator.Relinearize(outputs[o], outputs[o]);
+            }
+        });
+
+        return outputs;
+    }
+
+    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs)
+    {
+        var outputs = new Ciphertext[inputs.Length];
+        Parallel.For(
+            0,
+            inputs.Length,
+            Options,
+            () => new Scratch(_context),
+            (j, _, s) =>
+            {
+                outputs[j] = EvaluateSlaf(stage, j, inputs[j], s);
+                return s;
+            },
+            _ => { });
+        return outputs;
+    }
+
+    private Ciphertext EvaluateSlaf(ActivationStage stage, int j, Ciphertext x, Scratch s)
+    {
+        Evaluator ev = _evaluator;
+        CkksParameters p = _context.Parameters;
+        int level = x.Level;
+        double sigma = x.Scale, qTop = p.Q[level], qNext = level >= 1 ? p.Q[level - 1] : 1;
+        ActivationScales scales = ScaleRules.Activation(stage.Degree, sigma, qTop, qNext, stage.TargetScale);
+        var result = new Ciphertext(_context);
+        if (stage.Degree == 1)
+        {
+            ev.Multiply(x, stage.Coefficient(1, j), scales.V, result);
+            ev.Add(result, stage.Coefficient(0, j), result);
+            ev.Rescale(result, result);
+            return result;
+        }
+
+        ev.Multiply(x, x, s.Square);
+        ev.Relinearize(s.Square, s.Square);
+        ev.Rescale(s.Square, s.Square);
+        if (stage.Degree == 3)
+        {
+            ev.Multiply(x, stage.Coefficient(3, j), scales.T, s.T);
+            ev.Add(s.T, stage.Coefficient(2, j), s.T);
+            ev.Rescale(s.T, s.T);
+            ev.Multiply(s.Square, s.T, result);
+        }
+        else
+        {
+            ev.Multiply(s.Square, stage.Coefficient(2, j), scales.T, result);
+        }
+
+        ev.DropToLevel(x, level - 1, s.V);
+        ev.Multiply(s.V, stage.Coefficient(1, j), result.Scale / sigma, s.V);
+        ev.Add(s.V, stage.Coefficient(0, j), s.V);
+        ev.Add(result, s.V, result);
+        ev.Rescale(result, result);
+        return result;
+    }
+
+    private sealed class Scratch(CkksContext context)
+    {
+        public Ciphertext Square { get; } = new(context);
+
+        public Ciphertext T { get; } = new(context);
+
+        public Ciphertext V { get; } = new(context);
+    }
+
+    /// <summary>Up to four rows with one input pattern: columns <c>[ColumnStart, +ColumnCount)</c> of the first row.</summary>
+    private sealed record RowBlock(int[] Rows, int ColumnStart, int ColumnCount, int WeightStart, int BiasStart);
+
+    /// <summary>A linear stage's weights and bias as residues of each limb at the stage's level and constant scale.</summary>
+    private sealed class LinearConstants
+    {
+        public LinearConstants(LinearStage stage, CkksContext context)
+        {
+            Map = stage.Map;
+            Level = stage.InputLevel;
+            CkksParameters p = context.Parameters;
+            ConstantScale = ScaleRules.LinearConstant(stage.InputScale, p.Q[Level], stage.TargetScale);
+            int limbs = Level + 1;
+            Modulus[] moduli = context.RingQ.ModuliArray;
+            const int R = ConstantMultiplyAccumulate.Rows;
+
+            // Rows with the same input pattern share blocks of R rows (the kernel loads each input once per block).
+            var groups = new Dictionary<string, List<int>>();
+            var order = new List<string>();
+            for (int r = 0; r < Map.OutputLength; r++)
+            {
+                string key = string.Join(',', Map.Columns.AsSpan(Map.RowStart[r], Map.RowStart[r + 1] - Map.RowStart[r]).ToArray());
+                if (!groups.TryGetValue(key, out List<int>? rows))
+                {
+                    rows = [];
+                    groups.Add(key, rows);
+                    order.Add(key);
+                }
+
+                rows.Add(r);
+            }
+
+            var blocks = new List<RowBlock>();
+            int weightCount = 0;
+            foreach (string key in order)
+            {
+                List<int> rows = groups[key];
+                for (int i = 0; i < rows.Count; i += R)
+                {
+                    int[] members = [.. rows.Skip(i).Take(R)];
+                    int count = Map.RowStart[members[0] + 1] - Map.RowStart[members[0]];
+                    blocks.Add(new RowBlock(members, Map.RowStart[members[0]], count, weightCount, blocks.Count * R));
+                    weightCount += count * R;
+                }
+            }
+
+            Blocks = [.. blocks];
+            ZeroBias = new ulong[Blocks.Length * R];
+            Weights = new uint[]?[limbs];
+            WideWeights = new ShoupOperand[]?[limbs];
+            Bias = new ulong[limbs][];
+            for (int l = 0; l < limbs; l++)
+            {
+                Modulus q = moduli[l];
+                bool narrow = q.Value < ConstantMultiplyAccumulate.MaxModulus;
+                uint[]? w32 = narrow ? new uint[weightCount] : null;
+                ShoupOperand[]? wide = narrow ? null : new ShoupOperand[weightCount];
+                ulong[] bias = new ulong[Blocks.Length * R];
+                foreach (RowBlock b in Blocks)
+                {
+                    for (int r = 0; r < b.Rows.Length; r++)
+                    {
+                        int row = b.Rows[r];
+                        bias[b.BiasStart + r] = Residue(Map.Bias[row] * stage.InputScale * ConstantScale, q);
+                        for (int e = 0; e < b.ColumnCount; e++)
+                        {
+                            ulong residue = Residue(Map.Values[Map.RowStart[row] + e] * ConstantScale, q);
+                            int at = b.WeightStart + (e * R) + r;
+                            if (narrow)
+                            {
+                                w32![at] = (uint)residue;
+                            }
+                            else
+                            {
+                                wide![at] = q.CreateShoupOperand(residue);
+                            }
+                        }
+                    }
+                }
+
+                Weights[l] = w32;
+                WideWeights[l] = wide;
+                Bias[l] = bias;
+            }
+        }
+
+        public LinearMap Map { get; }
+
+        public int Level { get; }
+
+        public double ConstantScale { get; }
+
+        public RowBlock[] Blocks { get; }
+
+        public ulong[] ZeroBias { get; }
+
+        public uint[]?[] Weights { get; }
+
+        public ShoupOperand[]?[] WideWeights { get; }
+
+        public ulong[][] Bias { get; }
+
+        private static ulong Residue(double value, Modulus q)
+        {
+            double rounded = Math.Round(value);
+            if (Math.Abs(rounded) < 9.0e18)
+            {
+                long v = (long)rounded;
+                ulong r = q.Reduce((ulong)Math.Abs(v));
+                return v < 0 ? q.Negate(r) : r;
+            }
+
+            var big = BigInteger.Remainder(new BigInteger(rounded), q.Value);
+            return (ulong)(big.Sign < 0 ? big + q.Value : big);
+        }
+    }
+}

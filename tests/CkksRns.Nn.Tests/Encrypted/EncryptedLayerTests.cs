@@ -1,0 +1,85 @@
+using CkksRns.Nn.Encrypted;
+using CkksRns.Nn.Layers;
+using CkksRns.Nn.Models;
+using FsCheck;
+using FsCheck.Fluent;
+using Xunit;
+using static CkksRns.Nn.Tests.Encrypted.EncryptedTestKit;
+
+namespace CkksRns.Nn.Tests.Encrypted;
+
+/// <summary>
+/// Each layer's encrypted forward pass against its plaintext forward pass (the plan's double-precision reference, itself
+/// checked against the layers in <see cref="LinearMapTests"/> and <see cref="InferencePlanTests"/>), over random
+/// weights and inputs, in both packings, within <see cref="EncryptedTestKit.RelativeBound"/>.
+/// </summary>
+public sealed class EncryptedLayerTests
+{
+    private static readonly Config Few = Config.QuickThrowOnFailure.WithMaxTest(4);
+
+    private static void CheckLayer(Func<int, Sequential> build, TensorShape input, string name)
+    {
+        var cases = from seed in Gen.Choose(0, 100_000)
+                    from packing in Gen.Elements(Packing.Latency, Packing.Throughput)
+                    select (seed, packing);
+        FsCheck.Check.One(Few, Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            Sequential model = build(c.seed);
+            Randomize(model, c.seed);
+            var plan = InferencePlan.Compile(model, Small(c.packing));
+            int count = c.packing == Packing.Latency ? 1 : 3;
+            float[] images = TestData.RandomArray(count * input.Length, c.seed + 1);
+            (double[] encrypted, double[] plain) = Run(plan, images, count);
+            AssertWithinBound(encrypted, plain, $"{name}, {c.packing}, seed {c.seed}");
+        }));
+    }
+
+    [Fact]
+    public void Conv2d_EncryptedMatchesPlaintext()
+    {
+        var input = new TensorShape(2, 9, 9);
+        CheckLayer(seed => new Sequential(input, new Conv2d(2, 3, 3, stride: 2, padding: 1 + (seed % 2), seed: (ulong)seed)), input, "conv2d");
+    }
+
+    [Fact]
+    public void Dense_EncryptedMatchesPlaintext()
+    {
+        var input = new TensorShape(40);
+        CheckLayer(seed => new Sequential(input, new Dense(40, 1 + (seed % 50), seed: (ulong)seed)), input, "dense");
+    }
+
+    [Fact]
+    public void AvgPool2dAndBatchNorm_EncryptedMatchPlaintext()
+    {
+        var input = new TensorShape(2, 8, 8);
+        CheckLayer(seed => new Sequential(input, new AvgPool2d(2), new BatchNorm(2)), input, "avgpool+batchnorm");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Slaf_EncryptedMatchesPlaintext(int degree)
+    {
+        var input = new TensorShape(3, 4, 4);
+        CheckLayer(seed => new Sequential(input, new Slaf(input, degree, seed % 2 == 0 ? SlafGranularity.PerNeuron : SlafGranularity.PerChannel)), input, $"slaf{degree}");
+    }
+
+    [Fact]
+    public void SmallCnn_EveryLayerKind_EncryptedMatchesPlaintext()
+    {
+        var input = new TensorShape(1, 10, 10);
+        CheckLayer(
+            seed => new Sequential(
+                input,
+                new Conv2d(1, 3, 3, stride: 2, padding: 1, seed: (ulong)seed),
+                new BatchNorm(3),
+                new Slaf(new TensorShape(3, 5, 5)),
+                new Conv2d(3, 4, 3, stride: 1, padding: 0, seed: (ulong)seed + 1),
+                new Slaf(new TensorShape(4, 3, 3), 2),
+                new Flatten(),
+                new Dense(36, 7, seed: (ulong)seed + 2)),
+            input,
+            "small cnn");
+    }
+}

@@ -1,0 +1,182 @@
+using CkksRns.Ckks;
+using CkksRns.Nn.Encrypted;
+using CkksRns.Nn.Layers;
+using CkksRns.Nn.Models;
+using Xunit;
+
+namespace CkksRns.Nn.Tests.Encrypted;
+
+public sealed class InferencePlanTests
+{
+    private static Sequential Cnn(Architecture a) => Networks.Create(a, ActivationKind.Slaf, 5);
+
+    [Theory]
+    [InlineData(Architecture.Cnn1, 7, new[] { 1, 2, 1, 2, 1 })]
+    [InlineData(Architecture.Cnn2, 10, new[] { 1, 2, 1, 2, 1, 2, 1 })]
+    public void Compile_Depths_PerStepAndTotal(Architecture architecture, int depth, int[] perStep)
+    {
+        foreach (Packing packing in new[] { Packing.Latency, Packing.Throughput })
+        {
+            var plan = InferencePlan.Compile(Cnn(architecture), new InferenceOptions { Packing = packing });
+            Assert.Equal(depth, plan.Depth);
+            Assert.Equal(perStep, plan.Steps.Select(s => s.Depth).ToArray());
+            Assert.Equal(plan.Parameters.MaxLevel - depth, plan.OutputLevel);
+        }
+    }
+
+    [Fact]
+    public void Compile_Cnn1Defaults_ChooseN16384At128BitsWithinTheBound()
+    {
+        var plan = InferencePlan.Compile(Cnn(Architecture.Cnn1));
+        CkksParameters p = plan.Parameters;
+        Assert.Equal(14, p.LogN);
+        Assert.Equal(SecurityLevel.Bits128, p.SecurityLevel);
+        Assert.True(p.LogQP <= 438);
+        Assert.Equal(8, p.QCount); // base + 7 levels
+        Assert.Equal([40, 30, 30, 30, 30, 30, 30, 30], plan.ChainBitSizes);
+        Assert.NotEmpty(plan.RotationSteps);
+        Assert.True(plan.NeedsRelinearizationKey);
+        Assert.Equal(1, plan.BatchCapacity);
+    }
+
+    [Fact]
+    public void Compile_Throughput_NoRotationsAndHalfNImagesPerRequest()
+    {
+        var plan = InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { Packing = Packing.Throughput });
+        Assert.Empty(plan.RotationSteps);
+        Assert.Equal(plan.Parameters.Slots, plan.BatchCapacity);
+        Assert.Equal(784, plan.InputCiphertextCount);
+        Assert.Equal(10, plan.OutputCiphertextCount);
+        Assert.All(plan.Steps, s => Assert.Equal(0, s.Rotations));
+    }
+
+    [Fact]
+    public void Compile_BatchNormIsFolded_PlanForwardMatchesModel()
+    {
+        Sequential model = Cnn(Architecture.Cnn2);
+        foreach (BatchNorm bn in model.Layers.OfType<BatchNorm>())
+        {
+            TestData.RandomArray(bn.Channels, bn.Channels, 0.5f).CopyTo(bn.RunningMean.Data, 0);
+            Array.Fill(bn.RunningVariance.Data, 1.7f);
+        }
+
+        var plan = InferencePlan.Compile(model);
+        Assert.Equal(7, plan.Steps.Count); // conv+bn, slaf, conv+bn, slaf, flatten+dense+bn, slaf, dense
+        float[] image = TestData.RandomArray(784, 2);
+        double[] expected = Array.ConvertAll(model.Predict(new Tensor(new TensorShape(1, 1, 28, 28), image)).Data, v => (double)v);
+        double[] actual = plan.Forward(image);
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-3 * (1 + Math.Abs(expected[i])), $"logit {i}: {actual[i]} vs {expected[i]}");
+        }
+    }
+
+    [Fact]
+    public void Compile_ChainTooShort_RefusedSayingWhatIsMissing()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(
+            Cnn(Architecture.Cnn1), new InferenceOptions { ChainBitSizes = [40, 26, 26, 26, 26, 26], SpecialBitSizes = [40] }));
+        Assert.Contains("6 data primes", ex.Message);
+        Assert.Contains("needs 7 levels", ex.Message);
+        Assert.Contains("2 more", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void Compile_TooFewPrimes_Refused(int primes)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { PrimeCount = primes }));
+        Assert.Contains($"{primes} data primes carries at most {primes - 1}", ex.Message);
+        Assert.Contains("at least 8 primes", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(8, new[] { 40 })]
+    [InlineData(9, new[] { 20, 21 })]
+    [InlineData(10, new[] { 20, 21, 22 })]
+    public void Compile_PrimeCount_KeepsLevelsAndSplitsTheBase(int primes, int[] baseBits)
+    {
+        var plan = InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { PrimeCount = primes });
+        Assert.Equal(primes, plan.Parameters.QCount);
+        Assert.Equal(baseBits, plan.ChainBitSizes.Take(baseBits.Length).ToArray());
+        Assert.All(plan.ChainBitSizes.Skip(baseBits.Length), b => Assert.Equal(30, b));
+        Assert.Equal(baseBits.Length - 1, plan.OutputLevel);
+    }
+
+    [Fact]
+    public void Compile_ReferencePaperChain_Accepted()
+    {
+        (int[] data, int[] special) = ChainSpecification.Parse("40,26x11,40");
+        var plan = InferencePlan.Compile(Cnn(Architecture.Cnn2), new InferenceOptions { ChainBitSizes = data, SpecialBitSizes = special });
+        Assert.Equal(12, plan.Parameters.QCount);
+        Assert.Equal(1, plan.Parameters.PCount);
+        Assert.Equal(Math.ScaleB(1, 26), plan.Scale);
+        Assert.Equal(1, plan.OutputLevel); // depth 10 of 11 levels
+    }
+
+    [Fact]
+    public void Compile_LevelPrimeTooSmall_RefusedForPrecision()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(
+            Cnn(Architecture.Cnn1), new InferenceOptions { ChainBitSizes = [40, 26, 26, 18, 26, 26, 26, 26], SecurityLevel = SecurityLevel.None }));
+        Assert.Contains("q_3 ", ex.Message);
+        Assert.Contains("at least 20 bits", ex.Message);
+    }
+
+    [Fact]
+    public void Compile_BaseTooSmallForTheOutputs_Refused()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(
+            Cnn(Architecture.Cnn1), new InferenceOptions { ChainBitSizes = [20, 30, 30, 30, 30, 30, 30, 30], OutputBound = 1000, SecurityLevel = SecurityLevel.None }));
+        Assert.Contains("base", ex.Message);
+        Assert.Contains("±1000", ex.Message);
+    }
+
+    [Fact]
+    public void Compile_OverTheSecurityBound_Refused()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(
+            Cnn(Architecture.Cnn1), new InferenceOptions { LogN = 13 }));
+        Assert.Contains("bound", ex.Message);
+    }
+
+    [Fact]
+    public void Compile_Relu_RefusedWithAdvice()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(Networks.Create(Architecture.Cnn1, ActivationKind.Relu, 1)));
+        Assert.Contains("ReLU", ex.Message);
+        Assert.Contains("--mode slaf", ex.Message);
+    }
+
+    [Fact]
+    public void Compile_SlafDegree4_Refused()
+    {
+        Sequential model = Networks.Create(Architecture.Cnn1, ActivationKind.Slaf, 1, slafDegree: 4);
+        var ex = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(model));
+        Assert.Contains("degree 1 to 3", ex.Message);
+    }
+
+    [Fact]
+    public void Compile_StopAfterLayer_TruncatesAndValidates()
+    {
+        Sequential model = Cnn(Architecture.Cnn1);
+        var plan = InferencePlan.Compile(model, new InferenceOptions { StopAfterLayer = 4 });
+        Assert.Equal(100, plan.OutputLength);
+        Assert.Equal(6, plan.Depth);
+        Assert.Equal(4, plan.LastLayer);
+        var ex = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(model, new InferenceOptions { StopAfterLayer = 6 }));
+        Assert.Contains("layers 0 to 5", ex.Message);
+    }
+
+    [Fact]
+    public void Describe_ListsParametersAndSteps()
+    {
+        string text = InferencePlan.Compile(Cnn(Architecture.Cnn1)).Describe();
+        Assert.Contains("N = 2^14", text);
+        Assert.Contains("log2(QP)", text);
+        Assert.Contains("dnum", text);
+        Assert.Contains("128-bit", text);
+        Assert.Contains("slaf3(845)", text);
+    }
+}
