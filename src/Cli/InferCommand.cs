@@ -38,6 +38,15 @@ internal sealed class InferCommand : ICommand
         int? logScale = options.Has("scale") ? options.GetInt("scale", 0, 16, 60) : null;
         int? stopAfter = options.Has("stop-after") ? options.GetInt("stop-after", 0, 0, 1000) : null;
         string? dataOption = options.GetString("data");
+        string securityText = options.GetString("security", "128")!;
+        SecurityLevel security = securityText.ToLowerInvariant() switch
+        {
+            "128" => SecurityLevel.Bits128,
+            "192" => SecurityLevel.Bits192,
+            "256" => SecurityLevel.Bits256,
+            "none" => SecurityLevel.None,
+            _ => throw new CommandLineException($"--security must be 128, 192, 256 or none (tests only); got '{securityText}'."),
+        };
         bool quiet = options.Has("quiet");
         options.ThrowOnUnknown();
         if (chainText is not null && primes is not null)
@@ -84,6 +93,7 @@ internal sealed class InferCommand : ICommand
             LogScale = logScale,
             StopAfterLayer = stopAfter,
             OutputBound = bound,
+            SecurityLevel = security,
         };
 
         var clock = Stopwatch.StartNew();
