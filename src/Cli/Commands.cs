@@ -10,6 +10,7 @@ internal static class Commands
         new EvaluateCommand(),
         new SummaryCommand(),
         new InferCommand(),
+        new ChartCommand(),
     ];
 
     public static ICommand? Find(string name)

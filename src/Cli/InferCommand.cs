@@ -38,6 +38,15 @@ internal sealed class InferCommand : ICommand
         int? logScale = options.Has("scale") ? options.GetInt("scale", 0, 16, 60) : null;
         int? stopAfter = options.Has("stop-after") ? options.GetInt("stop-after", 0, 0, 1000) : null;
         string? dataOption = options.GetString("data");
+        string securityText = options.GetString("security", "128")!;
+        SecurityLevel security = securityText.ToLowerInvariant() switch
+        {
+            "128" => SecurityLevel.Bits128,
+            "192" => SecurityLevel.Bits192,
+            "256" => SecurityLevel.Bits256,
+            "none" => SecurityLevel.None,
+            _ => throw new CommandLineException($"--security must be 128, 192, 256 or none (tests only); got '{securityText}'."),
+        };
         bool quiet = options.Has("quiet");
         options.ThrowOnUnknown();
         if (chainText is not null && primes is not null)
@@ -84,6 +93,7 @@ internal sealed class InferCommand : ICommand
             LogScale = logScale,
             StopAfterLayer = stopAfter,
             OutputBound = bound,
+            SecurityLevel = security,
         };
 
         var clock = Stopwatch.StartNew();
@@ -119,6 +129,7 @@ internal sealed class InferCommand : ICommand
         var decrypt = new List<double>();
         var stepSeconds = new double[plan.Steps.Count];
         long requestBytes = 0, replyBytes = 0;
+        double serverCpu = 0;
         double[] encrypted = new double[images * outputs];
         var progress = new Progress(output, images, quiet);
         for (int r = 0; r < requests; r++)
@@ -133,12 +144,14 @@ internal sealed class InferCommand : ICommand
             request = null!;
 
             clock.Restart();
+            TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             wire.Position = 0;
             EncryptedBatch received = EncryptedBatch.Load(server.Context, wire);
             EncryptedBatch reply = server.Evaluate(received);
             var back = new MemoryStream();
             reply.Save(back);
             evaluate.Add(clock.Elapsed.TotalSeconds);
+            serverCpu += (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
             replyBytes = back.Length;
             for (int s = 0; s < stepSeconds.Length; s++)
             {
@@ -159,6 +172,7 @@ internal sealed class InferCommand : ICommand
 
         progress.Done();
         Report(output, plan, labels, plain, encrypted, outputs, images, encrypt, evaluate, decrypt, stepSeconds, requestBytes, replyBytes, stopAfter is not null);
+        output.WriteLine(F($"server CPU time {serverCpu:0.00} s over {evaluate.Sum():0.00} s of wall time ({serverCpu / Math.Max(1e-9, evaluate.Sum()):0.00} cores busy on average)"));
         return 0;
     }
 
@@ -182,7 +196,7 @@ internal sealed class InferCommand : ICommand
         }
 
         output.WriteLine();
-        double maxError = 0;
+        double maxError = 0, sumError = 0;
         int agree = 0, correctEncrypted = 0, correctPlain = 0;
         for (int j = 0; j < images; j++)
         {
@@ -192,7 +206,9 @@ internal sealed class InferCommand : ICommand
             correctPlain += pp == labels[j] ? 1 : 0;
             for (int o = 0; o < outputs; o++)
             {
-                maxError = Math.Max(maxError, Math.Abs(encrypted[(j * outputs) + o] - plain[(j * outputs) + o]));
+                double error = Math.Abs(encrypted[(j * outputs) + o] - plain[(j * outputs) + o]);
+                maxError = Math.Max(maxError, error);
+                sumError += error;
             }
         }
 
@@ -203,7 +219,7 @@ internal sealed class InferCommand : ICommand
         else
         {
             output.WriteLine(F($"accuracy: encrypted {Percent(correctEncrypted, images)}, plaintext {Percent(correctPlain, images)} on {images} MNIST test images"));
-            output.WriteLine(F($"argmax agreement encrypted vs plaintext: {Percent(agree, images)} ({agree}/{images}); largest logit error {maxError:E2}"));
+            output.WriteLine(F($"argmax agreement encrypted vs plaintext: {Percent(agree, images)} ({agree}/{images}); logit error: largest {maxError:E2}, mean {sumError / (images * outputs):E2} (largest plaintext |logit| {plain.Max(Math.Abs):0.0})"));
         }
 
         output.WriteLine(F($"peak memory (working set): {Bytes(Process.GetCurrentProcess().PeakWorkingSet64)}"));

@@ -32,6 +32,9 @@ internal static class ConstantMultiplyAccumulate
     /// <summary>Coefficients per call on the Vector512 path (two vectors of eight lanes).</summary>
     public const int Chunk512 = 16;
 
+    /// <summary>Coefficients gathered per input at once (eight cache lines), processed as several kernel chunks.</summary>
+    public const int GatherWidth = 64;
+
     /// <summary>The largest modulus the lazy kernel accepts (exclusive): products must fit the 32-bit multiplier.</summary>
     public const ulong MaxModulus = 1UL << 31;
 
@@ -46,26 +49,27 @@ internal static class ConstantMultiplyAccumulate
     }
 
     /// <summary>
-    /// One block: <c>destination[r·width + k] = (Σ_e weights[e·Rows + r] · x_e[offset + k] + bias[r]) mod q</c> for
-    /// <c>r &lt; Rows</c>, <c>k &lt; width</c>, where <c>x_e = inputs[columns[e]]</c> (null counts as zero) and
-    /// width = <see cref="ChunkFor"/>(level) (or fewer on the scalar path). Unused rows have zero weights.
+    /// One block: <c>destination[r·width + k] = (Σ_e weights[e·Rows + r] · x[columns[e]·stride + k] + bias[r]) mod q</c>
+    /// for <c>r &lt; Rows</c>, <c>k &lt; width</c>, where <paramref name="gathered"/> holds the inputs' coefficients
+    /// contiguously, <paramref name="stride"/> apart (see <see cref="Gather"/>), and width = <see cref="ChunkFor"/>(level)
+    /// (or fewer on the scalar path). Unused rows have zero weights.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Block(
-        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ulong[]?[] inputs, int offset, ReadOnlySpan<ulong> bias, Span<ulong> destination,
+        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> gathered, int stride, ReadOnlySpan<ulong> bias, Span<ulong> destination,
         int width, Modulus q, int termsBeforeReduction, SimdLevel level)
     {
         if (width == Chunk512 && level >= SimdLevel.Vector512 && Avx512F.IsSupported)
         {
-            Block512(columns, weights, inputs, offset, destination, q, termsBeforeReduction);
+            Block512(columns, weights, gathered, stride, destination, q, termsBeforeReduction);
         }
         else if (width == Chunk256 && level >= SimdLevel.Vector256 && Avx2.IsSupported)
         {
-            Block256(columns, weights, inputs, offset, destination, q, termsBeforeReduction);
+            Block256(columns, weights, gathered, stride, destination, q, termsBeforeReduction);
         }
         else
         {
-            BlockScalar(columns, weights, inputs, offset, destination[..(Rows * width)], width, q, termsBeforeReduction);
+            BlockScalar(columns, weights, gathered, stride, destination[..(Rows * width)], width, q, termsBeforeReduction);
         }
 
         Span<ulong> all = destination[..(Rows * width)];
@@ -81,23 +85,39 @@ internal static class ConstantMultiplyAccumulate
     }
 
     /// <summary>
+    /// Copies coefficients <c>[offset, offset + width)</c> of every input into <paramref name="gathered"/>, input i at
+    /// <c>i·stride</c> (zeros for null inputs). The polynomials of different ciphertexts sit a power of two apart in memory, so reading them
+    /// in place maps every input to the same cache sets; the contiguous copy is read once and then stays in L1/L2 for
+    /// all the blocks that use it.
+    /// </summary>
+    public static void Gather(ulong[]?[] inputs, int offset, int width, int stride, Span<ulong> gathered)
+    {
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            Span<ulong> target = gathered.Slice(i * stride, width);
+            if (inputs[i] is ulong[] x)
+            {
+                x.AsSpan(offset, width).CopyTo(target);
+            }
+            else
+            {
+                target.Clear();
+            }
+        }
+    }
+
+    /// <summary>
     /// The path for primes of 31 bits or more: the same block with a Shoup multiplication and a modular addition per
     /// term (<c>weights[e·Rows + r]</c> precomputed for q).
     /// </summary>
     public static void BlockWide(
-        ReadOnlySpan<int> columns, ReadOnlySpan<ShoupOperand> weights, ulong[]?[] inputs, int offset, ReadOnlySpan<ulong> bias, Span<ulong> destination,
+        ReadOnlySpan<int> columns, ReadOnlySpan<ShoupOperand> weights, ReadOnlySpan<ulong> gathered, int stride, ReadOnlySpan<ulong> bias, Span<ulong> destination,
         int width, Modulus q, SimdLevel level)
     {
         destination[..(Rows * width)].Clear();
         for (int e = 0; e < columns.Length; e++)
         {
-            ulong[]? x = inputs[columns[e]];
-            if (x is null)
-            {
-                continue;
-            }
-
-            ReadOnlySpan<ulong> source = x.AsSpan(offset, width);
+            ReadOnlySpan<ulong> source = gathered.Slice(columns[e] * stride, width);
             for (int r = 0; r < Rows; r++)
             {
                 ShoupOperand w = weights[(e * Rows) + r];
@@ -120,18 +140,13 @@ internal static class ConstantMultiplyAccumulate
 
     /// <summary>The scalar reference of <see cref="Block"/>'s accumulation (before the final reduction).</summary>
     internal static void BlockScalar(
-        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ulong[]?[] inputs, int offset, Span<ulong> acc, int width, Modulus q, int termsBeforeReduction)
+        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> gathered, int stride, Span<ulong> acc, int width, Modulus q, int termsBeforeReduction)
     {
         acc.Clear();
         int since = 0;
         for (int e = 0; e < columns.Length; e++)
         {
-            ulong[]? x = inputs[columns[e]];
-            if (x is null)
-            {
-                continue;
-            }
-
+            ReadOnlySpan<ulong> x = gathered.Slice(columns[e] * stride, width);
             if (since == termsBeforeReduction)
             {
                 for (int k = 0; k < acc.Length; k++)
@@ -148,7 +163,7 @@ internal static class ConstantMultiplyAccumulate
                 Span<ulong> row = acc.Slice(r * width, width);
                 for (int k = 0; k < width; k++)
                 {
-                    row[k] += w * x[offset + k];
+                    row[k] += w * x[k];
                 }
             }
 
@@ -156,30 +171,36 @@ internal static class ConstantMultiplyAccumulate
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block256(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ulong[]?[] inputs, int offset, Span<ulong> destination, Modulus q, int termsBeforeReduction)
+    /// <summary>Runs the columns in segments short enough for the lazy sums, reducing between segments.</summary>
+    private static void Block256(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> gathered, int stride, Span<ulong> destination, Modulus q, int termsBeforeReduction)
     {
-        Vector256<ulong> a0 = Vector256<ulong>.Zero, a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
-        ref ulong dst = ref MemoryMarshal.GetReference(destination);
+        Span<ulong> acc = destination[..(Rows * Chunk256)];
+        acc.Clear();
+        for (int e = 0; e < columns.Length;)
+        {
+            int end = (int)Math.Min(columns.Length, (long)e + termsBeforeReduction);
+            Segment256(columns[e..end], weights[(e * Rows)..(end * Rows)], ref MemoryMarshal.GetReference(gathered), stride, ref MemoryMarshal.GetReference(acc));
+            e = end;
+            if (e < columns.Length)
+            {
+                ElementwiseKernels.Reduce(acc, acc, q, SimdLevel.Vector256);
+            }
+        }
+    }
+
+    /// <summary>The inner loop: eight accumulators in registers, no calls.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Segment256(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong gathered, int stride, ref ulong acc)
+    {
+        Vector256<ulong> a0 = Vector256.LoadUnsafe(ref acc, 0), a1 = Vector256.LoadUnsafe(ref acc, 4);
+        Vector256<ulong> b0 = Vector256.LoadUnsafe(ref acc, 8), b1 = Vector256.LoadUnsafe(ref acc, 12);
+        Vector256<ulong> c0 = Vector256.LoadUnsafe(ref acc, 16), c1 = Vector256.LoadUnsafe(ref acc, 20);
+        Vector256<ulong> d0 = Vector256.LoadUnsafe(ref acc, 24), d1 = Vector256.LoadUnsafe(ref acc, 28);
         ref uint rw = ref MemoryMarshal.GetReference(weights);
-        int since = 0;
+        ref int rc = ref MemoryMarshal.GetReference(columns);
         for (int e = 0; e < columns.Length; e++)
         {
-            ulong[]? x = inputs[columns[e]];
-            if (x is null)
-            {
-                continue;
-            }
-
-            if (since == termsBeforeReduction)
-            {
-                Store256(ref dst, a0, a1, b0, b1, c0, c1, d0, d1);
-                ElementwiseKernels.Reduce(destination[..(Rows * Chunk256)], destination[..(Rows * Chunk256)], q, SimdLevel.Vector256);
-                Load256(ref dst, out a0, out a1, out b0, out b1, out c0, out c1, out d0, out d1);
-                since = 0;
-            }
-
-            ref ulong src = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), offset);
+            ref ulong src = ref Unsafe.Add(ref gathered, (nint)Unsafe.Add(ref rc, e) * stride);
             Vector256<uint> x0 = Vector256.LoadUnsafe(ref src).AsUInt32();
             Vector256<uint> x1 = Vector256.LoadUnsafe(ref src, 4).AsUInt32();
             ref uint we = ref Unsafe.Add(ref rw, e * Rows);
@@ -195,71 +216,47 @@ internal static class ConstantMultiplyAccumulate
             w = Vector256.Create(Unsafe.Add(ref we, 3));
             d0 += Avx2.Multiply(x0, w);
             d1 += Avx2.Multiply(x1, w);
-            since++;
         }
 
-        Store256(ref dst, a0, a1, b0, b1, c0, c1, d0, d1);
+        a0.StoreUnsafe(ref acc, 0);
+        a1.StoreUnsafe(ref acc, 4);
+        b0.StoreUnsafe(ref acc, 8);
+        b1.StoreUnsafe(ref acc, 12);
+        c0.StoreUnsafe(ref acc, 16);
+        c1.StoreUnsafe(ref acc, 20);
+        d0.StoreUnsafe(ref acc, 24);
+        d1.StoreUnsafe(ref acc, 28);
     }
 
-    private static void Store256(
-        ref ulong d, Vector256<ulong> a0, Vector256<ulong> a1, Vector256<ulong> b0, Vector256<ulong> b1,
-        Vector256<ulong> c0, Vector256<ulong> c1, Vector256<ulong> d0, Vector256<ulong> d1)
+    /// <summary>As <see cref="Block256"/>, with eight-lane vectors.</summary>
+    private static void Block512(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> gathered, int stride, Span<ulong> destination, Modulus q, int termsBeforeReduction)
     {
-        a0.StoreUnsafe(ref d, 0);
-        a1.StoreUnsafe(ref d, 4);
-        b0.StoreUnsafe(ref d, 8);
-        b1.StoreUnsafe(ref d, 12);
-        c0.StoreUnsafe(ref d, 16);
-        c1.StoreUnsafe(ref d, 20);
-        d0.StoreUnsafe(ref d, 24);
-        d1.StoreUnsafe(ref d, 28);
-    }
-
-    private static void Load256(
-        ref ulong d, out Vector256<ulong> a0, out Vector256<ulong> a1, out Vector256<ulong> b0, out Vector256<ulong> b1,
-        out Vector256<ulong> c0, out Vector256<ulong> c1, out Vector256<ulong> d0, out Vector256<ulong> d1)
-    {
-        a0 = Vector256.LoadUnsafe(ref d, 0);
-        a1 = Vector256.LoadUnsafe(ref d, 4);
-        b0 = Vector256.LoadUnsafe(ref d, 8);
-        b1 = Vector256.LoadUnsafe(ref d, 12);
-        c0 = Vector256.LoadUnsafe(ref d, 16);
-        c1 = Vector256.LoadUnsafe(ref d, 20);
-        d0 = Vector256.LoadUnsafe(ref d, 24);
-        d1 = Vector256.LoadUnsafe(ref d, 28);
+        Span<ulong> acc = destination[..(Rows * Chunk512)];
+        acc.Clear();
+        for (int e = 0; e < columns.Length;)
+        {
+            int end = (int)Math.Min(columns.Length, (long)e + termsBeforeReduction);
+            Segment512(columns[e..end], weights[(e * Rows)..(end * Rows)], ref MemoryMarshal.GetReference(gathered), stride, ref MemoryMarshal.GetReference(acc));
+            e = end;
+            if (e < columns.Length)
+            {
+                ElementwiseKernels.Reduce(acc, acc, q, SimdLevel.Vector512);
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block512(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ulong[]?[] inputs, int offset, Span<ulong> destination, Modulus q, int termsBeforeReduction)
+    private static void Segment512(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong gathered, int stride, ref ulong acc)
     {
-        Vector512<ulong> a0 = Vector512<ulong>.Zero, a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
-        ref ulong dst = ref MemoryMarshal.GetReference(destination);
+        Vector512<ulong> a0 = Vector512.LoadUnsafe(ref acc, 0), a1 = Vector512.LoadUnsafe(ref acc, 8);
+        Vector512<ulong> b0 = Vector512.LoadUnsafe(ref acc, 16), b1 = Vector512.LoadUnsafe(ref acc, 24);
+        Vector512<ulong> c0 = Vector512.LoadUnsafe(ref acc, 32), c1 = Vector512.LoadUnsafe(ref acc, 40);
+        Vector512<ulong> d0 = Vector512.LoadUnsafe(ref acc, 48), d1 = Vector512.LoadUnsafe(ref acc, 56);
         ref uint rw = ref MemoryMarshal.GetReference(weights);
-        int since = 0;
+        ref int rc = ref MemoryMarshal.GetReference(columns);
         for (int e = 0; e < columns.Length; e++)
         {
-            ulong[]? x = inputs[columns[e]];
-            if (x is null)
-            {
-                continue;
-            }
-
-            if (since == termsBeforeReduction)
-            {
-                Store512(ref dst, a0, a1, b0, b1, c0, c1, d0, d1);
-                ElementwiseKernels.Reduce(destination[..(Rows * Chunk512)], destination[..(Rows * Chunk512)], q, SimdLevel.Vector512);
-                a0 = Vector512.LoadUnsafe(ref dst, 0);
-                a1 = Vector512.LoadUnsafe(ref dst, 8);
-                b0 = Vector512.LoadUnsafe(ref dst, 16);
-                b1 = Vector512.LoadUnsafe(ref dst, 24);
-                c0 = Vector512.LoadUnsafe(ref dst, 32);
-                c1 = Vector512.LoadUnsafe(ref dst, 40);
-                d0 = Vector512.LoadUnsafe(ref dst, 48);
-                d1 = Vector512.LoadUnsafe(ref dst, 56);
-                since = 0;
-            }
-
-            ref ulong src = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), offset);
+            ref ulong src = ref Unsafe.Add(ref gathered, (nint)Unsafe.Add(ref rc, e) * stride);
             Vector512<uint> x0 = Vector512.LoadUnsafe(ref src).AsUInt32();
             Vector512<uint> x1 = Vector512.LoadUnsafe(ref src, 8).AsUInt32();
             ref uint we = ref Unsafe.Add(ref rw, e * Rows);
@@ -275,23 +272,15 @@ internal static class ConstantMultiplyAccumulate
             w = Vector512.Create(Unsafe.Add(ref we, 3));
             d0 += Avx512F.Multiply(x0, w);
             d1 += Avx512F.Multiply(x1, w);
-            since++;
         }
 
-        Store512(ref dst, a0, a1, b0, b1, c0, c1, d0, d1);
-    }
-
-    private static void Store512(
-        ref ulong d, Vector512<ulong> a0, Vector512<ulong> a1, Vector512<ulong> b0, Vector512<ulong> b1,
-        Vector512<ulong> c0, Vector512<ulong> c1, Vector512<ulong> d0, Vector512<ulong> d1)
-    {
-        a0.StoreUnsafe(ref d, 0);
-        a1.StoreUnsafe(ref d, 8);
-        b0.StoreUnsafe(ref d, 16);
-        b1.StoreUnsafe(ref d, 24);
-        c0.StoreUnsafe(ref d, 32);
-        c1.StoreUnsafe(ref d, 40);
-        d0.StoreUnsafe(ref d, 48);
-        d1.StoreUnsafe(ref d, 56);
+        a0.StoreUnsafe(ref acc, 0);
+        a1.StoreUnsafe(ref acc, 8);
+        b0.StoreUnsafe(ref acc, 16);
+        b1.StoreUnsafe(ref acc, 24);
+        c0.StoreUnsafe(ref acc, 32);
+        c1.StoreUnsafe(ref acc, 40);
+        d0.StoreUnsafe(ref acc, 48);
+        d1.StoreUnsafe(ref acc, 56);
     }
 }

@@ -51,7 +51,7 @@ internal sealed class ThroughputEngine
             x = stage switch
             {
                 LinearStage => Linear(_constants[i]!, x),
-                ActivationStage a => Activation(a, x),
+                ActivationStage a => Activation(a, x, ownsInputs: i > 0),
                 _ => throw new InvalidOperationException("Unknown stage."),
             };
             StageSeconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -116,32 +116,47 @@ internal sealed class ThroughputEngine
             ulong[] bias = p == 0 ? k.Bias[l] : k.ZeroBias;
             ulong[]?[] x = buffers[p];
             ulong[][] y = outputBuffers[p];
+            const int G = ConstantMultiplyAccumulate.GatherWidth;
             Span<ulong> result = stackalloc ulong[R * ConstantMultiplyAccumulate.Chunk512];
+            Span<ulong> rows = stackalloc ulong[R * G];
+            ulong[] gathered = System.Buffers.ArrayPool<ulong>.Shared.Rent(x.Length * G);
             int start = block * blockSize, end = start + blockSize;
-            for (int k0 = start; k0 < end; k0 += width)
+            for (int k0 = start; k0 < end; k0 += G)
             {
-                int offset = (l * n) + k0;
+                int offset = (l * n) + k0, span = Math.Min(G, end - k0);
+                ConstantMultiplyAccumulate.Gather(x, offset, span, G, gathered);
                 foreach (RowBlock b in k.Blocks)
                 {
                     ReadOnlySpan<int> columns = map.Columns.AsSpan(b.ColumnStart, b.ColumnCount);
-                    if (weights is not null)
+                    for (int sub = 0; sub < span; sub += width)
                     {
-                        ConstantMultiplyAccumulate.Block(
-                            columns, weights.AsSpan(b.WeightStart, b.ColumnCount * R), x, offset, bias.AsSpan(b.BiasStart, R), result,
-                            width, q, terms, simd);
-                    }
-                    else
-                    {
-                        ConstantMultiplyAccumulate.BlockWide(
-                            columns, wide.AsSpan(b.WeightStart, b.ColumnCount * R), x, offset, bias.AsSpan(b.BiasStart, R), result, width, q, simd);
+                        ReadOnlySpan<ulong> source = gathered.AsSpan(sub);
+                        if (weights is not null)
+                        {
+                            ConstantMultiplyAccumulate.Block(
+                                columns, weights.AsSpan(b.WeightStart, b.ColumnCount * R), source, G, bias.AsSpan(b.BiasStart, R), result,
+                                width, q, terms, simd);
+                        }
+                        else
+                        {
+                            ConstantMultiplyAccumulate.BlockWide(
+                                columns, wide.AsSpan(b.WeightStart, b.ColumnCount * R), source, G, bias.AsSpan(b.BiasStart, R), result, width, q, simd);
+                        }
+
+                        for (int r = 0; r < R; r++)
+                        {
+                            result.Slice(r * width, width).CopyTo(rows.Slice((r * G) + sub, width));
+                        }
                     }
 
                     for (int r = 0; r < b.Rows.Length; r++)
                     {
-                        result.Slice(r * width, width).CopyTo(y[b.Rows[r]].AsSpan(offset, width));
+                        rows.Slice(r * G, span).CopyTo(y[b.Rows[r]].AsSpan(offset, span));
                     }
                 }
             }
+
+            System.Buffers.ArrayPool<ulong>.Shared.Return(gathered);
         });
 
         Parallel.For(0, outputs.Length, Options, o =>
@@ -156,7 +171,7 @@ internal sealed class ThroughputEngine
         return outputs;
     }
 
-    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs)
+    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs, bool ownsInputs)
     {
         var outputs = new Ciphertext[inputs.Length];
         Parallel.For(
@@ -166,21 +181,22 @@ internal sealed class ThroughputEngine
             () => new Scratch(_context),
             (j, _, s) =>
             {
-                outputs[j] = EvaluateSlaf(stage, j, inputs[j], s);
+                outputs[j] = EvaluateSlaf(stage, j, inputs[j], s, ownsInputs);
                 return s;
             },
             _ => { });
         return outputs;
     }
 
-    private Ciphertext EvaluateSlaf(ActivationStage stage, int j, Ciphertext x, Scratch s)
+    /// <summary>One neuron's SLAF; the result reuses <paramref name="x"/>'s memory when the engine owns it (it is not needed after).</summary>
+    private Ciphertext EvaluateSlaf(ActivationStage stage, int j, Ciphertext x, Scratch s, bool reuseInput)
     {
         Evaluator ev = _evaluator;
         CkksParameters p = _context.Parameters;
         int level = x.Level;
         double sigma = x.Scale, qTop = p.Q[level], qNext = level >= 1 ? p.Q[level - 1] : 1;
         ActivationScales scales = ScaleRules.Activation(stage.Degree, sigma, qTop, qNext, stage.TargetScale);
-        var result = new Ciphertext(_context);
+        Ciphertext result = reuseInput ? x : new Ciphertext(_context);
         if (stage.Degree == 1)
         {
             ev.Multiply(x, stage.Coefficient(1, j), scales.V, result);
@@ -197,6 +213,15 @@ internal sealed class ThroughputEngine
             ev.Multiply(x, stage.Coefficient(3, j), scales.T, s.T);
             ev.Add(s.T, stage.Coefficient(2, j), s.T);
             ev.Rescale(s.T, s.T);
+        }
+
+        // v = a1·x + a0 at the scale of the product x²·t (or a2·x²), computed before x's memory is reused.
+        double productScale = stage.Degree == 3 ? s.Square.Scale * s.T.Scale : s.Square.Scale * scales.T;
+        ev.DropToLevel(x, level - 1, s.V);
+        ev.Multiply(s.V, stage.Coefficient(1, j), productScale / sigma, s.V);
+        ev.Add(s.V, stage.Coefficient(0, j), s.V);
+        if (stage.Degree == 3)
+        {
             ev.Multiply(s.Square, s.T, result);
         }
         else
@@ -204,9 +229,6 @@ internal sealed class ThroughputEngine
             ev.Multiply(s.Square, stage.Coefficient(2, j), scales.T, result);
         }
 
-        ev.DropToLevel(x, level - 1, s.V);
-        ev.Multiply(s.V, stage.Coefficient(1, j), result.Scale / sigma, s.V);
-        ev.Add(s.V, stage.Coefficient(0, j), s.V);
         ev.Add(result, s.V, result);
         ev.Rescale(result, result);
         return result;

@@ -84,15 +84,17 @@ public sealed class ConstantMultiplyAccumulateTests
                 int width = ConstantMultiplyAccumulate.ChunkFor(level);
                 ulong[] expected = Oracle(columns, weights, inputs, c.offset, bias, width, q);
                 ulong[] actual = new ulong[ConstantMultiplyAccumulate.Rows * ConstantMultiplyAccumulate.Chunk512];
+                ulong[] gathered = new ulong[inputs.Length * width];
+                ConstantMultiplyAccumulate.Gather(inputs, c.offset, width, width, gathered);
                 if (q < ConstantMultiplyAccumulate.MaxModulus)
                 {
                     uint[] w32 = Array.ConvertAll(weights, w => (uint)w);
-                    ConstantMultiplyAccumulate.Block(columns, w32, inputs, c.offset, bias, actual, width, modulus, terms, level);
+                    ConstantMultiplyAccumulate.Block(columns, w32, gathered, width, bias, actual, width, modulus, terms, level);
                 }
                 else
                 {
                     ShoupOperand[] shoup = Array.ConvertAll(weights, modulus.CreateShoupOperand);
-                    ConstantMultiplyAccumulate.BlockWide(columns, shoup, inputs, c.offset, bias, actual, width, modulus, level);
+                    ConstantMultiplyAccumulate.BlockWide(columns, shoup, gathered, width, bias, actual, width, modulus, level);
                 }
 
                 Assert.True(expected.AsSpan().SequenceEqual(actual.AsSpan(0, expected.Length)), $"{level}, {c.bits}-bit q, {c.terms} terms");
@@ -112,7 +114,9 @@ public sealed class ConstantMultiplyAccumulateTests
         {
             int width = ConstantMultiplyAccumulate.ChunkFor(level);
             ulong[] actual = new ulong[ConstantMultiplyAccumulate.Rows * ConstantMultiplyAccumulate.Chunk512];
-            ConstantMultiplyAccumulate.Block(columns, Array.ConvertAll(weights, w => (uint)w), inputs, 3, bias, actual, width, new Modulus(q), 2, level);
+            ulong[] gathered = new ulong[inputs.Length * width];
+            ConstantMultiplyAccumulate.Gather(inputs, 3, width, width, gathered);
+            ConstantMultiplyAccumulate.Block(columns, Array.ConvertAll(weights, w => (uint)w), gathered, width, bias, actual, width, new Modulus(q), 2, level);
             Assert.Equal(Oracle(columns, weights, inputs, 3, bias, width, q), actual.AsSpan(0, ConstantMultiplyAccumulate.Rows * width).ToArray());
         }
     }

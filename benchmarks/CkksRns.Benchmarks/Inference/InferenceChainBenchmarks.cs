@@ -1,0 +1,49 @@
+using BenchmarkDotNet.Attributes;
+using CkksRns.Nn.Encrypted;
+using CkksRns.Nn.Models;
+
+namespace CkksRns.Benchmarks.Inference;
+
+/// <summary>
+/// Single-image encrypted inference (latency packing, 128-bit security) for the moduli chains of the reference paper's
+/// Tables IV and VI: a chain of k data primes keeps the plan's depth and precision (one 30-bit prime per level, the
+/// remaining k − depth primes share the base), so CNN1 (depth 7) needs k ≥ 8 and CNN2 (depth 10) k ≥ 11; shorter chains
+/// are refused by the compiler (docs/benchmarks.md). One and two threads:
+/// <c>dotnet run -c Release --project benchmarks/CkksRns.Benchmarks -- --filter '*InferenceChainBenchmarks*' --job short</c>.
+/// </summary>
+[MemoryDiagnoser]
+[JsonExporterAttribute.Full]
+public class InferenceChainBenchmarks
+{
+    private InferenceSetup _s = null!;
+
+    /// <summary>The network and the number of data primes (only chains that can carry the plan).</summary>
+    [ParamsSource(nameof(Chains))]
+    public string Chain { get; set; } = "cnn1-8";
+
+    [Params(1, 2)]
+    public int Threads { get; set; } = 2;
+
+    /// <summary>CNN1 with 8–10 primes, CNN2 with 11–12.</summary>
+    public static IEnumerable<string> Chains => ["cnn1-8", "cnn1-9", "cnn1-10", "cnn2-11", "cnn2-12"];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string[] parts = Chain.Split('-');
+        Architecture architecture = parts[0] == "cnn1" ? Architecture.Cnn1 : Architecture.Cnn2;
+        _s = new InferenceSetup(architecture, new InferenceOptions { PrimeCount = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) }, Threads, 1);
+    }
+
+    /// <summary>The server's evaluation of one encrypted image.</summary>
+    [Benchmark]
+    public EncryptedBatch ServerEvaluate() => _s.Server.Evaluate(_s.Request);
+
+    /// <summary>The client's encoding and encryption of one image.</summary>
+    [Benchmark]
+    public EncryptedBatch ClientEncrypt() => _s.Client.Encrypt(_s.Images);
+
+    /// <summary>The client's decryption and decoding of the reply.</summary>
+    [Benchmark]
+    public double[] ClientDecrypt() => _s.Client.Decrypt(_s.ClientReply);
+}
