@@ -168,6 +168,13 @@ internal sealed class InferCommand : ICommand
             decrypt.Add(clock.Elapsed.TotalSeconds);
             values.CopyTo(encrypted, first * outputs);
             progress.Report(first + count);
+
+            // Ciphertexts are large (megabytes each); collect between requests, outside the timed parts, so that the
+            // heap does not grow to several times the working set before the collector gets to them.
+            if (GC.GetTotalMemory(forceFullCollection: false) > 1L << 30)
+            {
+                GC.Collect();
+            }
         }
 
         progress.Done();
