@@ -44,7 +44,7 @@ internal sealed class ThroughputEngine
                 {
                     int level = a.InputLevel;
                     ActivationScales sc = ScaleRules.Activation(a.Degree, a.InputScale, p.Q[level], p.Q[level - 1], a.TargetScale);
-                    double c = linear.TargetScale * p.Q[level - 1] * (double)p.Q[level - 2] / sc.U;
+                    double c = linear.ConstantScale;
                     double capacity = 0;
                     for (int l = 0; l < level; l++)
                     {
@@ -193,8 +193,12 @@ internal sealed class ThroughputEngine
                 _evaluator.Relinearize(outputs[o], outputs[o]);
             }
 
-            _evaluator.Rescale(outputs[o], outputs[o]);
             if (k.Pending)
+            {
+                _evaluator.Rescale(outputs[o], outputs[o]);
+            }
+
+            if (!k.Fused)
             {
                 _evaluator.Rescale(outputs[o], outputs[o]);
             }
@@ -300,11 +304,12 @@ internal sealed class ThroughputEngine
             Map = stage.Map;
             CkksParameters p = context.Parameters;
             Pending = pendingScale is not null;
+            Fused = stage.Fused;
             Level = stage.InputLevel + (Pending ? 1 : 0);
             InputScale = pendingScale ?? stage.InputScale;
-            ConstantScale = Pending
-                ? stage.TargetScale * p.Q[Level] * (double)p.Q[Level - 1] / InputScale
-                : ScaleRules.LinearConstant(stage.InputScale, p.Q[Level], stage.TargetScale);
+
+            // The same constant scale either way: a pending input's scale U becomes the planned σ = U/q after its rescale.
+            ConstantScale = stage.ConstantScale;
             int limbs = Level + 1;
             Modulus[] moduli = context.RingQ.ModuliArray;
             const int R = ConstantMultiplyAccumulate.Rows;
@@ -386,6 +391,9 @@ internal sealed class ThroughputEngine
 
         /// <summary>Whether the inputs arrive unrescaled (size 3, scale <see cref="InputScale"/>) from the SLAF before.</summary>
         public bool Pending { get; }
+
+        /// <summary>Whether the stage leaves its rescale to the SLAF after it.</summary>
+        public bool Fused { get; }
 
         /// <summary>The scale of the inputs as they arrive.</summary>
         public double InputScale { get; }
