@@ -17,7 +17,7 @@ public sealed class EncryptedLayerTests
 {
     private static readonly Config Few = Config.QuickThrowOnFailure.WithMaxTest(4);
 
-    private static void CheckLayer(Func<int, Sequential> build, TensorShape input, string name, int? primes = null)
+    private static void CheckLayer(Func<int, Sequential> build, TensorShape input, string name, int? primes = null, double relative = RelativeBound)
     {
         var cases = from seed in Gen.Choose(0, 100_000)
                     from packing in Gen.Elements(Packing.Latency, Packing.Throughput)
@@ -30,7 +30,7 @@ public sealed class EncryptedLayerTests
             int count = c.packing == Packing.Latency ? 1 : 3;
             float[] images = TestData.RandomArray(count * input.Length, c.seed + 1);
             (double[] encrypted, double[] plain) = Run(plan, images, count);
-            AssertWithinBound(encrypted, plain, $"{name}, {c.packing}, seed {c.seed}");
+            AssertWithinBound(encrypted, plain, $"{name}, {c.packing}, seed {c.seed}", relative);
         }));
     }
 
@@ -84,6 +84,7 @@ public sealed class EncryptedLayerTests
                 new Dense(36, 7, seed: (ulong)seed + 2)),
             input,
             $"small cnn, {primes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"} primes",
-            primes);
+            primes,
+            NetworkBound); // several layers compound the error: the kit's stated whole-network bound applies
     }
 }
