@@ -193,8 +193,20 @@ public sealed class Encryptor
             LimbOps.Add(xp, ep, xp, special);
 
             // t = NTT(Conv_P→Q(x_P) - e); destination = (u·key_Q - t)·P^-1.
-            Context.ModDownConverter(level).Convert(
-                xp.Buffer.AsSpan(0, special * n), t.Buffer.AsSpan(0, limbs * n), exact: true, Context.MaxDegreeOfParallelism);
+            if (special == 1)
+            {
+                // One special prime: the exact (centred) conversion is a centred reduction.
+                for (int i = 0; i < limbs; i++)
+                {
+                    ElementwiseKernels.ReduceCentered(xp.LimbUnchecked(0), Context.RingP.ModuliArray[0].Value, t.LimbUnchecked(i), Context.RingQ.ModuliArray[i]);
+                }
+            }
+            else
+            {
+                Context.ModDownConverter(level).Convert(
+                    xp.Buffer.AsSpan(0, special * n), t.Buffer.AsSpan(0, limbs * n), exact: true, Context.MaxDegreeOfParallelism);
+            }
+
             SmallIntegers.Write(e, eq);
             LimbOps.Subtract(t, eq, t, limbs);
             LimbOps.ToNtt(t, limbs);

@@ -161,7 +161,7 @@ public sealed partial class Evaluator
             s.Spare.SetLimbCount(limbs);
             LimbOps.Copy(a[0], s.Spare, limbs);
             _keySwitcher.Decompose(a[1], level, s);
-            var composed = new List<int>();
+            List<int>? composed = null;
             for (int i = 0; i < steps.Count; i++)
             {
                 int normalized = ((steps[i] % slots) + slots) % slots;
@@ -185,11 +185,11 @@ public sealed partial class Evaluator
                 }
                 else
                 {
-                    composed.Add(i);
+                    (composed ??= []).Add(i);
                 }
             }
 
-            if (composed.Count > 0)
+            if (composed is not null)
             {
                 // Rebuild the input from the saved copies (a may have been overwritten), then compose.
                 var input = new Ciphertext(Context, 2, level, scale);

@@ -50,6 +50,11 @@ internal sealed class KeySwitcher(CkksContext context)
         for (int j = 0; j < digits; j++)
         {
             ModUpPlan plan = context.GetModUpPlan(level, j);
+            if (plan.Count == 1)
+            {
+                continue; // extended limb by limb (centred reduction) in ExtendedNttAction
+            }
+
             plan.Converter.Convert(
                 s.CoefficientsQ.Buffer.AsSpan(plan.Start * n, plan.Count * n), s.Extended.AsSpan(j * s.DigitStride, plan.TargetCount * n), exact: true, dop);
         }
@@ -82,10 +87,14 @@ internal sealed class KeySwitcher(CkksContext context)
     {
         int level = s.Level, limbs = level + 1, k = context.Parameters.PCount, n = context.N;
         LimbOps.FromNtt(accP, k);
-        context.ModDownConverter(level).Convert(
-            accP.Buffer.AsSpan(0, k * n), s.TempQ.Buffer.AsSpan(0, limbs * n), exact: true, context.MaxDegreeOfParallelism);
-        LimbOps.ToNtt(s.TempQ, limbs);
-        LimbParallel.For(context.RingQ, limbs, 3L * n, new ModDownAction(context, accQ, s.TempQ, destination, accumulate));
+        bool single = k == 1;
+        if (!single)
+        {
+            context.ModDownConverter(level).Convert(
+                accP.Buffer.AsSpan(0, k * n), s.TempQ.Buffer.AsSpan(0, limbs * n), exact: true, context.MaxDegreeOfParallelism);
+        }
+
+        LimbParallel.For(context.RingQ, limbs, 24L * n, new ModDownAction(context, accQ, accP, s.TempQ, destination, accumulate, single));
     }
 
     private int TotalExtendedLimbs(int level)
@@ -171,16 +180,17 @@ internal sealed class KeySwitcher(CkksContext context)
                 if (index < outLimbs)
                 {
                     Span<ulong> limb = s.Extended.AsSpan(j * s.DigitStride + index * n, n);
-                    if (index < qTargets)
+                    bool special = index >= qTargets;
+                    int prime = special ? index - qTargets : index < plan.Start ? index : index + plan.Count;
+                    Modulus target = special ? context.RingP.ModuliArray[prime] : context.RingQ.ModuliArray[prime];
+                    if (plan.Count == 1)
                     {
-                        int prime = index < plan.Start ? index : index + plan.Count;
-                        context.RingQ.NttTablesArray[prime].Forward(limb);
-                    }
-                    else
-                    {
-                        context.RingP.NttTablesArray[index - qTargets].Forward(limb);
+                        // A one-prime digit: its exact (centred) extension is a centred reduction.
+                        ElementwiseKernels.ReduceCentered(
+                            s.CoefficientsQ.LimbUnchecked(plan.Start), context.RingQ.ModuliArray[plan.Start].Value, limb, target);
                     }
 
+                    (special ? context.RingP.NttTablesArray[prime] : context.RingQ.NttTablesArray[prime]).Forward(limb);
                     return;
                 }
 
@@ -207,6 +217,7 @@ internal sealed class KeySwitcher(CkksContext context)
             int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : 32;
             Span<ulong> low0 = stackalloc ulong[Block], high0 = stackalloc ulong[Block];
             Span<ulong> low1 = stackalloc ulong[Block], high1 = stackalloc ulong[Block];
+            Span<ulong> gathered = stackalloc ulong[permutation is null ? 0 : Block];
             for (int c0 = 0; c0 < n; c0 += Block)
             {
                 int length = Math.Min(Block, n - c0);
@@ -247,33 +258,28 @@ internal sealed class KeySwitcher(CkksContext context)
                         terms = 1;
                     }
 
+                    scoped ReadOnlySpan<ulong> xs;
                     if (permutation is null)
                     {
-                        ReadOnlySpan<ulong> xs = x.Slice(c0, length);
-                        if (narrow)
-                        {
-                            ElementwiseKernels.MultiplyAccumulateNarrow(xs, b, l0);
-                            ElementwiseKernels.MultiplyAccumulateNarrow(xs, a, l1);
-                        }
-                        else
-                        {
-                            ElementwiseKernels.MultiplyAccumulateWide(xs, b, l0, h0);
-                            ElementwiseKernels.MultiplyAccumulateWide(xs, a, l1, h1);
-                        }
+                        xs = x.Slice(c0, length);
                     }
                     else
                     {
-                        ReadOnlySpan<int> perm = permutation.AsSpan(c0, length);
-                        if (narrow)
-                        {
-                            ElementwiseKernels.MultiplyAccumulateNarrowPermuted(x, perm, b, l0);
-                            ElementwiseKernels.MultiplyAccumulateNarrowPermuted(x, perm, a, l1);
-                        }
-                        else
-                        {
-                            ElementwiseKernels.MultiplyAccumulateWidePermuted(x, perm, b, l0, h0);
-                            ElementwiseKernels.MultiplyAccumulateWidePermuted(x, perm, a, l1, h1);
-                        }
+                        // Read x through the Galois permutation once per block, then use the plain kernels.
+                        Span<ulong> g = gathered[..length];
+                        ElementwiseKernels.Gather(x, permutation.AsSpan(c0, length), g);
+                        xs = g;
+                    }
+
+                    if (narrow)
+                    {
+                        ElementwiseKernels.MultiplyAccumulateNarrow(xs, b, l0);
+                        ElementwiseKernels.MultiplyAccumulateNarrow(xs, a, l1);
+                    }
+                    else
+                    {
+                        ElementwiseKernels.MultiplyAccumulateWide(xs, b, l0, h0);
+                        ElementwiseKernels.MultiplyAccumulateWide(xs, a, l1, h1);
                     }
 
                     terms++;
@@ -306,12 +312,20 @@ internal sealed class KeySwitcher(CkksContext context)
         }
     }
 
-    private readonly struct ModDownAction(CkksContext context, RnsPoly accQ, RnsPoly temp, RnsPoly destination, bool accumulate) : ILimbAction
+    private readonly struct ModDownAction(
+        CkksContext context, RnsPoly accQ, RnsPoly accP, RnsPoly temp, RnsPoly destination, bool accumulate, bool single) : ILimbAction
     {
         public void Invoke(int i)
         {
             Modulus q = context.RingQ.ModuliArray[i];
             ShoupOperand pInverse = context.PInverseModQ[i];
+            if (single)
+            {
+                // One special prime: the exact conversion of [acc]_P is its centred reduction.
+                ElementwiseKernels.ReduceCentered(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, temp.LimbUnchecked(i), q);
+            }
+
+            context.RingQ.NttTablesArray[i].Forward(temp.LimbUnchecked(i));
             if (accumulate)
             {
                 // temp = (acc - temp)·P^-1, then destination += temp.

@@ -8,6 +8,8 @@ namespace CkksRns.Benchmarks.Ckks;
 /// <c>dotnet run -c Release --project benchmarks/CkksRns.Benchmarks -- --filter '*CkksParallelBenchmarks*' --job short</c>.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class CkksParallelBenchmarks
 {
     private CkksBenchmarkSetup _s = null!;

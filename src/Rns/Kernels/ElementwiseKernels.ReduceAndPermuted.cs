@@ -143,4 +143,68 @@ internal static partial class ElementwiseKernels
             d = q.MultiplyAdd(Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)), Unsafe.Add(ref ry, i), d);
         }
     }
+
+    /// <summary>
+    /// <c>destination[i] = c(x[i]) mod p</c> where <c>c(x)</c> is the centred representative of a residue modulo another
+    /// prime <c>q</c>: <c>x</c> if <c>x ≤ (q-1)/2</c>, else <c>x - q</c>. This is the exact (centred) base conversion from
+    /// a single prime, used when a key-switching digit or the special modulus is one prime.
+    /// </summary>
+    public static void ReduceCentered(ReadOnlySpan<ulong> x, ulong q, Span<ulong> destination, Modulus p) =>
+        ReduceCentered(x, q, destination, p, SimdCapabilities.Current);
+
+    /// <summary>The centred single-prime conversion at the given level; <c>x[i] &lt; q &lt; 2^61</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ReduceCentered(ReadOnlySpan<ulong> x, ulong q, Span<ulong> destination, Modulus p, SimdLevel level)
+    {
+        AssertLengths(x.Length, x.Length, destination.Length);
+        int n = destination.Length, i = 0;
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        ulong half = q >> 1, qModP = p.Reduce(q);
+        if (level == SimdLevel.Vector512)
+        {
+            Vector512<ulong> vp = Vector512.Create(p.Value), ratio = Vector512.Create(p.BarrettRatio64);
+            Vector512<ulong> vhalf = Vector512.Create(half), vqp = Vector512.Create(qModP);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
+                Vector512<ulong> r = ReduceOnce(v - MulLow(MulHigh(v, ratio), vp), vp);
+                Vector512<ulong> negative = Vector512.GreaterThan(v, vhalf);
+                SubtractMod(r, vqp & negative, vp).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            Vector256<ulong> vp = Vector256.Create(p.Value), ratio = Vector256.Create(p.BarrettRatio64);
+            Vector256<ulong> vhalf = Vector256.Create(half), vqp = Vector256.Create(qModP);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
+                Vector256<ulong> r = ReduceOnce(v - MulLow(MulHigh(v, ratio), vp), vp);
+                Vector256<ulong> negative = Vector256.GreaterThan(v.AsInt64(), vhalf.AsInt64()).AsUInt64();
+                SubtractMod(r, vqp & negative, vp).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            ulong v = Unsafe.Add(ref rx, i);
+            ulong r = p.Reduce(v);
+            Unsafe.Add(ref rd, i) = v > half ? p.Subtract(r, qModP) : r;
+        }
+    }
+
+    /// <summary><c>destination[i] = x[permutation[i]]</c> (a Galois automorphism in NTT form, for a block of slots).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Gather(ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, Span<ulong> destination)
+    {
+        AssertLengths(permutation.Length, permutation.Length, destination.Length);
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref int rp = ref MemoryMarshal.GetReference(permutation);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            Unsafe.Add(ref rd, i) = Unsafe.Add(ref rx, Unsafe.Add(ref rp, i));
+        }
+    }
 }

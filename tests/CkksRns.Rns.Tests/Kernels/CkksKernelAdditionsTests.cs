@@ -32,7 +32,7 @@ public sealed class CkksKernelAdditionsTests
 
     [Theory]
     [MemberData(nameof(Levels))]
-    public void Reduce_SubtractMultiplyShoup_PermutedMultiplyAccumulate_MatchBigInteger(SimdLevel level)
+    public void Reduce_ReduceCentered_SubtractMultiplyShoup_Gather_PermutedMultiplyAccumulate_MatchBigInteger(SimdLevel level)
     {
         var random = new Random(1);
         foreach (ulong value in Moduli)
@@ -49,7 +49,17 @@ public sealed class CkksKernelAdditionsTests
                 ElementwiseKernels.SubtractMultiplyShoup(x, y, w, d, q, level);
                 Assert.Equal(x.Zip(y, (a, b) => (ulong)((((BigInteger)a - b + value) * w.Value) % value)), d);
 
+                foreach (ulong sourceValue in Moduli)
+                {
+                    ulong[] source = Residues(random, length, sourceValue);
+                    ElementwiseKernels.ReduceCentered(source, sourceValue, d, q, level);
+                    Assert.Equal(
+                        source.Select(v => (ulong)((((v > sourceValue / 2 ? (BigInteger)v - sourceValue : v) % value) + value) % value)), d);
+                }
+
                 int[] permutation = Enumerable.Range(0, length).OrderBy(_ => random.Next()).ToArray();
+                ElementwiseKernels.Gather(x, permutation, d);
+                Assert.Equal(permutation.Select(j => x[j]), d);
                 ulong[] acc = Residues(random, length, value), expected = new ulong[length];
                 for (int i = 0; i < length; i++)
                 {
