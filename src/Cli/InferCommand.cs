@@ -17,7 +17,7 @@ internal sealed class InferCommand : ICommand
     public string Name => "infer";
 
     public string Summary =>
-        "Encrypted inference on MNIST test images: --model FILE [--images N] [--mode latency|throughput] [--chain 40,26x11,40 | --primes K] [--threads T] [--data DIR].";
+        "Encrypted inference on MNIST test images: --model FILE [--images N] [--mode latency|throughput] [--chain 40,26x11,40 | --primes K] [--threads T] [--data DIR] [--plan].";
 
     public int Run(CommandLine options, TextWriter output)
     {
@@ -48,6 +48,7 @@ internal sealed class InferCommand : ICommand
             _ => throw new CommandLineException($"--security must be 128, 192, 256 or none (tests only); got '{securityText}'."),
         };
         bool quiet = options.Has("quiet");
+        bool planOnly = options.Has("plan");
         options.ThrowOnUnknown();
         if (chainText is not null && primes is not null)
         {
@@ -64,6 +65,20 @@ internal sealed class InferCommand : ICommand
         if (model.InputShape != Mnist.SampleShape)
         {
             throw new InvalidDataException($"'{path}' takes inputs {model.InputShape}; an MNIST model takes (1, 28, 28).");
+        }
+
+        if (planOnly)
+        {
+            // Only compile and print the plan (no data, no keys).
+            (int[] Data, int[] Special)? c = chainText is null ? null : ChainSpecification.Parse(chainText);
+            InferencePlan p = InferencePlan.Compile(model, new InferenceOptions
+            {
+                Packing = packing, ChainBitSizes = c?.Data, SpecialBitSizes = c?.Special, PrimeCount = primes, LogN = logN, LogScale = logScale,
+                StopAfterLayer = stopAfter, SecurityLevel = security,
+            });
+            output.WriteLine($"{path}: {EvaluateCommand.Describe(model)}");
+            output.Write(p.Describe());
+            return 0;
         }
 
         Dataset test = Mnist.LoadTest(MnistData.Resolve(dataOption, output));
@@ -168,6 +183,13 @@ internal sealed class InferCommand : ICommand
             decrypt.Add(clock.Elapsed.TotalSeconds);
             values.CopyTo(encrypted, first * outputs);
             progress.Report(first + count);
+
+            // Ciphertexts are large (megabytes each); collect between requests, outside the timed parts, so that the
+            // heap does not grow to several times the working set before the collector gets to them.
+            if (GC.GetTotalMemory(forceFullCollection: false) > 1L << 30)
+            {
+                GC.Collect();
+            }
         }
 
         progress.Done();

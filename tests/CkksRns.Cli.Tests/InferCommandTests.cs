@@ -66,6 +66,15 @@ public sealed class InferCommandTests : IDisposable
     }
 
     [Fact]
+    public void Infer_PlanOnly_PrintsThePlanWithoutData()
+    {
+        (int code, string text) = Run("--model", _model, "--plan", "--primes", "6");
+        Assert.Equal(0, code);
+        Assert.Contains("chain q = [40,30,60x4]", text);
+        Assert.Contains("fused (no rescale)", text);
+    }
+
+    [Fact]
     public void Infer_ChainTooShort_ExplainsWhatIsMissing()
     {
         var ex = Assert.Throws<ArgumentException>(() => Run("--model", _model, "--images", "1", "--data", _directory, "--chain", "40,26x4,40"));
@@ -88,7 +97,8 @@ public sealed class InferCommandTests : IDisposable
     {
         var (code, _, error) = CliTests.Run("infer", "--model", _model, "--images", "1", "--data", _directory, "--primes", "5");
         Assert.Equal(1, code);
-        Assert.Contains("ckksrns infer: A chain of 5 data primes carries at most 4 rescalings", error);
+        Assert.Contains("ckksrns infer: A chain of 5 data primes cannot carry the plan", error);
+        Assert.Contains("at least 6 primes", error);
         Assert.DoesNotContain("   at ", error);
         Assert.Single(error.Trim().Split('\n'));
     }

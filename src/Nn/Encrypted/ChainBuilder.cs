@@ -33,7 +33,12 @@ internal static class ChainBuilder
 
     /// <summary>The data-prime bit sizes (q_0 first) for a plan of <paramref name="depth"/> levels.</summary>
     /// <exception cref="ArgumentException">The requested chain cannot carry the plan; the message says what is missing.</exception>
-    public static int[] DataBits(int depth, IReadOnlyList<string> stageDepths, InferenceOptions options, out int logScale)
+    /// <param name="depth">Primes the plan consumes.</param>
+    /// <param name="stageDepths">Per step, for messages.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="logScale">The working scale's log2.</param>
+    /// <param name="levelBits">For a fused plan built from a prime count: the level primes' bits, q_1.. order (bottom first).</param>
+    public static int[] DataBits(int depth, IReadOnlyList<string> stageDepths, InferenceOptions options, out int logScale, IReadOnlyList<int>? levelBits = null)
     {
         if (options.ChainBitSizes is not null && options.PrimeCount is not null)
         {
@@ -99,6 +104,21 @@ internal static class ChainBuilder
                 throw new ArgumentException(
                     $"A chain of {k} data primes carries at most {k - 1} rescalings, but {needs}: use at least {depth + 1} primes " +
                     $"(each rescaling consumes one prime; fewer, larger primes would lose the {logScale}-bit precision).", nameof(options));
+            }
+
+            if (levelBits is not null)
+            {
+                // Fused plans: the level primes are given per stage (one of the scale's size, or two of twice it).
+                int baseCountFused = k - levelBits.Count;
+                int eachFused = (Math.Max(DefaultBaseBits, minBaseBits) + baseCountFused - 1) / baseCountFused;
+                var fused = new List<int>(k);
+                for (int i = 0; i < baseCountFused; i++)
+                {
+                    fused.Add(Math.Max(MinBasePrimeBits + i, eachFused));
+                }
+
+                fused.AddRange(levelBits);
+                return [.. fused];
             }
 
             // The base keeps its bits, shared by the extra primes; sizes differ by a bit each (20, 21, 22, ...) because

@@ -32,8 +32,8 @@ internal static class ConstantMultiplyAccumulate
     /// <summary>Coefficients per call on the Vector512 path (two vectors of eight lanes).</summary>
     public const int Chunk512 = 16;
 
-    /// <summary>Coefficients gathered per input at once (eight cache lines), processed as several kernel chunks.</summary>
-    public const int GatherWidth = 64;
+    /// <summary>Coefficients gathered per input at once (four cache lines; 845 inputs then take 216 KB, within a 512 KB L2), processed as several kernel chunks.</summary>
+    public const int GatherWidth = 32;
 
     /// <summary>The largest modulus the lazy kernel accepts (exclusive): products must fit the 32-bit multiplier.</summary>
     public const ulong MaxModulus = 1UL << 31;

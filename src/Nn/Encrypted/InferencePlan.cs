@@ -163,8 +163,15 @@ public sealed class InferencePlan
         }
 
         int depth = stages.Sum(s => s.Depth);
+        IReadOnlyList<int>? levelBits = null;
+        if (options.PrimeCount is int primes && primes >= 1 && primes < depth + 1 && options.ChainBitSizes is null)
+        {
+            levelBits = Fuse(stages, depth, primes, options);
+            depth = stages.Sum(s => s.Depth);
+        }
+
         string[] stageDepths = [.. stages.Select(s => $"{s.Name} {s.Depth}")];
-        int[] dataBits = ChainBuilder.DataBits(depth, stageDepths, options, out int logScale);
+        int[] dataBits = ChainBuilder.DataBits(depth, stageDepths, options, out int logScale, levelBits);
 
         // The latency packing needs enough slots for its layout; find the smallest ring that fits both.
         int minLogN = HomomorphicEncryptionStandard.MinLogN;
@@ -261,7 +268,7 @@ public sealed class InferencePlan
 
     private static string ThroughputMethod(PlanStage stage) => stage switch
     {
-        LinearStage l => $"multiply-accumulate, {l.Map.EntryCount} constants",
+        LinearStage l => $"multiply-accumulate, {l.Map.EntryCount} constants{(l.Fused ? ", fused (no rescale)" : "")}",
         ActivationStage a => a.Degree == 1 ? "per-neuron linear" : "per-neuron x², x²·(a3x+a2) + a1x + a0",
         _ => string.Empty,
     };
@@ -361,6 +368,59 @@ public sealed class InferencePlan
         return stages;
     }
 
+    /// <summary>
+    /// Fuses the first linear stages that precede a SLAF of degree 2 or 3 with it, one per prime missing from the
+    /// requested count: the linear stage no longer rescales, and the SLAF's two primes are twice the scale's size so that
+    /// they absorb its scale. Returns the level primes' bit sizes, bottom (q_1 side) first.
+    /// </summary>
+    /// <exception cref="ArgumentException">Even fusing every such pair leaves the chain too short.</exception>
+    private static List<int> Fuse(List<PlanStage> stages, int depth, int primes, InferenceOptions options)
+    {
+        var pairs = new List<int>();
+        for (int i = 0; i + 1 < stages.Count; i++)
+        {
+            if (stages[i] is LinearStage && stages[i + 1] is ActivationStage { Degree: > 1 })
+            {
+                pairs.Add(i);
+            }
+        }
+
+        int needed = depth + 1 - primes;
+        if (needed > pairs.Count)
+        {
+            throw new ArgumentException(
+                $"A chain of {primes} data primes cannot carry the plan: it has {depth} levels, and even with each of its {pairs.Count} " +
+                $"linear layers that precede a SLAF sharing that SLAF's primes (two primes of twice the scale's size instead of three), it needs at " +
+                $"least {depth + 1 - pairs.Count} primes.", nameof(options));
+        }
+
+        for (int p = 0; p < needed; p++)
+        {
+            ((LinearStage)stages[pairs[p]]).Fused = true;
+        }
+
+        int s = options.LogScale ?? ChainBuilder.DefaultLogScale(options.Packing);
+        var topFirst = new List<int>();
+        for (int i = 0; i < stages.Count; i++)
+        {
+            switch (stages[i])
+            {
+                case LinearStage { Fused: false }:
+                    topFirst.Add(s);
+                    break;
+                case ActivationStage a when i > 0 && stages[i - 1] is LinearStage { Fused: true }:
+                    topFirst.AddRange([2 * s, 2 * s]);
+                    break;
+                case ActivationStage a:
+                    topFirst.AddRange(Enumerable.Repeat(s, a.Depth));
+                    break;
+            }
+        }
+
+        topFirst.Reverse();
+        return topFirst;
+    }
+
     /// <summary>Simulates levels and scales through the chain, and checks every constant keeps its precision.</summary>
     private static void AssignLevels(List<PlanStage> stages, CkksParameters parameters, InferenceOptions options, double delta)
     {
@@ -390,10 +450,22 @@ public sealed class InferencePlan
             stage.InputScale = scale;
             stage.TargetScale = target;
             double qTop = parameters.Q[level];
-            if (stage is LinearStage)
+            if (stage is LinearStage { Fused: true } fused)
+            {
+                // No rescale: the output scale Y is the one at which the next SLAF's constants come out at the working
+                // scale on its two primes, Y = (q_{l-1}·q_l²·target/Δ)^(1/3) (about q_l for primes of twice the scale).
+                double nextTarget = i + 1 == stages.Count - 1 ? outputScale : delta;
+                double y = Math.Cbrt(parameters.Q[level - 1] * qTop * qTop * nextTarget / delta);
+                double c = y / scale;
+                CheckConstant(c, stage, i, "weights", level, parameters);
+                fused.ConstantScale = c;
+                scale *= c;
+            }
+            else if (stage is LinearStage linear)
             {
                 double c = ScaleRules.LinearConstant(scale, qTop, target);
                 CheckConstant(c, stage, i, "weights", level, parameters);
+                linear.ConstantScale = c;
                 scale = ScaleRules.AfterRescale(scale, c, qTop);
                 level -= 1;
             }

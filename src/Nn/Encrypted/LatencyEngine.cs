@@ -34,9 +34,9 @@ internal sealed class LatencyEngine
             double sigma = stage.InputScale;
             switch (stage)
             {
-                case LinearStage when i == 0:
+                case LinearStage first when i == 0:
                 {
-                    double c = ScaleRules.LinearConstant(sigma, p.Q[level], stage.TargetScale);
+                    double c = first.ConstantScale;
                     int b = _layout.BlockStride, per = _layout.BlocksPerCiphertext;
                     var weights = new Plaintext[_layout.InputCiphertexts];
                     for (int g = 0; g < weights.Length; g++)
@@ -54,17 +54,21 @@ internal sealed class LatencyEngine
                         weights[g] = encoder.Encode(v, level, c);
                     }
 
-                    double after = ScaleRules.AfterRescale(sigma, c, p.Q[level]);
-                    _stageData[i] = new InputStageData(weights, encoder.Encode(_layout.Biases[0], level - 1, after));
+                    Plaintext bias = first.Fused
+                        ? encoder.Encode(_layout.Biases[0], level, sigma * c)
+                        : encoder.Encode(_layout.Biases[0], level - 1, ScaleRules.AfterRescale(sigma, c, p.Q[level]));
+                    _stageData[i] = new InputStageData(weights, bias, first.Fused);
                     break;
                 }
 
-                case LinearStage:
+                case LinearStage linear:
                 {
                     DiagonalTransform t = _layout.Transforms[i]!;
-                    double c = ScaleRules.LinearConstant(sigma, p.Q[level], stage.TargetScale);
-                    double after = ScaleRules.AfterRescale(sigma, c, p.Q[level]);
-                    _stageData[i] = new TransformData(t, t.Encode(context, level, c), encoder.Encode(_layout.Biases[i], level - 1, after));
+                    double c = linear.ConstantScale;
+                    Plaintext bias = linear.Fused
+                        ? encoder.Encode(_layout.Biases[i], level, sigma * c)
+                        : encoder.Encode(_layout.Biases[i], level - 1, ScaleRules.AfterRescale(sigma, c, p.Q[level]));
+                    _stageData[i] = new TransformData(t, t.Encode(context, level, c), bias, linear.Fused);
                     break;
                 }
 
@@ -134,7 +138,11 @@ internal sealed class LatencyEngine
             ev.Add(acc, product, acc);
         }
 
-        ev.Rescale(acc, acc);
+        if (!data.Fused)
+        {
+            ev.Rescale(acc, acc);
+        }
+
         acc = Fold(acc, _layout.InputFold);
         ev.Add(acc, data.Bias, acc);
         return acc;
@@ -149,7 +157,7 @@ internal sealed class LatencyEngine
             x = ev.Add(x, ev.Rotate(x, t.ReplicateStep));
         }
 
-        Ciphertext y = data.Transform.Evaluate(ev, x);
+        Ciphertext y = data.Transform.Evaluate(ev, x, rescale: !data.Fused);
         if (t.PostRotation != 0)
         {
             ev.Rotate(y, t.PostRotation, y);
@@ -186,7 +194,7 @@ internal sealed class LatencyEngine
         return result!;
     }
 
-    private sealed record InputStageData(Plaintext[] Weights, Plaintext Bias);
+    private sealed record InputStageData(Plaintext[] Weights, Plaintext Bias, bool Fused);
 
-    private sealed record TransformData(DiagonalTransform Layout, LinearTransform Transform, Plaintext Bias);
+    private sealed record TransformData(DiagonalTransform Layout, LinearTransform Transform, Plaintext Bias, bool Fused);
 }

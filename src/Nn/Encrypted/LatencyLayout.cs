@@ -85,9 +85,10 @@ internal sealed class LatencyLayout
     public int RotationCount(int index) => index == 0 ? InputFold.RotationCount : Transforms[index]?.RotationCount ?? 0;
 
     /// <summary>The method of stage <paramref name="index"/>.</summary>
-    public string Method(int index, PlanStage stage) => index == 0
+    public string Method(int index, PlanStage stage) => (index == 0
         ? $"im2col {InputCiphertexts} ct × {Math.Min(BlocksPerCiphertext, TermCount)} blocks of {BlockStride}"
-        : stage is ActivationStage ? "PolynomialEvaluator, per-slot coefficients" : Transforms[index]?.Method + $" ({Transforms[index]?.Diagonals.Count} diagonals, {Transforms[index]?.BabyStepCount} baby steps)";
+        : stage is ActivationStage ? "PolynomialEvaluator, per-slot coefficients" : Transforms[index]?.Method + $" ({Transforms[index]?.Diagonals.Count} diagonals, {Transforms[index]?.BabyStepCount} baby steps)")
+        + (stage is LinearStage { Fused: true } ? ", fused (no rescale)" : string.Empty);
 
     /// <summary>The layout of <paramref name="stages"/> (the first one linear) in <paramref name="slots"/> slots, or null if it does not fit.</summary>
     public static LatencyLayout? TryBuild(IReadOnlyList<PlanStage> stages, int slots)

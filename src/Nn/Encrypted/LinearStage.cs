@@ -12,8 +12,17 @@ internal sealed class LinearStage(LinearMap map, string name) : PlanStage
     /// <inheritdoc/>
     public override int OutputLength => Map.OutputLength;
 
+    /// <summary>
+    /// Whether the stage is fused with the activation after it: it does not rescale, and that activation's two primes
+    /// (twice the scale's size) absorb its scale. Saves one prime of the chain.
+    /// </summary>
+    public bool Fused { get; set; }
+
+    /// <summary>The scale the weights are encoded at (set when levels are assigned).</summary>
+    public double ConstantScale { get; set; }
+
     /// <inheritdoc/>
-    public override int Depth => 1;
+    public override int Depth => Fused ? 0 : 1;
 
     /// <inheritdoc/>
     public override string Name { get; } = name;

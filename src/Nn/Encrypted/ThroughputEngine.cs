@@ -19,6 +19,7 @@ internal sealed class ThroughputEngine
     private readonly Evaluator _evaluator;
     private readonly int _parallelism;
     private readonly LinearConstants?[] _constants;
+    private readonly bool[] _deferred;
 
     public ThroughputEngine(InferencePlan plan, CkksContext context, Evaluator evaluator, int parallelism)
     {
@@ -27,11 +28,37 @@ internal sealed class ThroughputEngine
         _evaluator = evaluator;
         _parallelism = parallelism;
         _constants = new LinearConstants?[plan.Stages.Count];
+        _deferred = new bool[plan.Stages.Count];
+        CkksParameters p = context.Parameters;
         for (int i = 0; i < plan.Stages.Count; i++)
         {
             if (plan.Stages[i] is LinearStage linear)
             {
-                _constants[i] = new LinearConstants(linear, context);
+                // A SLAF of degree 2 or 3 just before this stage hands over x²·t + v unrelinearized and unrescaled
+                // (size 3, level a − 1, scale U) when the modulus there has room for U·c: this stage multiplies and sums
+                // first, then relinearizes each output and rescales twice. One key switch per output instead of one
+                // per input neuron, and no rescale of a size-3 ciphertext (whose rounding error the decryption would
+                // multiply by s², about 50 times the noise of a size-2 rescale).
+                double? pendingScale = null;
+                if (i > 0 && plan.Stages[i - 1] is ActivationStage { Degree: > 1 } a)
+                {
+                    int level = a.InputLevel;
+                    ActivationScales sc = ScaleRules.Activation(a.Degree, a.InputScale, p.Q[level], p.Q[level - 1], a.TargetScale);
+                    double c = linear.ConstantScale;
+                    double capacity = 0;
+                    for (int l = 0; l < level; l++)
+                    {
+                        capacity += Math.Log2(p.Q[l]);
+                    }
+
+                    if (capacity - Math.Log2(sc.U * c * Math.Max(1, plan.Options.OutputBound)) >= 8 && c >= Math.ScaleB(1, ScaleRules.MinConstantBits))
+                    {
+                        pendingScale = sc.U;
+                        _deferred[i - 1] = true;
+                    }
+                }
+
+                _constants[i] = new LinearConstants(linear, context, pendingScale);
             }
         }
     }
@@ -51,7 +78,7 @@ internal sealed class ThroughputEngine
             x = stage switch
             {
                 LinearStage => Linear(_constants[i]!, x),
-                ActivationStage a => Activation(a, x, ownsInputs: i > 0),
+                ActivationStage a => Activation(a, x, ownsInputs: i > 0, _deferred[i]),
                 _ => throw new InvalidOperationException("Unknown stage."),
             };
             StageSeconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -161,17 +188,26 @@ internal sealed class ThroughputEngine
 
         Parallel.For(0, outputs.Length, Options, o =>
         {
-            _evaluator.Rescale(outputs[o], outputs[o]);
             if (outputs[o].Size == 3)
             {
                 _evaluator.Relinearize(outputs[o], outputs[o]);
+            }
+
+            if (k.Pending)
+            {
+                _evaluator.Rescale(outputs[o], outputs[o]);
+            }
+
+            if (!k.Fused)
+            {
+                _evaluator.Rescale(outputs[o], outputs[o]);
             }
         });
 
         return outputs;
     }
 
-    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs, bool ownsInputs)
+    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs, bool ownsInputs, bool deferred)
     {
         var outputs = new Ciphertext[inputs.Length];
         Parallel.For(
@@ -181,7 +217,7 @@ internal sealed class ThroughputEngine
             () => new Scratch(_context),
             (j, _, s) =>
             {
-                outputs[j] = EvaluateSlaf(stage, j, inputs[j], s, ownsInputs);
+                outputs[j] = EvaluateSlaf(stage, j, inputs[j], s, ownsInputs, deferred);
                 return s;
             },
             _ => { });
@@ -189,7 +225,11 @@ internal sealed class ThroughputEngine
     }
 
     /// <summary>One neuron's SLAF; the result reuses <paramref name="x"/>'s memory when the engine owns it (it is not needed after).</summary>
-    private Ciphertext EvaluateSlaf(ActivationStage stage, int j, Ciphertext x, Scratch s, bool reuseInput)
+    /// <remarks>
+    /// Degree 2 and 3 leave <c>x²·t + v</c> of size 3; it is relinearized before the rescale, or, when the next linear
+    /// stage takes it over (<paramref name="deferred"/>), returned unrescaled at level <c>a − 1</c>.
+    /// </remarks>
+    private Ciphertext EvaluateSlaf(ActivationStage stage, int j, Ciphertext x, Scratch s, bool reuseInput, bool deferred)
     {
         Evaluator ev = _evaluator;
         CkksParameters p = _context.Parameters;
@@ -230,6 +270,16 @@ internal sealed class ThroughputEngine
         }
 
         ev.Add(result, s.V, result);
+        if (deferred)
+        {
+            return result;
+        }
+
+        if (result.Size == 3)
+        {
+            ev.Relinearize(result, result);
+        }
+
         ev.Rescale(result, result);
         return result;
     }
@@ -249,12 +299,17 @@ internal sealed class ThroughputEngine
     /// <summary>A linear stage's weights and bias as residues of each limb at the stage's level and constant scale.</summary>
     private sealed class LinearConstants
     {
-        public LinearConstants(LinearStage stage, CkksContext context)
+        public LinearConstants(LinearStage stage, CkksContext context, double? pendingScale)
         {
             Map = stage.Map;
-            Level = stage.InputLevel;
             CkksParameters p = context.Parameters;
-            ConstantScale = ScaleRules.LinearConstant(stage.InputScale, p.Q[Level], stage.TargetScale);
+            Pending = pendingScale is not null;
+            Fused = stage.Fused;
+            Level = stage.InputLevel + (Pending ? 1 : 0);
+            InputScale = pendingScale ?? stage.InputScale;
+
+            // The same constant scale either way: a pending input's scale U becomes the planned σ = U/q after its rescale.
+            ConstantScale = stage.ConstantScale;
             int limbs = Level + 1;
             Modulus[] moduli = context.RingQ.ModuliArray;
             const int R = ConstantMultiplyAccumulate.Rows;
@@ -306,7 +361,7 @@ internal sealed class ThroughputEngine
                     for (int r = 0; r < b.Rows.Length; r++)
                     {
                         int row = b.Rows[r];
-                        bias[b.BiasStart + r] = Residue(Map.Bias[row] * stage.InputScale * ConstantScale, q);
+                        bias[b.BiasStart + r] = Residue(Map.Bias[row] * InputScale * ConstantScale, q);
                         for (int e = 0; e < b.ColumnCount; e++)
                         {
                             ulong residue = Residue(Map.Values[Map.RowStart[row] + e] * ConstantScale, q);
@@ -331,7 +386,17 @@ internal sealed class ThroughputEngine
 
         public LinearMap Map { get; }
 
+        /// <summary>The level the multiply-accumulate runs at (one above the plan's when the input's rescale is pending).</summary>
         public int Level { get; }
+
+        /// <summary>Whether the inputs arrive unrescaled (size 3, scale <see cref="InputScale"/>) from the SLAF before.</summary>
+        public bool Pending { get; }
+
+        /// <summary>Whether the stage leaves its rescale to the SLAF after it.</summary>
+        public bool Fused { get; }
+
+        /// <summary>The scale of the inputs as they arrive.</summary>
+        public double InputScale { get; }
 
         public double ConstantScale { get; }
 

@@ -17,7 +17,7 @@ public sealed class EncryptedLayerTests
 {
     private static readonly Config Few = Config.QuickThrowOnFailure.WithMaxTest(4);
 
-    private static void CheckLayer(Func<int, Sequential> build, TensorShape input, string name, double relative = RelativeBound)
+    private static void CheckLayer(Func<int, Sequential> build, TensorShape input, string name, int? primes = null, double relative = RelativeBound)
     {
         var cases = from seed in Gen.Choose(0, 100_000)
                     from packing in Gen.Elements(Packing.Latency, Packing.Throughput)
@@ -26,7 +26,7 @@ public sealed class EncryptedLayerTests
         {
             Sequential model = build(c.seed);
             Randomize(model, c.seed);
-            var plan = InferencePlan.Compile(model, Small(c.packing));
+            var plan = InferencePlan.Compile(model, Small(c.packing) with { PrimeCount = primes });
             int count = c.packing == Packing.Latency ? 1 : 3;
             float[] images = TestData.RandomArray(count * input.Length, c.seed + 1);
             (double[] encrypted, double[] plain) = Run(plan, images, count);
@@ -65,8 +65,11 @@ public sealed class EncryptedLayerTests
         CheckLayer(seed => new Sequential(input, new Slaf(input, degree, seed % 2 == 0 ? SlafGranularity.PerNeuron : SlafGranularity.PerChannel)), input, $"slaf{degree}");
     }
 
-    [Fact]
-    public void SmallCnn_EveryLayerKind_EncryptedMatchesPlaintext()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(7)] // depth 7 (1 + 2 + 1 + 2 + 1) on 7 primes: the first convolution shares its SLAF's two 60-bit primes
+    [InlineData(6)] // both convolutions fused with their SLAFs
+    public void SmallCnn_EveryLayerKind_EncryptedMatchesPlaintext(int? primes)
     {
         var input = new TensorShape(1, 10, 10);
         CheckLayer(
@@ -80,7 +83,8 @@ public sealed class EncryptedLayerTests
                 new Flatten(),
                 new Dense(36, 7, seed: (ulong)seed + 2)),
             input,
-            "small cnn",
+            $"small cnn, {primes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"} primes",
+            primes,
             NetworkBound); // several layers compound the error: the kit's stated whole-network bound applies
     }
 }

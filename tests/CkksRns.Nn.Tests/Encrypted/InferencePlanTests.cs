@@ -82,13 +82,37 @@ public sealed class InferencePlanTests
     }
 
     [Theory]
-    [InlineData(3)]
-    [InlineData(7)]
-    public void Compile_TooFewPrimes_Refused(int primes)
+    [InlineData(Architecture.Cnn1, 3, 6)]
+    [InlineData(Architecture.Cnn1, 5, 6)]
+    [InlineData(Architecture.Cnn2, 7, 8)]
+    public void Compile_TooFewPrimesEvenFused_RefusedWithTheMinimum(Architecture architecture, int primes, int minimum)
     {
-        var ex = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { PrimeCount = primes }));
-        Assert.Contains($"{primes} data primes carries at most {primes - 1}", ex.Message);
-        Assert.Contains("at least 8 primes", ex.Message);
+        var ex = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(Cnn(architecture), new InferenceOptions { PrimeCount = primes }));
+        Assert.Contains($"A chain of {primes} data primes cannot carry the plan", ex.Message);
+        Assert.Contains($"at least {minimum} primes", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(6, new[] { 0, 2, 0, 2, 1 }, new[] { 40, 30, 60, 60, 60, 60 })]
+    [InlineData(7, new[] { 0, 2, 1, 2, 1 }, new[] { 40, 30, 30, 30, 30, 60, 60 })]
+    public void Compile_FewerPrimesThanLevels_FusesLinearLayersWithTheirSlaf(int primes, int[] depths, int[] chain)
+    {
+        var plan = InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { PrimeCount = primes });
+        Assert.Equal(depths, plan.Steps.Select(s => s.Depth).ToArray());
+        Assert.Equal(chain, plan.ChainBitSizes);
+        Assert.Equal(primes, plan.Parameters.QCount);
+        Assert.Equal(0, plan.OutputLevel);
+        Assert.Contains("fused (no rescale)", plan.Describe());
+        Assert.Equal(Math.ScaleB(1, 30), plan.Steps[^1].OutputScaleBits is var b ? Math.ScaleB(1, (int)Math.Round(b)) : 0);
+    }
+
+    [Fact]
+    public void Compile_Cnn2EightPrimesAtScale26_FitsN16384()
+    {
+        var plan = InferencePlan.Compile(Cnn(Architecture.Cnn2), new InferenceOptions { PrimeCount = 8, LogScale = 26 });
+        Assert.Equal(14, plan.Parameters.LogN);
+        Assert.Equal(7, plan.Depth);
+        Assert.Equal(3, plan.Steps.Count(s => s.Depth == 0));
     }
 
     [Theory]
