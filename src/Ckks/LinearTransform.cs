@@ -1,5 +1,9 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
+using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Ckks;
 
@@ -46,6 +50,7 @@ public sealed class LinearTransform
     private readonly Dictionary<int, Plaintext> _plaintexts;
     private readonly int[] _babySteps;
     private readonly int[] _giantSteps;
+    private readonly (int Giant, GiantTerm[] Terms)[] _giantTerms;
 
     /// <summary>Encodes the matrix <paramref name="matrix"/> (<c>rows × columns</c>) for evaluation on encrypted vectors.</summary>
     /// <param name="context">The CKKS context.</param>
@@ -128,6 +133,11 @@ public sealed class LinearTransform
 
             _plaintexts[k] = encoder.Encode(rotated, Level, Scale);
         }
+
+        _giantTerms = [.. _giantSteps.Select(g => (g, _babySteps
+            .Where(b => _plaintexts.ContainsKey(g + b))
+            .Select(b => new GiantTerm(b, _plaintexts[g + b]))
+            .ToArray()))];
     }
 
     /// <summary>The context.</summary>
@@ -303,31 +313,13 @@ public sealed class LinearTransform
         }
 
         Ciphertext? result = null;
-        var term = new Ciphertext(Context);
         var inner = new Ciphertext(Context);
-        foreach (int giant in _giantSteps)
+        int level = input.Level, limbs = level + 1;
+        foreach ((int giant, GiantTerm[] terms) in _giantTerms)
         {
-            bool first = true;
-            for (int b = 0; b < BabyStepCount; b++)
-            {
-                if (!_plaintexts.TryGetValue(giant + b, out Plaintext? diagonal))
-                {
-                    continue;
-                }
-
-                Ciphertext rotated = babies[babyIndex[b]];
-                if (first)
-                {
-                    evaluator.Multiply(rotated, diagonal, inner);
-                    first = false;
-                }
-                else
-                {
-                    evaluator.Multiply(rotated, diagonal, term);
-                    evaluator.Add(inner, term, inner);
-                }
-            }
-
+            // inner = Σ_b d_(giant+b) ⊙ rot_b(x), both components summed lazily per limb and reduced once.
+            inner.Reshape(2, level, input.Scale * Scale);
+            LimbParallel.For(Context.RingQ, limbs, 4L * terms.Length * Context.N, new GiantStepAction(Context, babies, babyIndex, terms, inner));
             if (giant != 0)
             {
                 evaluator.Rotate(inner, giant, inner);
@@ -360,6 +352,92 @@ public sealed class LinearTransform
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"LinearTransform({Rows}x{Columns}, block {BlockSize}, {DiagonalIndices.Count} diagonals, {BabyStepCount} baby steps, {RequiredRotations.Count} rotations, level {Level})");
+
+    /// <summary>One term of a giant step: the baby step and the (pre-rotated) diagonal it is multiplied by.</summary>
+    private sealed record GiantTerm(int BabyStep, Plaintext Diagonal);
+
+    /// <summary>
+    /// One limb of a giant step's inner sum <c>Σ_b d_b ⊙ rot_b(x)</c> for both ciphertext components. For primes below
+    /// 2^31 the products are summed in 64-bit words (one 32×32-bit multiply each) and reduced once every
+    /// <c>NarrowTermLimit</c> terms; wider primes use 128-bit sums of up to 32 products. The sums are exact, so the
+    /// result equals term-by-term modular arithmetic.
+    /// </summary>
+    private readonly struct GiantStepAction(
+        CkksContext context, Ciphertext[] babies, Dictionary<int, int> babyIndex, GiantTerm[] terms, Ciphertext output) : ILimbAction
+    {
+        private const int Block = 512;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Invoke(int limb)
+        {
+            Modulus q = context.RingQ.ModuliArray[limb];
+            int n = context.N;
+            bool narrow = ElementwiseKernels.IsNarrow(q);
+            int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : 32;
+            Span<ulong> low0 = stackalloc ulong[Block], high0 = stackalloc ulong[Block];
+            Span<ulong> low1 = stackalloc ulong[Block], high1 = stackalloc ulong[Block];
+            Span<ulong> out0 = output[0].LimbUnchecked(limb), out1 = output[1].LimbUnchecked(limb);
+            for (int c0 = 0; c0 < n; c0 += Block)
+            {
+                int length = Math.Min(Block, n - c0);
+                Span<ulong> l0 = low0[..length], l1 = low1[..length], h0 = high0[..length], h1 = high1[..length];
+                l0.Clear();
+                l1.Clear();
+                h0.Clear();
+                h1.Clear();
+                int count = 0;
+                foreach (GiantTerm term in terms)
+                {
+                    if (count >= limit)
+                    {
+                        Fold(narrow, l0, h0, q);
+                        Fold(narrow, l1, h1, q);
+                        count = 1;
+                    }
+
+                    Ciphertext x = babies[babyIndex[term.BabyStep]];
+                    ReadOnlySpan<ulong> d = term.Diagonal.Poly.LimbUnchecked(limb).Slice(c0, length);
+                    ReadOnlySpan<ulong> x0 = x[0].LimbUnchecked(limb).Slice(c0, length), x1 = x[1].LimbUnchecked(limb).Slice(c0, length);
+                    if (narrow)
+                    {
+                        ElementwiseKernels.MultiplyAccumulateNarrow(x0, d, l0);
+                        ElementwiseKernels.MultiplyAccumulateNarrow(x1, d, l1);
+                    }
+                    else
+                    {
+                        ElementwiseKernels.MultiplyAccumulateWide(x0, d, l0, h0);
+                        ElementwiseKernels.MultiplyAccumulateWide(x1, d, l1, h1);
+                    }
+
+                    count++;
+                }
+
+                if (narrow)
+                {
+                    ElementwiseKernels.Reduce(l0, out0.Slice(c0, length), q);
+                    ElementwiseKernels.Reduce(l1, out1.Slice(c0, length), q);
+                }
+                else
+                {
+                    ElementwiseKernels.ReduceWide(l0, h0, out0.Slice(c0, length), q);
+                    ElementwiseKernels.ReduceWide(l1, h1, out1.Slice(c0, length), q);
+                }
+            }
+        }
+
+        private static void Fold(bool narrow, Span<ulong> low, Span<ulong> high, Modulus q)
+        {
+            if (narrow)
+            {
+                ElementwiseKernels.Reduce(low, low, q);
+            }
+            else
+            {
+                ElementwiseKernels.ReduceWide(low, high, low, q);
+                high.Clear();
+            }
+        }
+    }
 
     /// <summary>The baby-step count (a power of two) minimizing the rotations: hoisted baby steps count half a giant step.</summary>
     private static int ChooseBabySteps(List<int> indices, int span)

@@ -160,6 +160,37 @@ public sealed class LinearTransformTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Evaluate_NarrowPrimes_LazySumsMatchPlaintext()
+    {
+        // 30-bit primes take the 64-bit lazy accumulation path (reduced every 8 products), the 40-bit ones the
+        // 128-bit path; the transforms below have up to 256 diagonals per giant step, so both fold many times.
+        var narrow = new CkksContext(CkksParameters.Create(new CkksParametersLiteral
+        {
+            LogN = 11, LogQ = [40, 30, 30], LogDefaultScale = 30, SecurityLevel = SecurityLevel.None,
+        }));
+        var encoder = new CkksEncoder(narrow);
+        var generator = new KeyGenerator(narrow);
+        var encryptor = new Encryptor(narrow, generator.CreatePublicKey());
+        var decryptor = new Decryptor(narrow, generator.SecretKey);
+        double scale = narrow.Parameters.DefaultScale;
+        var gen = from n in Gen.Elements(3, 16, 64, 256) from babies in Gen.Elements(1, 4, 16) from seed in Gen.Choose(0, 10_000) select (n, babies, seed);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(6), Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            double[,] m = RandomMatrix(t.n, t.n, t.seed);
+            double[] x = RandomVector(t.n, t.seed + 1);
+            var transform = new LinearTransform(narrow, m, babySteps: Math.Min(t.babies, t.n));
+            var evaluator = new Evaluator(narrow, galoisKeys: generator.CreateGaloisKeys(transform.RequiredRotations));
+            Ciphertext input = encryptor.Encrypt(encoder.Encode(transform.PackInput(x), transform.Level, scale));
+            Ciphertext result = transform.Evaluate(evaluator, input);
+            double[] y = transform.UnpackOutput(encoder.DecodeReal(decryptor.Decrypt(result)));
+            var stats = PrecisionStatistics.Compute(Multiply(m, x), y);
+            double bound = (2 * Math.Sqrt(transform.DiagonalIndices.Count) + 2) * Math.ScaleB(1.0, narrow.Parameters.LogN + 5) / scale;
+            output.WriteLine($"narrow {transform}: {stats} (bound 2^{Math.Log2(bound):0.0})");
+            Assert.True(stats.MaxError <= bound, $"{transform}: {stats} exceeds 2^{Math.Log2(bound):0.0}");
+        }));
+    }
+
+    [Fact]
     public void Evaluate_EveryBabyStepCount_GivesTheSameResult()
     {
         const int n = 16;
