@@ -53,7 +53,9 @@ public sealed record CkksParametersLiteral
     /// <remarks>
     /// Automatic choice: with given special primes, the smallest <c>dnum</c> whose largest digit is covered by <c>P</c>
     /// (SEAL's layout, one special prime as large as the largest data prime, gives <c>dnum = L+1</c>); with automatic
-    /// special primes, the smallest <c>dnum</c> whose <c>Q·P</c> stays within the security bound.
+    /// special primes, among the <c>dnum</c> whose <c>Q·P</c> stays within the security bound, the one with the cheapest
+    /// estimated key switch (NTTs, base conversions and inner product, averaged over the levels); with
+    /// <see cref="SecurityLevel.None"/>, one digit.
     /// </remarks>
     public int? Dnum { get; init; }
 

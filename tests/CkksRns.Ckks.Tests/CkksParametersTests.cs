@@ -192,6 +192,51 @@ public sealed class CkksParametersTests
     }
 
     [Fact]
+    public void Create_AutomaticDnum_IsTheCheapestThatFitsTheBound()
+    {
+        // Random chains at N = 2^14 (bound 438): the automatic choice fits, and no other dnum that fits has a lower
+        // estimated key-switching cost.
+        var gen = from count in Gen.Choose(3, 12) from size in Gen.Choose(24, 36) select (count, size);
+        Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            int[] logQ = [40, .. Enumerable.Repeat(t.size, t.count - 1)];
+            var literal = new CkksParametersLiteral { LogN = 14, LogQ = logQ, LogDefaultScale = t.size };
+            CkksParameters chosen;
+            try
+            {
+                chosen = CkksParameters.Create(literal);
+            }
+            catch (ArgumentException)
+            {
+                return; // nothing fits: covered by the refusal tests
+            }
+
+            Assert.True(chosen.LogQP <= 438);
+            double best = CkksParameters.EstimatedKeySwitchCost(chosen.QCount, chosen.DigitSize, chosen.PCount);
+            for (int dnum = 1; dnum <= t.count; dnum++)
+            {
+                CkksParameters other;
+                try
+                {
+                    other = CkksParameters.Create(literal with { Dnum = dnum });
+                }
+                catch (ArgumentException)
+                {
+                    continue; // over the bound
+                }
+
+                double cost = CkksParameters.EstimatedKeySwitchCost(other.QCount, other.DigitSize, other.PCount);
+                Assert.True(cost >= best, $"{chosen} costs {best:0.0}, but {other} fits and costs {cost:0.0}");
+            }
+        }).QuickCheckThrowOnFailure();
+
+        // The encrypted CNN1's chain: three digits and two special primes (measured faster than two digits and three).
+        CkksParameters cnn1 = CkksParameters.Create(new CkksParametersLiteral { LogN = 14, LogQ = [40, 30, 30, 30, 30, 30, 30, 30], LogDefaultScale = 30 });
+        Assert.Equal(3, cnn1.Dnum);
+        Assert.Equal(2, cnn1.PCount);
+    }
+
+    [Fact]
     public void Create_NoSecurityAndNoDnum_UsesOneDigit()
     {
         var p = CkksParameters.Create(new CkksParametersLiteral
