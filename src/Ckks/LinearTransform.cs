@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -51,6 +52,10 @@ public sealed class LinearTransform
     private readonly int[] _babySteps;
     private readonly int[] _giantSteps;
     private readonly (int Giant, GiantTerm[] Terms)[] _giantTerms;
+    private readonly int[] _rotatedBabySteps;
+    private readonly bool _firstBabyIsInput;
+    private readonly Dictionary<int, int> _babyIndex;
+    private readonly ConcurrentBag<Workspace> _workspaces = [];
 
     /// <summary>Encodes the matrix <paramref name="matrix"/> (<c>rows × columns</c>) for evaluation on encrypted vectors.</summary>
     /// <param name="context">The CKKS context.</param>
@@ -132,6 +137,14 @@ public sealed class LinearTransform
             }
 
             _plaintexts[k] = encoder.Encode(rotated, Level, Scale);
+        }
+
+        _rotatedBabySteps = [.. _babySteps.Where(b => b != 0)];
+        _firstBabyIsInput = _babySteps.Length > 0 && _babySteps[0] == 0;
+        _babyIndex = [];
+        for (int i = 0; i < _babySteps.Length; i++)
+        {
+            _babyIndex[_babySteps[i]] = i;
         }
 
         _giantTerms = [.. _giantSteps.Select(g => (g, _babySteps
@@ -304,54 +317,105 @@ public sealed class LinearTransform
             throw new InvalidOperationException("The input is at level 0: the result cannot be rescaled. Pass rescale: false, or evaluate earlier.");
         }
 
-        // Baby steps: one shared decomposition (no rotation at all when the only baby step is 0).
-        Ciphertext[] babies = _babySteps is [0] ? [input] : evaluator.RotateHoisted(input, _babySteps);
-        var babyIndex = new Dictionary<int, int>(_babySteps.Length);
-        for (int i = 0; i < _babySteps.Length; i++)
+        Workspace w = _workspaces.TryTake(out Workspace? pooled) ? pooled : new Workspace(Context, _babySteps.Length, _firstBabyIsInput);
+        try
         {
-            babyIndex[_babySteps[i]] = i;
-        }
-
-        Ciphertext? result = null;
-        var inner = new Ciphertext(Context);
-        int level = input.Level, limbs = level + 1;
-        foreach ((int giant, GiantTerm[] terms) in _giantTerms)
-        {
-            // inner = Σ_b d_(giant+b) ⊙ rot_b(x), both components summed lazily per limb and reduced once.
-            inner.Reshape(2, level, input.Scale * Scale);
-            LimbParallel.For(Context.RingQ, limbs, 4L * terms.Length * Context.N, new GiantStepAction(Context, babies, babyIndex, terms, inner));
-            if (giant != 0)
+            // Baby steps: one shared decomposition (no rotation at all when the only baby step is 0).
+            Ciphertext[] babies = w.Babies;
+            if (_firstBabyIsInput)
             {
-                evaluator.Rotate(inner, giant, inner);
+                babies[0] = input; // baby step 0 is the input itself
             }
 
-            if (result is null)
+            if (_rotatedBabySteps.Length > 0)
             {
-                result = inner.Clone();
+                evaluator.RotateHoisted(input, _rotatedBabySteps, w.RotatedBabies);
+            }
+
+            Ciphertext result = w.Result, inner = w.Inner;
+            bool first = true;
+            int level = input.Level, limbs = level + 1;
+            foreach ((int giant, GiantTerm[] terms) in _giantTerms)
+            {
+                // inner = Σ_b d_(giant+b) ⊙ rot_b(x), both components summed lazily per limb and reduced once.
+                Ciphertext target = first && giant == 0 ? result : inner;
+                target.Reshape(2, level, input.Scale * Scale);
+                LimbParallel.For(Context.RingQ, limbs, 4L * terms.Length * Context.N, new GiantStepAction(Context, babies, _babyIndex, terms, target));
+                if (giant != 0)
+                {
+                    evaluator.Rotate(inner, giant, first ? result : inner);
+                }
+
+                if (!first)
+                {
+                    evaluator.Add(result, inner, result);
+                }
+
+                first = false;
+            }
+
+            if (first)
+            {
+                // Every diagonal is zero: the result is an encryption of zero with the product's scale.
+                result.Reshape(2, input.Level, input.Scale * Scale);
+                result[0].Buffer.AsSpan(0, limbs * Context.N).Clear();
+                result[1].Buffer.AsSpan(0, limbs * Context.N).Clear();
+            }
+
+            if (rescale)
+            {
+                evaluator.Rescale(result, destination);
             }
             else
             {
-                evaluator.Add(result, inner, result);
+                result.CopyTo(destination);
             }
         }
-
-        if (result is null)
+        finally
         {
-            // Every diagonal is zero: the result is an encryption of zero with the product's scale.
-            result = new Ciphertext(Context, 2, input.Level, input.Scale * Scale);
-        }
+            if (_firstBabyIsInput)
+            {
+                w.Babies[0] = null!; // do not keep the caller's ciphertext alive in the pool
+            }
 
-        if (rescale)
-        {
-            evaluator.Rescale(result, result);
+            _workspaces.Add(w);
         }
-
-        result.CopyTo(destination);
     }
+
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"LinearTransform({Rows}x{Columns}, block {BlockSize}, {DiagonalIndices.Count} diagonals, {BabyStepCount} baby steps, {RequiredRotations.Count} rotations, level {Level})");
+
+    /// <summary>Buffers of one evaluation (pooled: a transform evaluated again allocates nothing new).</summary>
+    private sealed class Workspace
+    {
+        public Workspace(CkksContext context, int babyCount, bool firstIsInput)
+        {
+            Babies = new Ciphertext[babyCount];
+            for (int i = firstIsInput ? 1 : 0; i < babyCount; i++)
+            {
+                Babies[i] = new Ciphertext(context);
+            }
+
+            RotatedBabies = firstIsInput ? Babies[1..] : [.. Babies];
+
+            Inner = new Ciphertext(context);
+            Result = new Ciphertext(context);
+        }
+
+        /// <summary>The baby-step rotations of the input, in the order of the baby steps.</summary>
+        public Ciphertext[] Babies { get; }
+
+        /// <summary>The rotated baby steps (all but step 0), the destinations of the hoisted rotation.</summary>
+        public Ciphertext[] RotatedBabies { get; }
+
+        /// <summary>A giant step's inner sum.</summary>
+        public Ciphertext Inner { get; }
+
+        /// <summary>The running result.</summary>
+        public Ciphertext Result { get; }
+    }
 
     /// <summary>One term of a giant step: the baby step and the (pre-rotated) diagonal it is multiplied by.</summary>
     private sealed record GiantTerm(int BabyStep, Plaintext Diagonal);

@@ -327,6 +327,24 @@ public sealed class LinearTransformTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Evaluate_ZeroMatrixAndRepeatedCalls_GiveZeroThenTheProduct()
+    {
+        // The all-zero matrix has no diagonal: the result is an encryption of zero at the documented level and scale.
+        var zero = new LinearTransform(Context, new double[4, 4]);
+        Ciphertext z = Run(zero, [1, 2, 3, 4]);
+        Assert.All(Encoder.DecodeReal(Decryptor.Decrypt(z)), v => Assert.True(Math.Abs(v) <= Bound(1), $"{v}"));
+
+        // A transform evaluated again reuses its pooled buffers: every call is still correct (different inputs).
+        double[,] m = RandomMatrix(16, 16, 21);
+        var transform = new LinearTransform(Context, m, babySteps: 4);
+        for (int call = 0; call < 3; call++)
+        {
+            double[] x = RandomVector(16, 30 + call);
+            AssertMatrixResult(transform, m, x, Run(transform, x), $"call {call}");
+        }
+    }
+
+    [Fact]
     public void Evaluate_DestinationIsTheInput_Works()
     {
         double[,] m = RandomMatrix(16, 16, 17);
