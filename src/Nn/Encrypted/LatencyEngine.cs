@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CkksRns.Ckks;
 
 namespace CkksRns.Nn.Encrypted;
@@ -16,6 +17,7 @@ internal sealed class LatencyEngine
     private readonly Evaluator _evaluator;
     private readonly PolynomialEvaluator _polynomials;
     private readonly object?[] _stageData;
+    private readonly ConcurrentBag<Workspace> _workspaces = [];
 
     public LatencyEngine(InferencePlan plan, CkksContext context, Evaluator evaluator)
     {
@@ -106,36 +108,52 @@ internal sealed class LatencyEngine
     public double[] StageSeconds { get; private set; } = [];
 
     /// <summary>Runs stages 0 .. <paramref name="stageCount"/> − 1 on the client's im2col ciphertexts.</summary>
+    /// <remarks>Intermediate ciphertexts live in pooled buffers (a few per concurrent evaluation); only the result is new.</remarks>
     public Ciphertext Evaluate(IReadOnlyList<Ciphertext> inputs, int stageCount)
     {
-        StageSeconds = new double[stageCount];
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        Ciphertext x = InputStage((InputStageData)_stageData[0]!, inputs);
-        StageSeconds[0] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
-        for (int i = 1; i < stageCount; i++)
+        var seconds = new double[stageCount];
+        Workspace w = _workspaces.TryTake(out Workspace? pooled) ? pooled : new Workspace(inputs[0].Context);
+        try
         {
-            start = System.Diagnostics.Stopwatch.GetTimestamp();
-            x = _plan.Stages[i] switch
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            Ciphertext x = InputStage((InputStageData)_stageData[0]!, inputs, w);
+            seconds[0] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+            for (int i = 1; i < stageCount; i++)
             {
-                LinearStage => Transform((TransformData)_stageData[i]!, x),
-                ActivationStage a => _polynomials.Evaluate(x, (Polynomial)_stageData[i]!, a.TargetScale),
-                _ => throw new InvalidOperationException("Unknown stage."),
-            };
-            StageSeconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
-        }
+                start = System.Diagnostics.Stopwatch.GetTimestamp();
+                switch (_plan.Stages[i])
+                {
+                    case LinearStage:
+                        x = Transform((TransformData)_stageData[i]!, x, w);
+                        break;
+                    case ActivationStage a:
+                        _polynomials.Evaluate(x, (Polynomial)_stageData[i]!, x, a.TargetScale); // in place
+                        break;
+                    default:
+                        throw new InvalidOperationException("Unknown stage.");
+                }
 
-        return x;
+                seconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+            }
+
+            StageSeconds = seconds;
+            return x.Clone();
+        }
+        finally
+        {
+            _workspaces.Add(w);
+        }
     }
 
-    private Ciphertext InputStage(InputStageData data, IReadOnlyList<Ciphertext> inputs)
+    private Ciphertext InputStage(InputStageData data, IReadOnlyList<Ciphertext> inputs, Workspace w)
     {
         Evaluator ev = _evaluator;
-        Ciphertext acc = ev.Multiply(inputs[0], data.Weights[0]);
-        var product = new Ciphertext(acc.Context);
+        Ciphertext acc = w.A;
+        ev.Multiply(inputs[0], data.Weights[0], acc);
         for (int g = 1; g < inputs.Count; g++)
         {
-            ev.Multiply(inputs[g], data.Weights[g], product);
-            ev.Add(acc, product, acc);
+            ev.Multiply(inputs[g], data.Weights[g], w.T);
+            ev.Add(acc, w.T, acc);
         }
 
         if (!data.Fused)
@@ -143,32 +161,37 @@ internal sealed class LatencyEngine
             ev.Rescale(acc, acc);
         }
 
-        acc = Fold(acc, _layout.InputFold);
+        acc = Fold(acc, _layout.InputFold, w);
         ev.Add(acc, data.Bias, acc);
         return acc;
     }
 
-    private Ciphertext Transform(TransformData data, Ciphertext x)
+    private Ciphertext Transform(TransformData data, Ciphertext x, Workspace w)
     {
         Evaluator ev = _evaluator;
         DiagonalTransform t = data.Layout;
         if (t.ReplicateStep != 0)
         {
-            x = ev.Add(x, ev.Rotate(x, t.ReplicateStep));
+            Ciphertext replicated = w.Other(x);
+            ev.Rotate(x, t.ReplicateStep, w.T);
+            ev.Add(x, w.T, replicated);
+            x = replicated;
         }
 
-        Ciphertext y = data.Transform.Evaluate(ev, x, rescale: !data.Fused);
+        Ciphertext y = w.Other(x);
+        data.Transform.Evaluate(ev, x, y, rescale: !data.Fused);
         if (t.PostRotation != 0)
         {
             ev.Rotate(y, t.PostRotation, y);
         }
 
-        y = Fold(y, t.Fold);
+        y = Fold(y, t.Fold, w);
         ev.Add(y, data.Bias, y);
         return y;
     }
 
-    private Ciphertext Fold(Ciphertext y, SlotFold fold)
+    /// <summary>Sums <c>fold.Count</c> blocks of <paramref name="y"/> (which it overwrites) into a workspace buffer other than <paramref name="y"/>, or returns <paramref name="y"/> when there is one block.</summary>
+    private Ciphertext Fold(Ciphertext y, SlotFold fold, Workspace w)
     {
         if (fold.Count <= 1)
         {
@@ -176,22 +199,53 @@ internal sealed class LatencyEngine
         }
 
         Evaluator ev = _evaluator;
-        Ciphertext power = y;      // P_{2^t}
-        Ciphertext? result = null;
+        Ciphertext power = y;      // P_{2^t}, doubled in place
+        Ciphertext result = w.Other(y);
+        bool empty = true;
         int t = 0;
         foreach ((int bit, int offset) in fold.Pieces())
         {
             while (t < bit)
             {
-                power = ev.Add(power, ev.Rotate(power, fold.Stride << t));
+                ev.Rotate(power, fold.Stride << t, w.T);
+                ev.Add(power, w.T, power);
                 t++;
             }
 
-            Ciphertext piece = offset == 0 ? power : ev.Rotate(power, offset * fold.Stride);
-            result = result is null ? piece.Clone() : ev.Add(result, piece);
+            Ciphertext piece = power;
+            if (offset != 0)
+            {
+                ev.Rotate(power, offset * fold.Stride, w.T);
+                piece = w.T;
+            }
+
+            if (empty)
+            {
+                piece.CopyTo(result);
+                empty = false;
+            }
+            else
+            {
+                ev.Add(result, piece, result);
+            }
         }
 
-        return result!;
+        return result;
+    }
+
+    /// <summary>Buffers of one evaluation: three stage buffers and a rotation temporary, all at the top level (never reallocated).</summary>
+    private sealed class Workspace(CkksContext context)
+    {
+        private readonly Ciphertext[] _stage = [new(context), new(context), new(context)];
+
+        /// <summary>The first stage buffer (the input stage's accumulator).</summary>
+        public Ciphertext A => _stage[0];
+
+        /// <summary>A rotation temporary.</summary>
+        public Ciphertext T { get; } = new(context);
+
+        /// <summary>A stage buffer different from <paramref name="busy"/>.</summary>
+        public Ciphertext Other(Ciphertext busy) => ReferenceEquals(_stage[0], busy) ? _stage[1] : ReferenceEquals(_stage[1], busy) ? _stage[2] : _stage[0];
     }
 
     private sealed record InputStageData(Plaintext[] Weights, Plaintext Bias, bool Fused);
