@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using CkksRns.Rns.Bases;
+using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Ckks;
@@ -28,7 +29,7 @@ public sealed class CkksEncoder
 {
     private const double LongPathLimit = 4.0e18; // below 2^62: Math.Round fits in a long.
 
-    private readonly MixedRadixComposer _composer;
+    private readonly BlockMixedRadixComposer _composer;
     private readonly PolyPool _pool;
     private readonly double[] _log2Q;
 
@@ -39,7 +40,7 @@ public sealed class CkksEncoder
     {
         ArgumentNullException.ThrowIfNull(context);
         Context = context;
-        _composer = new MixedRadixComposer(context.RingQ.ModuliArray);
+        _composer = new BlockMixedRadixComposer(context.RingQ.ModuliArray);
         _pool = new PolyPool(context.RingQ);
         _log2Q = new double[context.Parameters.QCount];
         double sum = 0;
@@ -327,7 +328,15 @@ public sealed class CkksEncoder
                     c[i + slots] = (long)Math.Round(im[i] * scale);
                 }
 
-                destination.Poly.SetCoefficients(c);
+                // |c| < 2^62: reduced to every limb with the vector kernel (the same residues as SetCoefficients).
+                RnsPoly poly = destination.Poly;
+                SimdLevel simd = SimdCapabilities.Current;
+                for (int limb = 0; limb < poly.LimbCount; limb++)
+                {
+                    ElementwiseKernels.ReduceSigned(c, poly.LimbUnchecked(limb), Context.RingQ.ModuliArray[limb], simd);
+                }
+
+                poly.IsNttForm = false;
             }
             finally
             {
@@ -365,7 +374,7 @@ public sealed class CkksEncoder
             }
 
             Span<double> c = coefficients.AsSpan(0, n);
-            _composer.ComposeCentered(scratch.Coefficients, scratch.LimbCount, 1.0 / plaintext.Scale, c);
+            _composer.ComposeCentered(scratch.Coefficients, scratch.LimbCount, 1.0 / plaintext.Scale, c, SimdCapabilities.Current);
             c[..slots].CopyTo(re);
             c[slots..].CopyTo(im);
         }

@@ -1,3 +1,4 @@
+using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Ckks;
@@ -63,10 +64,9 @@ public sealed class Decryptor
             RnsPoly t = _pool.Rent(limbs, true);
             try
             {
-                LimbOps.Multiply(ciphertext[2], s, t, limbs);
-                LimbOps.Add(t, ciphertext[1], t, limbs);
+                LimbParallel.For(Context.RingQ, limbs, 4L * Context.N, new MultiplyAddAction(ciphertext[2], s, ciphertext[1], t));
                 destination.Reshape(level, scale);
-                LimbOps.Multiply(t, s, m, limbs);
+                LimbParallel.For(Context.RingQ, limbs, 4L * Context.N, new MultiplyAddAction(t, s, ciphertext[0], m));
             }
             finally
             {
@@ -75,10 +75,17 @@ public sealed class Decryptor
         }
         else
         {
+            // m = c1·s + c0 in one pass per limb.
+            RnsPoly c0 = ciphertext[0], c1 = ciphertext[1];
             destination.Reshape(level, scale);
-            LimbOps.Multiply(ciphertext[1], s, m, limbs);
+            LimbParallel.For(Context.RingQ, limbs, 4L * Context.N, new MultiplyAddAction(c1, s, c0, m));
         }
+    }
 
-        LimbOps.Add(m, ciphertext[0], m, limbs);
+    /// <summary><c>d_i = x_i ⊙ y_i + z_i</c> (one fused pass per limb).</summary>
+    private readonly struct MultiplyAddAction(RnsPoly x, RnsPoly y, RnsPoly z, RnsPoly d) : ILimbAction
+    {
+        public void Invoke(int i) => ElementwiseKernels.MultiplyAdd(
+            x.LimbUnchecked(i), y.LimbUnchecked(i), z.LimbUnchecked(i), d.LimbUnchecked(i), x.Context.ModuliArray[i], SimdCapabilities.Current);
     }
 }

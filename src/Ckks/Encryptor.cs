@@ -125,16 +125,7 @@ public sealed class Encryptor
                 gaussian.Sample(e);
                 SmallIntegers.Write(e, c0);
                 c0.ToNtt();
-                RnsPoly product = _pool.Rent(limbs, true);
-                try
-                {
-                    LimbOps.Multiply(c1, s, product, limbs);
-                    LimbOps.Subtract(c0, product, c0, limbs);
-                }
-                finally
-                {
-                    _pool.Return(product);
-                }
+                LimbParallel.For(Context.RingQ, limbs, 4L * n, new MultiplySubtractFromAction(c1, s, c0));
 
                 destination.Seed = seed;
             }
@@ -183,49 +174,62 @@ public sealed class Encryptor
     private void EncryptComponent(RnsPoly uq, RnsPoly up, RnsPoly keyQ, RnsPoly keyP, ReadOnlySpan<int> e, RnsPoly destination, int level)
     {
         int limbs = level + 1, special = Context.Parameters.PCount, n = Context.N;
-        RnsPoly xp = _poolP.Rent(special, true), ep = _poolP.Rent(special, false), t = _pool.Rent(limbs, false), eq = _pool.Rent(limbs, false);
+        SimdLevel simd = SimdCapabilities.Current;
+        RnsPoly xp = _poolP.Rent(special, true), t = _pool.Rent(limbs, false);
         try
         {
-            // x_P = u·key_P + e in coefficient form.
+            // x_P = u·key_P + e in coefficient form (the error added straight from its small integers).
             LimbOps.Multiply(up, keyP, xp, special);
             xp.FromNtt();
-            SmallIntegers.Write(e, ep);
-            LimbOps.Add(xp, ep, xp, special);
+            for (int j = 0; j < special; j++)
+            {
+                ElementwiseKernels.AddSmall(xp.LimbUnchecked(j), e, subtract: false, xp.LimbUnchecked(j), Context.RingP.ModuliArray[j], simd);
+            }
 
-            // t = NTT(Conv_P→Q(x_P) - e); destination = (u·key_Q - t)·P^-1.
+            // t = NTT(Conv_P→Q(x_P) - e); destination = (u·key_Q - t)·P^-1, one fused pass per limb.
             if (special == 1)
             {
-                // One special prime: the exact (centred) conversion is a centred reduction.
+                // One special prime: the exact (centred) conversion is a centred reduction, fused with removing e.
+                ulong p = Context.RingP.ModuliArray[0].Value;
                 for (int i = 0; i < limbs; i++)
                 {
-                    ElementwiseKernels.ReduceCentered(xp.LimbUnchecked(0), Context.RingP.ModuliArray[0].Value, t.LimbUnchecked(i), Context.RingQ.ModuliArray[i]);
+                    ElementwiseKernels.ReduceCenteredSubtractSmall(xp.LimbUnchecked(0), p, e, t.LimbUnchecked(i), Context.RingQ.ModuliArray[i], simd);
                 }
             }
             else
             {
                 Context.ModDownConverter(level).Convert(
                     xp.Buffer.AsSpan(0, special * n), t.Buffer.AsSpan(0, limbs * n), exact: true, Context.MaxDegreeOfParallelism);
+                for (int i = 0; i < limbs; i++)
+                {
+                    ElementwiseKernels.AddSmall(t.LimbUnchecked(i), e, subtract: true, t.LimbUnchecked(i), Context.RingQ.ModuliArray[i], simd);
+                }
             }
 
-            SmallIntegers.Write(e, eq);
-            LimbOps.Subtract(t, eq, t, limbs);
             LimbOps.ToNtt(t, limbs);
-            LimbOps.Multiply(uq, keyQ, destination, limbs);
-            for (int i = 0; i < limbs; i++)
-            {
-                ElementwiseKernels.SubtractMultiplyShoup(
-                    destination.LimbUnchecked(i), t.LimbUnchecked(i), Context.PInverseModQ[i], destination.LimbUnchecked(i), Context.RingQ.ModuliArray[i]);
-            }
-
-            ep.SetZero();
-            eq.SetZero();
+            LimbParallel.For(Context.RingQ, limbs, 6L * n, new ModDownAction(Context, uq, keyQ, t, destination));
+            xp.SetZero();
+            t.SetZero();
         }
         finally
         {
             _poolP.Return(xp);
-            _poolP.Return(ep);
             _pool.Return(t);
-            _pool.Return(eq);
         }
+    }
+
+    /// <summary><c>d_i = (u_i ⊙ key_i - t_i)·P^-1</c>.</summary>
+    private readonly struct ModDownAction(CkksContext context, RnsPoly u, RnsPoly key, RnsPoly t, RnsPoly d) : ILimbAction
+    {
+        public void Invoke(int i) => ElementwiseKernels.MultiplySubtractMultiplyShoup(
+            u.LimbUnchecked(i), key.LimbUnchecked(i), t.LimbUnchecked(i), context.PInverseModQ[i], d.LimbUnchecked(i),
+            context.RingQ.ModuliArray[i], SimdCapabilities.Current);
+    }
+
+    /// <summary><c>z_i = z_i - x_i ⊙ y_i</c>.</summary>
+    private readonly struct MultiplySubtractFromAction(RnsPoly x, RnsPoly y, RnsPoly z) : ILimbAction
+    {
+        public void Invoke(int i) => ElementwiseKernels.MultiplySubtractFrom(
+            x.LimbUnchecked(i), y.LimbUnchecked(i), z.LimbUnchecked(i), z.LimbUnchecked(i), x.Context.ModuliArray[i], SimdCapabilities.Current);
     }
 }

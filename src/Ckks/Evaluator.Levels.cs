@@ -176,13 +176,12 @@ public sealed partial class Evaluator
 
     private void RescalePoly(RnsPoly source, RnsPoly destination, int level, RnsPoly temp)
     {
-        // t = INTT(last limb) + floor(q_ℓ/2), so that t - floor(q_ℓ/2) mod q_i below rounds instead of truncating.
-        Modulus last = Context.RingQ.ModuliArray[level];
-        Span<ulong> t = temp.LimbUnchecked(level);
-        source.LimbUnchecked(level).CopyTo(t);
-        Context.RingQ.NttTablesArray[level].Inverse(t);
-        ElementwiseKernels.AddConstant(t, last.Value >> 1, t, last);
-        LimbParallel.For(Context.RingQ, level, 26L * Context.N, new RescaleAction(Context, source, destination, temp, level));
+        // r = INTT(last limb); then per limb i, one pass t = ([r + floor(q_ℓ/2)]_(q_ℓ) - floor(q_ℓ/2)) mod q_i (the centred
+        // remainder, so that the division rounds), its NTT, and one pass destination = (source - t)·q_ℓ^-1.
+        Span<ulong> r = temp.LimbUnchecked(level);
+        source.LimbUnchecked(level).CopyTo(r);
+        Context.RingQ.NttTablesArray[level].Inverse(r);
+        LimbParallel.For(Context.RingQ, level, 24L * Context.N, new RescaleAction(Context, source, destination, temp, level));
     }
 
     private readonly struct RescaleAction(CkksContext context, RnsPoly source, RnsPoly destination, RnsPoly temp, int level) : ILimbAction
@@ -191,10 +190,10 @@ public sealed partial class Evaluator
         {
             Modulus q = context.RingQ.ModuliArray[i];
             Span<ulong> t = temp.LimbUnchecked(i);
-            ElementwiseKernels.Reduce(temp.LimbUnchecked(level), t, q);
-            ElementwiseKernels.AddConstant(t, q.Negate(context.RescaleHalf(level)[i]), t, q);
+            SimdLevel simd = SimdCapabilities.Current;
+            ElementwiseKernels.RescaleCorrection(temp.LimbUnchecked(level), context.RingQ.ModuliArray[level], t, q, simd);
             context.RingQ.NttTablesArray[i].Forward(t);
-            ElementwiseKernels.SubtractMultiplyShoup(source.LimbUnchecked(i), t, context.RescaleInverse(level)[i], destination.LimbUnchecked(i), q);
+            ElementwiseKernels.SubtractMultiplyShoup(source.LimbUnchecked(i), t, context.RescaleInverse(level)[i], destination.LimbUnchecked(i), q, simd);
         }
     }
 }

@@ -36,20 +36,26 @@ public sealed partial class Evaluator
         CheckSize2(b, nameof(b), "Multiply");
         int level = a.Level, limbs = level + 1;
         double scale = a.Scale * b.Scale;
-        RnsPoly cross = _pool.Rent(limbs, true);
-        try
-        {
-            LimbOps.Multiply(a[0], b[1], cross, limbs);
-            LimbOps.MultiplyAccumulate(a[1], b[0], cross, limbs);
-            destination.Reshape(3, level, scale);
-            LimbOps.Multiply(a[1], b[1], destination[2], limbs);
-            LimbOps.Multiply(a[0], b[0], destination[0], limbs);
-            LimbOps.Copy(cross, destination[1], limbs);
-        }
-        finally
-        {
-            _pool.Return(cross);
-        }
+
+        // One fused pass per limb (Karatsuba: three products); the kernel reads every input word before it writes the
+        // outputs at that index, so destination may be a or b.
+        RnsPoly a0 = a[0], a1 = a[1], b0 = b[0], b1 = b[1];
+        destination.Reshape(3, level, scale);
+        LimbParallel.For(Context.RingQ, limbs, 12L * Context.N, new TensorAction(a0, a1, b0, b1, destination[0], destination[1], destination[2]));
+    }
+
+    private readonly struct TensorAction(RnsPoly a0, RnsPoly a1, RnsPoly b0, RnsPoly b1, RnsPoly d0, RnsPoly d1, RnsPoly d2) : ILimbAction
+    {
+        public void Invoke(int i) => ElementwiseKernels.Tensor(
+            a0.LimbUnchecked(i), a1.LimbUnchecked(i), b0.LimbUnchecked(i), b1.LimbUnchecked(i),
+            d0.LimbUnchecked(i), d1.LimbUnchecked(i), d2.LimbUnchecked(i), a0.Context.ModuliArray[i], SimdCapabilities.Current);
+    }
+
+    private readonly struct MultiplyPairAction(RnsPoly x0, RnsPoly x1, RnsPoly y, RnsPoly d0, RnsPoly d1) : ILimbAction
+    {
+        public void Invoke(int i) => ElementwiseKernels.MultiplyPair(
+            x0.LimbUnchecked(i), x1.LimbUnchecked(i), y.LimbUnchecked(i), d0.LimbUnchecked(i), d1.LimbUnchecked(i),
+            x0.Context.ModuliArray[i], SimdCapabilities.Current);
     }
 
     /// <summary>Returns <c>a²</c> (size 3), as <see cref="Multiply(Ciphertext, Ciphertext)"/> with itself.</summary>
@@ -128,7 +134,14 @@ public sealed partial class Evaluator
         CheckDestination(destination);
         int size = a.Size, level = a.Level, limbs = level + 1;
         destination.Reshape(size, level, a.Scale * b.Scale);
-        for (int i = 0; i < size; i++)
+        int i = 0;
+        for (; i + 1 < size; i += 2)
+        {
+            // Two ciphertext polynomials per pass, so the plaintext is read once for both.
+            LimbParallel.For(Context.RingQ, limbs, 8L * Context.N, new MultiplyPairAction(a[i], a[i + 1], b.Poly, destination[i], destination[i + 1]));
+        }
+
+        if (i < size)
         {
             LimbOps.Multiply(a[i], b.Poly, destination[i], limbs);
         }

@@ -35,28 +35,21 @@ public sealed partial class RnsPoly
 
         int last = a.LimbCount - 1, n = a.N;
         RnsContext context = a.Context;
-        Modulus qLast = context.ModuliArray[last];
-        ulong half = qLast.Value >> 1;
         ulong[] lastLimb = ArrayPool<ulong>.Shared.Rent(n);
         try
         {
+            // r = x mod q_ℓ in coefficient form; the half that makes the division round is added inside the per-limb pass.
             Span<ulong> r = lastLimb.AsSpan(0, n);
             a.LimbUnchecked(last).CopyTo(r);
-            if (a.IsNttForm)
+            bool ntt = a.IsNttForm;
+            if (ntt)
             {
                 context.NttTablesArray[last].Inverse(r);
             }
 
-            // r = [x + half]_(q_ℓ) in [0, q_ℓ); the centred remainder of x is r - half.
-            for (int j = 0; j < r.Length; j++)
-            {
-                r[j] = qLast.Add(r[j], half);
-            }
-
-            bool ntt = a.IsNttForm;
             destination.SetShape(last, ntt);
             long work = ntt ? 8L * n * context.LogN : 6L * n;
-            LimbParallel.For(context, last, work, new DivideRoundAction(a, destination, lastLimb, half, qLast.Value, ntt));
+            LimbParallel.For(context, last, work, new DivideRoundAction(a, destination, lastLimb, context.ModuliArray[last], ntt));
         }
         finally
         {
@@ -64,33 +57,27 @@ public sealed partial class RnsPoly
         }
     }
 
-    private readonly struct DivideRoundAction(RnsPoly a, RnsPoly destination, ulong[] lastLimb, ulong half, ulong qLast, bool ntt) : ILimbAction
+    private readonly struct DivideRoundAction(RnsPoly a, RnsPoly destination, ulong[] lastLimb, Modulus qLast, bool ntt) : ILimbAction
     {
         public void Invoke(int limb)
         {
             RnsContext context = a.Context;
             Modulus q = context.ModuliArray[limb];
             int n = a.N;
+            SimdLevel simd = SimdCapabilities.Current;
             ulong[] scratch = ArrayPool<ulong>.Shared.Rent(n);
             try
             {
+                // t = centred (x mod q_ℓ) as a residue modulo q_i; destination = (x_i - t)·q_ℓ^-1 mod q_i.
                 Span<ulong> t = scratch.AsSpan(0, n);
-                ReadOnlySpan<ulong> r = lastLimb.AsSpan(0, n);
-                ulong halfModQ = q.Reduce(half);
-                for (int j = 0; j < t.Length; j++)
-                {
-                    // (r - half) mod q_i: the centred remainder of x modulo q_ℓ, as a residue modulo q_i.
-                    t[j] = q.Subtract(q.Reduce(r[j]), halfModQ);
-                }
-
+                ElementwiseKernels.RescaleCorrection(lastLimb.AsSpan(0, n), qLast, t, q, simd);
                 if (ntt)
                 {
                     context.NttTablesArray[limb].Forward(t);
                 }
 
-                ShoupOperand inverse = q.CreateShoupOperand(q.Inverse(q.Reduce(qLast)));
-                ElementwiseKernels.Subtract(a.LimbUnchecked(limb), t, t, q);
-                ElementwiseKernels.MultiplyShoup(t, inverse, destination.LimbUnchecked(limb), q);
+                ShoupOperand inverse = q.CreateShoupOperand(q.Inverse(q.Reduce(qLast.Value)));
+                ElementwiseKernels.SubtractMultiplyShoup(a.LimbUnchecked(limb), t, inverse, destination.LimbUnchecked(limb), q, simd);
             }
             finally
             {

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Rns.Sampling;
@@ -26,18 +28,36 @@ public sealed class TernarySampler(RandomSource source)
     public void Sample(Span<sbyte> destination)
     {
         RandomSource source = _source;
-        for (int j = 0; j < destination.Length; j++)
-        {
-            uint b;
-            do
-            {
-                b = source.NextByte();
-            }
-            while (b == 255);
 
-            destination[j] = (sbyte)((int)(b % 3) - 1);
+        // Each round reads exactly as many bytes as values are still missing, so the stream is consumed exactly as by a
+        // byte-at-a-time loop; a byte 255 is written and then overwritten (the position only advances on acceptance).
+        Span<byte> buffer = stackalloc byte[ChunkBytes];
+        ref sbyte rd = ref MemoryMarshal.GetReference(destination);
+        int filled = 0;
+        try
+        {
+            while (filled < destination.Length)
+            {
+                int count = Math.Min(ChunkBytes, destination.Length - filled);
+                Span<byte> chunk = buffer[..count];
+                source.Fill(chunk);
+                foreach (byte b in chunk)
+                {
+                    // b mod 3 without a division: (b·171) >> 9 = floor(b/3) for every b < 256.
+                    uint value = b - (3 * ((b * 171u) >> 9));
+                    Unsafe.Add(ref rd, filled) = (sbyte)((int)value - 1);
+                    filled += b != 255 ? 1 : 0;
+                }
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(buffer);
         }
     }
+
+    /// <summary>Bytes per call of <see cref="RandomSource.Fill(Span{byte})"/>.</summary>
+    private const int ChunkBytes = 1024;
 
     /// <summary>
     /// Sets <paramref name="destination"/> to a fresh ternary polynomial in coefficient form: the same coefficients in

@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Polynomials;
 
@@ -53,16 +56,38 @@ public sealed class UniformSampler(RandomSource source)
         int bits = q.BitCount, bytes = (bits + 7) >> 3;
         ulong mask = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
         RandomSource source = _source;
-        for (int j = 0; j < destination.Length; j++)
-        {
-            ulong candidate;
-            do
-            {
-                candidate = source.NextUInt64(bytes) & mask;
-            }
-            while (candidate >= modulus);
 
-            destination[j] = candidate;
+        // Each round reads exactly as many candidates as values are still missing: every one of them would also be read
+        // by a one-candidate-at-a-time loop (at most that many are accepted), so the stream is consumed identically.
+        // The buffer has 8 spare bytes so that each candidate is one unaligned 8-byte load, then masked.
+        Span<byte> buffer = stackalloc byte[(ChunkCandidates * 8) + 8];
+        buffer.Clear();
+        ref byte rb = ref MemoryMarshal.GetReference(buffer);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        int filled = 0;
+        try
+        {
+            while (filled < destination.Length)
+            {
+                int candidates = Math.Min(ChunkCandidates, destination.Length - filled);
+                source.Fill(buffer[..(candidates * bytes)]);
+                for (int c = 0; c < candidates; c++)
+                {
+                    ulong candidate = BinaryPrimitives.ReadUInt64LittleEndian(buffer.Slice(c * bytes, 8)) & mask;
+
+                    // Always write, advance only on acceptance (a rejected value is overwritten or left past the end).
+                    // filled + c < destination.Length, and filled only grows when accepted, so the write stays in range.
+                    Unsafe.Add(ref rd, filled) = candidate;
+                    filled += candidate < modulus ? 1 : 0;
+                }
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(buffer);
         }
     }
+
+    /// <summary>Candidates per call of <see cref="RandomSource.Fill(Span{byte})"/>.</summary>
+    private const int ChunkCandidates = 512;
 }

@@ -1,0 +1,90 @@
+using System.Numerics;
+using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Bases;
+using CkksRns.Rns.Kernels;
+using CkksRns.Rns.Primes;
+using Xunit;
+
+namespace CkksRns.Rns.Tests.Kernels;
+
+/// <summary>
+/// The encoding kernels: signed coefficients to residues against BigInteger, and the block mixed-radix composer
+/// against the centred CRT value (BigInteger) and bit for bit against <see cref="MixedRadixComposer"/> on every path.
+/// </summary>
+[Trait("Category", "Kernel")]
+public sealed class EncodingKernelsTests
+{
+    public static readonly TheoryData<SimdLevel> Levels = new() { SimdLevel.Scalar, SimdLevel.Vector256, SimdLevel.Vector512 };
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void ReduceSigned_MatchesBigInteger(SimdLevel level)
+    {
+        var random = new Random(5);
+        foreach (ulong value in new[] { 3UL, (1UL << 20) - 3, (1UL << 31) - 1, (1UL << 50) - 27, (1UL << 61) - 1 })
+        {
+            var q = new Modulus(value);
+            foreach (int length in new[] { 0, 1, 5, 8, 17, 71 })
+            {
+                long[] x = Enumerable.Range(0, length).Select(i => (i % 6) switch
+                {
+                    0 => (1L << 62) - 1,
+                    1 => -((1L << 62) - 1),
+                    2 => 0L,
+                    3 => -(long)(value % (1UL << 62)),
+                    _ => random.NextInt64(-(1L << 62) + 1, 1L << 62),
+                }).ToArray();
+                var d = new ulong[length];
+                ElementwiseKernels.ReduceSigned(x, d, q, level);
+                Assert.Equal(x.Select(v => (ulong)((((BigInteger)v % value) + value) % value)), d);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void BlockComposer_MatchesMixedRadixComposerBitForBit_AndTheCentredCrtValue(SimdLevel level)
+    {
+        var random = new Random(6);
+        ulong[] primes = NttPrimes.Generate(1024, [30, 50, 61, 40, 26, 26, 49]).ToArray();
+        Modulus[] moduli = primes.Select(p => new Modulus(p)).ToArray();
+        var reference = new MixedRadixComposer(moduli);
+        var composer = new BlockMixedRadixComposer(moduli);
+        foreach (int limbCount in new[] { 1, 2, 4, 7 })
+        {
+            foreach (int n in new[] { 1, 7, 256, 300, 1024 })
+            {
+                BigInteger modulus = primes.Take(limbCount).Aggregate(BigInteger.One, (a, p) => a * p);
+
+                // Centred integers of every size: small ones (the usual decryption results), large ones, ±Q/2 edges.
+                BigInteger[] x = Enumerable.Range(0, n).Select(j => (j % 5) switch
+                {
+                    0 => (BigInteger)random.NextInt64(-(1L << 40), 1L << 40) % ((modulus - 1) / 2),
+                    1 => (modulus - 1) / 2,
+                    2 => -((modulus - 1) / 2),
+                    _ => (new BigInteger(Enumerable.Range(0, 64).Select(_ => (byte)random.Next(256)).ToArray(), isUnsigned: true) % modulus) - (modulus - 1) / 2,
+                }).ToArray();
+                var limbs = new ulong[limbCount * n];
+                for (int i = 0; i < limbCount; i++)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        limbs[i * n + j] = (ulong)(((x[j] % primes[i]) + primes[i]) % primes[i]);
+                    }
+                }
+
+                double multiplier = 1.0 / (1L << 30);
+                var expected = new double[n];
+                var actual = new double[n];
+                reference.ComposeCentered(limbs, limbCount, multiplier, expected);
+                composer.ComposeCentered(limbs, limbCount, multiplier, actual, level);
+                Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
+                for (int j = 0; j < n; j++)
+                {
+                    double exact = (double)x[j] * multiplier;
+                    Assert.True(Math.Abs(actual[j] - exact) <= Math.Abs(exact) * 1e-14 + 1e-300, $"x = {x[j]}: {actual[j]} vs {exact}");
+                }
+            }
+        }
+    }
+}
