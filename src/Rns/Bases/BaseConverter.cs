@@ -37,19 +37,35 @@ namespace CkksRns.Rns.Bases;
 /// </remarks>
 public sealed class BaseConverter
 {
-    // Coefficients processed per block: the block of t-values (k × block words) stays in a small stack buffer.
+    // Words of the per-block row buffer (t-values, the exact correction v and the high halves of wide t-values); 32 KB
+    // keeps the rows of a block in L1 while every target prime reads them.
     private const int MaxScratchWords = 4096;
+
+    // The narrow sums stay below 2^63 (the vector Barrett reduction needs it), the wide ones below 2^127.
+    private static readonly UInt128 NarrowLimit = long.MaxValue;
+    private static readonly UInt128 WideLimit = UInt128.MaxValue >> 1;
 
     private readonly Modulus[] _source;
     private readonly Modulus[] _target;
     private readonly ShoupOperand[] _inversePunctured;
     private readonly double[] _inverseSource;
 
-    // _puncturedModTarget[j * k + i] = (Q / q_i) mod p_j, with its Shoup quotient for p_j.
-    private readonly ShoupOperand[] _puncturedModTarget;
+    // Row layout of a block (block words each): rows 0..k-1 hold t_i, row k holds v (exact conversion), and rows
+    // k+1.. hold t_i mod 2^S and t_i >> S for the source primes above 2^32 (the narrow sums read 32-bit rows).
+    private readonly int[] _splitSources;
+    private readonly int[] _splitShifts;
+    private readonly bool[] _shortSumsApproximate;
+    private readonly bool[] _shortSumsExact;
+    private readonly bool _needsHighRows;
+    private readonly bool[] _narrow;
 
-    // _negatedQModTarget[j] = (-Q) mod p_j, the correction term of the exact conversion.
-    private readonly ShoupOperand[] _negatedQModTarget;
+    // Per target j: the row offsets, weights and fold schedules of its sum; the approximate conversion uses all terms
+    // but the last (the correction v·(-Q mod p_j)).
+    private readonly int[] _narrowOffsets;
+    private readonly int[] _wideOffsets;
+    private readonly ulong[][] _weights;
+    private readonly int[][] _segmentsApproximate;
+    private readonly int[][] _segmentsExact;
 
     /// <summary>Precomputes the constants to convert from <paramref name="source"/> to <paramref name="target"/>.</summary>
     /// <param name="source">The base the inputs are in.</param>
@@ -71,21 +87,94 @@ public sealed class BaseConverter
             _inverseSource[i] = 1.0 / _source[i].Value;
         }
 
-        _puncturedModTarget = new ShoupOperand[m * k];
-        _negatedQModTarget = new ShoupOperand[m];
+        _narrow = new bool[m];
+        for (int j = 0; j < m; j++)
+        {
+            _narrow[j] = _target[j].BitCount <= 31;
+        }
+
+        // Source primes above 2^32 give t-values the narrow sums cannot read whole: split at S_i = ceil(bits/2).
+        _splitSources = [.. Enumerable.Range(0, k).Where(i => _source[i].BitCount > 32)];
+        _splitShifts = [.. _splitSources.Select(i => (_source[i].BitCount + 1) / 2)];
+        _needsHighRows = _splitSources.Length > 0 && _narrow.Contains(true);
+        int rows = k + 1 + (_needsHighRows ? 2 * _splitSources.Length : 0);
+        BlockSize = Math.Clamp(MaxScratchWords / rows, 8, 512) & ~7;
+        RowCount = rows;
+
+        // Narrow terms: t_i, or for split sources its low and high parts (weights c and c·2^S), then v.
+        var narrowOffsets = new List<int>();
+        var narrowRowMax = new List<ulong>();
+        for (int i = 0, split = 0; i < k; i++)
+        {
+            ulong max = _source[i].Value - 1;
+            if (_needsHighRows && split < _splitSources.Length && _splitSources[split] == i)
+            {
+                int shift = _splitShifts[split];
+                narrowOffsets.Add((k + 1 + 2 * split) * BlockSize);
+                narrowRowMax.Add((1UL << shift) - 1);
+                narrowOffsets.Add((k + 2 + 2 * split) * BlockSize);
+                narrowRowMax.Add(max >> shift);
+                split++;
+            }
+            else
+            {
+                narrowOffsets.Add(i * BlockSize);
+                narrowRowMax.Add(max);
+            }
+        }
+
+        narrowOffsets.Add(k * BlockSize);
+        narrowRowMax.Add((ulong)k); // v = round(Σ t_i/q_i) ≤ k
+        _narrowOffsets = [.. narrowOffsets];
+        _wideOffsets = [.. Enumerable.Range(0, k + 1).Select(i => i * BlockSize)];
+
+        _weights = new ulong[m][];
+        _segmentsApproximate = new int[m][];
+        _segmentsExact = new int[m][];
+        _shortSumsApproximate = new bool[m];
+        _shortSumsExact = new bool[m];
         for (int j = 0; j < m; j++)
         {
             Modulus p = _target[j];
-            for (int i = 0; i < k; i++)
+            ulong negatedQ = p.Negate((ulong)(source.Product % p.Value));
+            var weights = new List<ulong>();
+            var termMax = new List<UInt128>();
+            for (int i = 0, split = 0; i < k; i++)
             {
-                _puncturedModTarget[j * k + i] = p.CreateShoupOperand((ulong)(source.PuncturedProducts[i] % p.Value));
+                ulong c = (ulong)(source.PuncturedProducts[i] % p.Value);
+                if (_narrow[j] && _needsHighRows && split < _splitSources.Length && _splitSources[split] == i)
+                {
+                    weights.Add(c);
+                    weights.Add((ulong)(((UInt128)c << _splitShifts[split]) % p.Value));
+                    split++;
+                }
+                else
+                {
+                    weights.Add(c);
+                }
             }
 
-            ulong qModP = (ulong)(source.Product % p.Value);
-            _negatedQModTarget[j] = p.CreateShoupOperand(p.Negate(qModP));
-        }
+            weights.Add(negatedQ);
+            _weights[j] = [.. weights];
+            for (int r = 0; r < weights.Count; r++)
+            {
+                ulong rowMax = _narrow[j] ? narrowRowMax[r] : r < k ? _source[r].Value - 1 : (ulong)k;
+                termMax.Add((UInt128)rowMax * weights[r]);
+            }
 
-        BlockSize = Math.Clamp(MaxScratchWords / k, 8, 256);
+            if (_narrow[j])
+            {
+                // Two reductions for the narrow sums: sums below 2^(b+31) reduce with 32-bit multiplies (cost about 3
+                // products), longer ones need a 64-bit Barrett (about 7); take the schedule with the fewer multiplies.
+                (_segmentsExact[j], _shortSumsExact[j]) = NarrowSchedule(termMax, termMax.Count, p);
+                (_segmentsApproximate[j], _shortSumsApproximate[j]) = NarrowSchedule(termMax, termMax.Count - 1, p);
+            }
+            else
+            {
+                _segmentsExact[j] = FoldSchedule(termMax, termMax.Count, WideLimit, p.Value)!;
+                _segmentsApproximate[j] = FoldSchedule(termMax, termMax.Count - 1, WideLimit, p.Value)!;
+            }
+        }
     }
 
     /// <summary>The base the inputs are in.</summary>
@@ -95,6 +184,8 @@ public sealed class BaseConverter
     public RnsBase Target { get; }
 
     private int BlockSize { get; }
+
+    private int RowCount { get; }
 
     /// <summary>
     /// Approximate conversion: writes residues in the target base of <c>x + u·Q</c> with <c>0 ≤ u &lt; k</c> for every
@@ -198,44 +289,90 @@ public sealed class BaseConverter
         return n;
     }
 
+    /// <summary>
+    /// The row indices before which a running sum of the terms with maxima <paramref name="termMax"/> must be reduced
+    /// to stay at most <paramref name="limit"/> (a reduced sum is below <paramref name="p"/>), followed by the number of
+    /// terms; null when one term after a fold can exceed the limit.
+    /// </summary>
+    internal static int[]? FoldSchedule(IReadOnlyList<UInt128> termMax, int count, UInt128 limit, ulong p)
+    {
+        var ends = new List<int>();
+        UInt128 bound = 0;
+        for (int r = 0; r < count; r++)
+        {
+            if (termMax[r] > limit - (p - 1))
+            {
+                return null;
+            }
+
+            if (r > 0 && bound + termMax[r] > limit)
+            {
+                ends.Add(r);
+                bound = p - 1;
+            }
+
+            bound += termMax[r];
+        }
+
+        ends.Add(count);
+        return [.. ends];
+    }
+
+    private static (int[] Segments, bool ShortSums) NarrowSchedule(IReadOnlyList<UInt128> termMax, int count, Modulus p)
+    {
+        int[]? shortSchedule = FoldSchedule(termMax, count, ((UInt128)1 << (p.BitCount + 31)) - 1, p.Value);
+        int[] longSchedule = FoldSchedule(termMax, count, NarrowLimit, p.Value)
+            ?? throw new InvalidOperationException("Unreachable: a narrow term is below 2^63 - 2^31.");
+        return shortSchedule is not null && 3 * shortSchedule.Length <= 7 * longSchedule.Length ? (shortSchedule, true) : (longSchedule, false);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private void ConvertRange(ReadOnlySpan<ulong> input, Span<ulong> output, int n, int start, int end, bool exact)
     {
         int k = _source.Length, m = _target.Length, block = BlockSize;
-        Span<ulong> t = stackalloc ulong[k * block];
-        Span<ulong> v = stackalloc ulong[block];
+        SimdLevel level = SimdCapabilities.Current;
+        Span<ulong> rows = stackalloc ulong[RowCount * block];
         Modulus[] source = _source, target = _target;
-        ShoupOperand[] punctured = _puncturedModTarget;
+        int narrowTerms = _narrowOffsets.Length - (exact ? 0 : 1), wideTerms = k + (exact ? 1 : 0);
+        ReadOnlySpan<int> narrowOffsets = _narrowOffsets.AsSpan(0, narrowTerms), wideOffsets = _wideOffsets.AsSpan(0, wideTerms);
+        int[][] segments = exact ? _segmentsExact : _segmentsApproximate;
+        bool[] shortSums = exact ? _shortSumsExact : _shortSumsApproximate;
         for (int c0 = start; c0 < end; c0 += block)
         {
             int length = Math.Min(block, end - c0);
 
-            // t_i = [x_i · (Q/q_i)^-1]_(q_i) for the block, stored t[i·block + c].
+            // t_i = [x_i · (Q/q_i)^-1]_(q_i) for the block, stored rows[i·block + c].
             for (int i = 0; i < k; i++)
             {
-                ElementwiseKernels.MultiplyShoup(input.Slice(i * n + c0, length), _inversePunctured[i], t.Slice(i * block, length), source[i]);
+                ElementwiseKernels.MultiplyShoup(input.Slice(i * n + c0, length), _inversePunctured[i], rows.Slice(i * block, length), source[i], level);
             }
 
             if (exact)
             {
-                RoundedQuotients(t, block, length, _inverseSource, v, SimdCapabilities.Current);
+                RoundedQuotients(rows, block, length, _inverseSource, rows.Slice(k * block, length), level);
             }
 
-            // y_j = Σ_i t_i · [(Q/q_i)]_(p_j) (+ v · [-Q]_(p_j)) mod p_j, one Shoup multiply-accumulate per term:
-            // t_i < 2^61 may exceed p_j, which Shoup multiplication allows (any 64-bit multiplicand).
+            if (_needsHighRows)
+            {
+                for (int s = 0; s < _splitSources.Length; s++)
+                {
+                    ElementwiseKernels.SplitBits(
+                        rows.Slice(_splitSources[s] * block, length), _splitShifts[s],
+                        rows.Slice((k + 1 + 2 * s) * block, length), rows.Slice((k + 2 + 2 * s) * block, length), level);
+                }
+            }
+
+            // y_j = Σ_i t_i · [(Q/q_i)]_(p_j) (+ v · [-Q]_(p_j)) mod p_j, accumulated lazily and reduced once.
             for (int j = 0; j < m; j++)
             {
-                Modulus p = target[j];
                 Span<ulong> destination = output.Slice(j * n + c0, length);
-                ElementwiseKernels.MultiplyShoup(t[..length], punctured[j * k], destination, p);
-                for (int i = 1; i < k; i++)
+                if (_narrow[j])
                 {
-                    ElementwiseKernels.MultiplyShoupAccumulate(t.Slice(i * block, length), punctured[j * k + i], destination, p);
+                    ElementwiseKernels.BaseConvertNarrow(rows, narrowOffsets, _weights[j].AsSpan(0, narrowTerms), segments[j], destination, target[j], shortSums[j], level);
                 }
-
-                if (exact)
+                else
                 {
-                    ElementwiseKernels.MultiplyShoupAccumulate(v[..length], _negatedQModTarget[j], destination, p);
+                    ElementwiseKernels.BaseConvertWide(rows, wideOffsets, _weights[j].AsSpan(0, wideTerms), segments[j], destination, target[j], level);
                 }
             }
         }

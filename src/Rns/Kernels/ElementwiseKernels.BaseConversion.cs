@@ -1,0 +1,427 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using CkksRns.Rns.Arithmetic;
+using static CkksRns.Rns.Kernels.ElementwiseVectorMath;
+
+namespace CkksRns.Rns.Kernels;
+
+// The sums of fast base conversion, y[c] = Σ_r rows[offsets[r] + c]·w_r mod p (see Bases/BaseConverter), accumulated
+// lazily: products are added without reduction and the sum is reduced once per output, plus a "fold" (a full reduction
+// of the running sum) at the row indices the caller's schedule lists, which the caller derives from the bounds of the
+// rows and weights so that no sum can overflow. Two widths:
+//  - narrow (p < 2^31): each row is read as its low 32 bits and each weight is below 2^31, so a product is one
+//    32×32→64 multiply (vpmuludq) and the running sum one 64-bit lane that the schedule keeps below 2^63;
+//  - wide (any p < 2^61): 128-bit sums (low, high) of full products of rows below 2^61, kept below 2^127.
+// The sums are exact integers and every output is fully reduced, so all paths agree bit for bit with the scalar one.
+internal static partial class ElementwiseKernels
+{
+    /// <summary>
+    /// <c>destination[c] = Σ_r (rows[offsets[r] + c] mod 2^32)·weights[r] mod p</c> for <c>p &lt; 2^31</c>, with the
+    /// running 64-bit sum reduced modulo <c>p</c> before each row index listed in <paramref name="segmentEnds"/> (all but
+    /// its last entry, which is the number of rows).
+    /// </summary>
+    /// <remarks>
+    /// The caller guarantees that, starting from zero and from any residue after a fold, the sum of the products of
+    /// one segment stays below <c>2^63</c>, or below <c>2^(b+31)</c> (<c>b</c> the bit count of <c>p</c>) when
+    /// <paramref name="shortSums"/> is set, which allows a cheaper reduction: a Barrett quotient from one 32×32-bit
+    /// product of <c>x &gt;&gt; (b-1)</c> (below <c>2^32</c>) and <c>floor(2^(b+31)/p)</c> (below <c>2^32</c>), at most
+    /// two below the true quotient, so two conditional subtractions finish.
+    /// </remarks>
+    public static void BaseConvertNarrow(
+        ReadOnlySpan<ulong> rows, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds, Span<ulong> destination, Modulus p,
+        bool shortSums) =>
+        BaseConvertNarrow(rows, offsets, weights, segmentEnds, destination, p, shortSums, SimdCapabilities.Current);
+
+    /// <summary>The narrow conversion sum at the given level (see the overload without a level).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BaseConvertNarrow(
+        ReadOnlySpan<ulong> rows, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds,
+        Span<ulong> destination, Modulus p, bool shortSums, SimdLevel level)
+    {
+        AssertLengths(offsets.Length, weights.Length, segmentEnds[^1]);
+        int n = destination.Length, c = 0;
+        ref ulong rt = ref MemoryMarshal.GetReference(rows);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        if (level == SimdLevel.Vector512)
+        {
+            c = shortSums
+                ? BaseConvertNarrow512(ref rt, offsets, weights, segmentEnds, ref rd, n, new ShortBarrett512(p))
+                : BaseConvertNarrow512(ref rt, offsets, weights, segmentEnds, ref rd, n, new LongBarrett512(p));
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            c = shortSums
+                ? BaseConvertNarrow256(ref rt, offsets, weights, segmentEnds, ref rd, n, new ShortBarrett256(p))
+                : BaseConvertNarrow256(ref rt, offsets, weights, segmentEnds, ref rd, n, new LongBarrett256(p));
+        }
+
+        for (; c < n; c++)
+        {
+            ulong sum = 0;
+            int r = 0;
+            for (int s = 0; s < segmentEnds.Length; s++)
+            {
+                if (s > 0)
+                {
+                    sum = p.Reduce(sum);
+                }
+
+                for (int end = segmentEnds[s]; r < end; r++)
+                {
+                    sum += (ulong)(uint)Unsafe.Add(ref rt, offsets[r] + c) * weights[r];
+                }
+            }
+
+            Unsafe.Add(ref rd, c) = p.Reduce(sum);
+        }
+    }
+
+    /// <summary>
+    /// <c>destination[c] = Σ_r rows[offsets[r] + c]·weights[r] mod p</c> for rows and weights below <c>2^61</c>, with
+    /// the running 128-bit sum reduced modulo <c>p</c> before each row index listed in <paramref name="segmentEnds"/>
+    /// (all but its last entry); the caller keeps the sum of one segment below <c>2^127</c>.
+    /// </summary>
+    public static void BaseConvertWide(
+        ReadOnlySpan<ulong> rows, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds, Span<ulong> destination, Modulus p) =>
+        BaseConvertWide(rows, offsets, weights, segmentEnds, destination, p, SimdCapabilities.Current);
+
+    /// <summary>The wide conversion sum at the given level (see the overload without a level).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BaseConvertWide(
+        ReadOnlySpan<ulong> rows, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds,
+        Span<ulong> destination, Modulus p, SimdLevel level)
+    {
+        AssertLengths(offsets.Length, weights.Length, segmentEnds[^1]);
+        int n = destination.Length, c = 0;
+        ref ulong rt = ref MemoryMarshal.GetReference(rows);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        if (level == SimdLevel.Vector512)
+        {
+            c = BaseConvertWide512(ref rt, offsets, weights, segmentEnds, ref rd, n, p);
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            c = BaseConvertWide256(ref rt, offsets, weights, segmentEnds, ref rd, n, p);
+        }
+
+        for (; c < n; c++)
+        {
+            ulong low = 0, high = 0;
+            int r = 0;
+            for (int s = 0; s < segmentEnds.Length; s++)
+            {
+                if (s > 0)
+                {
+                    low = p.Reduce(high, low);
+                    high = 0;
+                }
+
+                for (int end = segmentEnds[s]; r < end; r++)
+                {
+                    AccumulateWideScalar(ref low, ref high, Unsafe.Add(ref rt, offsets[r] + c), weights[r]);
+                }
+            }
+
+            Unsafe.Add(ref rd, c) = p.Reduce(high, low);
+        }
+    }
+
+    /// <summary><c>low[i] = x[i] mod 2^shift</c> and <c>high[i] = x[i] &gt;&gt; shift</c> (the parts of words split for the narrow sums).</summary>
+    public static void SplitBits(ReadOnlySpan<ulong> x, int shift, Span<ulong> low, Span<ulong> high) =>
+        SplitBits(x, shift, low, high, SimdCapabilities.Current);
+
+    /// <summary><c>low[i] = x[i] mod 2^shift</c> and <c>high[i] = x[i] &gt;&gt; shift</c> at the given level, <c>0 &lt; shift &lt; 64</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SplitBits(ReadOnlySpan<ulong> x, int shift, Span<ulong> low, Span<ulong> high, SimdLevel level)
+    {
+        AssertLengths(x.Length, low.Length, high.Length);
+        int n = x.Length, i = 0;
+        ulong mask = (1UL << shift) - 1;
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref ulong rl = ref MemoryMarshal.GetReference(low);
+        ref ulong rh = ref MemoryMarshal.GetReference(high);
+        if (level == SimdLevel.Vector512)
+        {
+            Vector512<ulong> vm = Vector512.Create(mask);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
+                (v & vm).StoreUnsafe(ref rl, (nuint)i);
+                Vector512.ShiftRightLogical(v, shift).StoreUnsafe(ref rh, (nuint)i);
+            }
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            Vector256<ulong> vm = Vector256.Create(mask);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
+                (v & vm).StoreUnsafe(ref rl, (nuint)i);
+                Vector256.ShiftRightLogical(v, shift).StoreUnsafe(ref rh, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            ulong v = Unsafe.Add(ref rx, i);
+            Unsafe.Add(ref rl, i) = v & mask;
+            Unsafe.Add(ref rh, i) = v >> shift;
+        }
+    }
+
+    /// <summary><c>floor(2^(b+31)/p)</c> for <paramref name="p"/> of <c>b ≤ 31</c> bits: below <c>2^32</c>.</summary>
+    internal static ulong ShortBarrettMu(Modulus p) => (ulong)((UInt128)1 << (p.BitCount + 31)) / p.Value;
+
+    // ---------------------------------------------------------------- Vector256
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int BaseConvertNarrow256<TReducer>(
+        ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds, ref ulong rd, int n, TReducer reducer)
+        where TReducer : struct, INarrowReducer256
+    {
+        const int W = 4; // Vector256<ulong>.Count
+        ref int ro = ref MemoryMarshal.GetReference(offsets);
+        ref ulong rw = ref MemoryMarshal.GetReference(weights);
+        int c = 0;
+        for (; c <= n - 2 * W; c += 2 * W)
+        {
+            Vector256<ulong> a0 = Vector256<ulong>.Zero, a1 = Vector256<ulong>.Zero;
+            int r = 0;
+            for (int s = 0; s < segmentEnds.Length; s++)
+            {
+                if (s > 0)
+                {
+                    a0 = reducer.Reduce(a0);
+                    a1 = reducer.Reduce(a1);
+                }
+
+                for (int end = segmentEnds[s]; r < end; r++)
+                {
+                    ref ulong row = ref Unsafe.Add(ref rt, Unsafe.Add(ref ro, r) + c);
+                    Vector256<ulong> w = Vector256.Create(Unsafe.Add(ref rw, r));
+                    a0 += MulLo32(Vector256.LoadUnsafe(ref row), w);
+                    a1 += MulLo32(Vector256.LoadUnsafe(ref row, W), w);
+                }
+            }
+
+            reducer.Reduce(a0).StoreUnsafe(ref rd, (nuint)c);
+            reducer.Reduce(a1).StoreUnsafe(ref rd, (nuint)(c + W));
+        }
+
+        return c;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int BaseConvertWide256(
+        ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds, ref ulong rd, int n, Modulus p)
+    {
+        const int W = 4;
+        (ulong r64, ulong r64Shoup) = TwoTo64(p);
+        var reducer = new WideReducer256(p, r64, r64Shoup);
+        ref int ro = ref MemoryMarshal.GetReference(offsets);
+        ref ulong rw = ref MemoryMarshal.GetReference(weights);
+        int c = 0;
+        for (; c <= n - W; c += W)
+        {
+            Vector256<ulong> low = Vector256<ulong>.Zero, high = Vector256<ulong>.Zero;
+            int r = 0;
+            for (int s = 0; s < segmentEnds.Length; s++)
+            {
+                if (s > 0)
+                {
+                    low = reducer.Reduce(low, high);
+                    high = Vector256<ulong>.Zero;
+                }
+
+                for (int end = segmentEnds[s]; r < end; r++)
+                {
+                    Vector256<ulong> x = Vector256.LoadUnsafe(ref rt, (nuint)(Unsafe.Add(ref ro, r) + c));
+                    Vector256<ulong> pl = MulWide(x, Vector256.Create(Unsafe.Add(ref rw, r)), out Vector256<ulong> ph);
+                    low += pl;
+                    high += ph - Vector256.LessThan(low, pl); // a wrapped low word adds a carry (the mask is -1)
+                }
+            }
+
+            reducer.Reduce(low, high).StoreUnsafe(ref rd, (nuint)c);
+        }
+
+        return c;
+    }
+
+    /// <summary>Full reduction modulo <c>p</c> of 64-bit lanes in a range the implementation states.</summary>
+    private interface INarrowReducer256
+    {
+        Vector256<ulong> Reduce(Vector256<ulong> x);
+    }
+
+    /// <summary><c>x mod p</c> for lanes <c>x &lt; 2^63</c> and <c>p &lt; 2^32</c>: Barrett with <c>floor(2^64/p)</c>.</summary>
+    private readonly struct LongBarrett256(Modulus p) : INarrowReducer256
+    {
+        private readonly Vector256<ulong> _p = Vector256.Create(p.Value), _ratio = Vector256.Create(p.BarrettRatio64);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<ulong> Reduce(Vector256<ulong> x)
+        {
+            Vector256<ulong> quotient = MulHigh(x, _ratio);
+            // quotient·p modulo 2^64 with p < 2^32: two 32-bit multiplies.
+            Vector256<ulong> product = MulLo32(quotient, _p) + Vector256.ShiftLeft(MulLo32(Vector256.ShiftRightLogical(quotient, 32), _p), 32);
+            return ReduceOnce(x - product, _p);
+        }
+    }
+
+    /// <summary><c>x mod p</c> for lanes <c>x &lt; 2^(b+31)</c>, <c>p &lt; 2^31</c> of <c>b</c> bits (see <see cref="BaseConvertNarrow(ReadOnlySpan{ulong}, ReadOnlySpan{int}, ReadOnlySpan{ulong}, ReadOnlySpan{int}, Span{ulong}, Modulus, bool)"/>).</summary>
+    private readonly struct ShortBarrett256(Modulus p) : INarrowReducer256
+    {
+        private readonly Vector256<ulong> _p = Vector256.Create(p.Value), _twoP = Vector256.Create(2 * p.Value), _mu = Vector256.Create(ShortBarrettMu(p));
+        private readonly int _shift = p.BitCount - 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<ulong> Reduce(Vector256<ulong> x)
+        {
+            Vector256<ulong> quotient = Vector256.ShiftRightLogical(MulLo32(Vector256.ShiftRightLogical(x, _shift), _mu), 32);
+            return ReduceOnce(ReduceOnce(x - MulLo32(quotient, _p), _twoP), _p);
+        }
+    }
+
+    private readonly struct WideReducer256(Modulus p, ulong r64, ulong r64Shoup)
+    {
+        private readonly Vector256<ulong> _p = Vector256.Create(p.Value), _twoP = Vector256.Create(2 * p.Value);
+        private readonly Vector256<ulong> _r = Vector256.Create(r64), _rShoup = Vector256.Create(r64Shoup), _ratio = Vector256.Create(p.BarrettRatio64);
+
+        /// <summary><c>(high·2^64 + low) mod p</c> for <c>high &lt; 2^63</c> (as <see cref="ReduceWide(ReadOnlySpan{ulong}, ReadOnlySpan{ulong}, Span{ulong}, Modulus)"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<ulong> Reduce(Vector256<ulong> low, Vector256<ulong> high)
+        {
+            Vector256<ulong> a = MulLow(high, _r) - MulLow(MulHigh(high, _rShoup), _p);
+            Vector256<ulong> b = low - MulLow(MulHigh(_ratio, low), _p);
+            return ReduceOnce(ReduceOnce(a + b, _twoP), _p);
+        }
+    }
+
+    // ---------------------------------------------------------------- Vector512
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int BaseConvertNarrow512<TReducer>(
+        ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds, ref ulong rd, int n, TReducer reducer)
+        where TReducer : struct, INarrowReducer512
+    {
+        const int W = 8; // Vector512<ulong>.Count
+        ref int ro = ref MemoryMarshal.GetReference(offsets);
+        ref ulong rw = ref MemoryMarshal.GetReference(weights);
+        int c = 0;
+        for (; c <= n - 2 * W; c += 2 * W)
+        {
+            Vector512<ulong> a0 = Vector512<ulong>.Zero, a1 = Vector512<ulong>.Zero;
+            int r = 0;
+            for (int s = 0; s < segmentEnds.Length; s++)
+            {
+                if (s > 0)
+                {
+                    a0 = reducer.Reduce(a0);
+                    a1 = reducer.Reduce(a1);
+                }
+
+                for (int end = segmentEnds[s]; r < end; r++)
+                {
+                    ref ulong row = ref Unsafe.Add(ref rt, Unsafe.Add(ref ro, r) + c);
+                    Vector512<ulong> w = Vector512.Create(Unsafe.Add(ref rw, r));
+                    a0 += MulLo32(Vector512.LoadUnsafe(ref row), w);
+                    a1 += MulLo32(Vector512.LoadUnsafe(ref row, W), w);
+                }
+            }
+
+            reducer.Reduce(a0).StoreUnsafe(ref rd, (nuint)c);
+            reducer.Reduce(a1).StoreUnsafe(ref rd, (nuint)(c + W));
+        }
+
+        return c;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int BaseConvertWide512(
+        ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds, ref ulong rd, int n, Modulus p)
+    {
+        const int W = 8;
+        (ulong r64, ulong r64Shoup) = TwoTo64(p);
+        var reducer = new WideReducer512(p, r64, r64Shoup);
+        ref int ro = ref MemoryMarshal.GetReference(offsets);
+        ref ulong rw = ref MemoryMarshal.GetReference(weights);
+        int c = 0;
+        for (; c <= n - W; c += W)
+        {
+            Vector512<ulong> low = Vector512<ulong>.Zero, high = Vector512<ulong>.Zero;
+            int r = 0;
+            for (int s = 0; s < segmentEnds.Length; s++)
+            {
+                if (s > 0)
+                {
+                    low = reducer.Reduce(low, high);
+                    high = Vector512<ulong>.Zero;
+                }
+
+                for (int end = segmentEnds[s]; r < end; r++)
+                {
+                    Vector512<ulong> x = Vector512.LoadUnsafe(ref rt, (nuint)(Unsafe.Add(ref ro, r) + c));
+                    Vector512<ulong> pl = MulWide(x, Vector512.Create(Unsafe.Add(ref rw, r)), out Vector512<ulong> ph);
+                    low += pl;
+                    high += ph - Vector512.LessThan(low, pl);
+                }
+            }
+
+            reducer.Reduce(low, high).StoreUnsafe(ref rd, (nuint)c);
+        }
+
+        return c;
+    }
+
+    /// <summary>Full reduction modulo <c>p</c> of 64-bit lanes in a range the implementation states.</summary>
+    private interface INarrowReducer512
+    {
+        Vector512<ulong> Reduce(Vector512<ulong> x);
+    }
+
+    /// <summary><c>x mod p</c> for lanes <c>x &lt; 2^63</c> and <c>p &lt; 2^32</c>: Barrett with <c>floor(2^64/p)</c>.</summary>
+    private readonly struct LongBarrett512(Modulus p) : INarrowReducer512
+    {
+        private readonly Vector512<ulong> _p = Vector512.Create(p.Value), _ratio = Vector512.Create(p.BarrettRatio64);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<ulong> Reduce(Vector512<ulong> x)
+        {
+            Vector512<ulong> quotient = MulHigh(x, _ratio);
+            // quotient·p modulo 2^64 with p < 2^32: two 32-bit multiplies.
+            Vector512<ulong> product = MulLo32(quotient, _p) + Vector512.ShiftLeft(MulLo32(Vector512.ShiftRightLogical(quotient, 32), _p), 32);
+            return ReduceOnce(x - product, _p);
+        }
+    }
+
+    /// <summary><c>x mod p</c> for lanes <c>x &lt; 2^(b+31)</c>, <c>p &lt; 2^31</c> of <c>b</c> bits (see <see cref="BaseConvertNarrow(ReadOnlySpan{ulong}, ReadOnlySpan{int}, ReadOnlySpan{ulong}, ReadOnlySpan{int}, Span{ulong}, Modulus, bool)"/>).</summary>
+    private readonly struct ShortBarrett512(Modulus p) : INarrowReducer512
+    {
+        private readonly Vector512<ulong> _p = Vector512.Create(p.Value), _twoP = Vector512.Create(2 * p.Value), _mu = Vector512.Create(ShortBarrettMu(p));
+        private readonly int _shift = p.BitCount - 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<ulong> Reduce(Vector512<ulong> x)
+        {
+            Vector512<ulong> quotient = Vector512.ShiftRightLogical(MulLo32(Vector512.ShiftRightLogical(x, _shift), _mu), 32);
+            return ReduceOnce(ReduceOnce(x - MulLo32(quotient, _p), _twoP), _p);
+        }
+    }
+
+    private readonly struct WideReducer512(Modulus p, ulong r64, ulong r64Shoup)
+    {
+        private readonly Vector512<ulong> _p = Vector512.Create(p.Value), _twoP = Vector512.Create(2 * p.Value);
+        private readonly Vector512<ulong> _r = Vector512.Create(r64), _rShoup = Vector512.Create(r64Shoup), _ratio = Vector512.Create(p.BarrettRatio64);
+
+        /// <summary><c>(high·2^64 + low) mod p</c> for <c>high &lt; 2^63</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<ulong> Reduce(Vector512<ulong> low, Vector512<ulong> high)
+        {
+            Vector512<ulong> a = MulLow(high, _r) - MulLow(MulHigh(high, _rShoup), _p);
+            Vector512<ulong> b = low - MulLow(MulHigh(_ratio, low), _p);
+            return ReduceOnce(ReduceOnce(a + b, _twoP), _p);
+        }
+    }
+}
