@@ -58,6 +58,8 @@ public sealed class BaseConverter
     private readonly bool[] _shortSumsExact;
     private readonly bool _needsHighRows;
     private readonly bool[] _narrow;
+    private readonly bool[] _float;
+    private readonly double[]?[] _ratios;
 
     // Per target j: the row offsets, weights and fold schedules of its sum; the approximate conversion uses all terms
     // but the last (the correction v·(-Q mod p_j)).
@@ -93,40 +95,52 @@ public sealed class BaseConverter
             _narrow[j] = _target[j].BitCount <= 31;
         }
 
-        // Source primes above 2^32 give t-values the narrow sums cannot read whole: split at S_i = ceil(bits/2).
+        // Source primes above 2^32 give t-values the 32-bit sums cannot read whole: split at S_i = ceil(bits/2).
         _splitSources = [.. Enumerable.Range(0, k).Where(i => _source[i].BitCount > 32)];
         _splitShifts = [.. _splitSources.Select(i => (_source[i].BitCount + 1) / 2)];
-        _needsHighRows = _splitSources.Length > 0 && _narrow.Contains(true);
-        int rows = k + 1 + (_needsHighRows ? 2 * _splitSources.Length : 0);
-        BlockSize = Math.Clamp(MaxScratchWords / rows, 8, 512) & ~7;
-        RowCount = rows;
 
-        // Narrow terms: t_i, or for split sources its low and high parts (weights c and c·2^S), then v.
-        var narrowOffsets = new List<int>();
-        var narrowRowMax = new List<ulong>();
+        // The 32-bit rows: t_i, or for split sources its low and high parts (weights c and c·2^S), then v.
+        var rowIsSplit = new List<(int Source, int Part)>();
+        var rowMax32 = new List<ulong>();
         for (int i = 0, split = 0; i < k; i++)
         {
             ulong max = _source[i].Value - 1;
-            if (_needsHighRows && split < _splitSources.Length && _splitSources[split] == i)
+            if (split < _splitSources.Length && _splitSources[split] == i)
             {
                 int shift = _splitShifts[split];
-                narrowOffsets.Add((k + 1 + 2 * split) * BlockSize);
-                narrowRowMax.Add((1UL << shift) - 1);
-                narrowOffsets.Add((k + 2 + 2 * split) * BlockSize);
-                narrowRowMax.Add(max >> shift);
+                rowIsSplit.Add((split, 0));
+                rowMax32.Add((1UL << shift) - 1);
+                rowIsSplit.Add((split, 1));
+                rowMax32.Add(max >> shift);
                 split++;
             }
             else
             {
-                narrowOffsets.Add(i * BlockSize);
-                narrowRowMax.Add(max);
+                rowIsSplit.Add((i, -1));
+                rowMax32.Add(max);
             }
         }
 
-        narrowOffsets.Add(k * BlockSize);
-        narrowRowMax.Add((ulong)k); // v = round(Σ t_i/q_i) ≤ k
-        _narrowOffsets = [.. narrowOffsets];
+        rowIsSplit.Add((k, -1));
+        rowMax32.Add((ulong)k); // v = round(Σ t_i/q_i) ≤ k
+
+        // Wide targets take the floating-point quotient when its error bound holds (always, for realistic bases).
+        UInt128 rowSum = rowMax32.Aggregate(UInt128.Zero, (a, x) => a + x);
+        bool floatFits = rowSum * (UInt128)(rowMax32.Count + 1) < (UInt128)1 << 51;
+        _float = new bool[m];
+        for (int j = 0; j < m; j++)
+        {
+            _float[j] = !_narrow[j] && floatFits;
+        }
+
+        _needsHighRows = _splitSources.Length > 0 && (_narrow.Contains(true) || _float.Contains(true));
+        int rows = k + 1 + (_needsHighRows ? 2 * _splitSources.Length : 0);
+        BlockSize = Math.Clamp(MaxScratchWords / rows, 8, 512) & ~7;
+        RowCount = rows;
+        _narrowOffsets = [.. rowIsSplit.Select(x => x.Part < 0 ? x.Source * BlockSize : (k + 1 + 2 * x.Source + x.Part) * BlockSize)];
         _wideOffsets = [.. Enumerable.Range(0, k + 1).Select(i => i * BlockSize)];
+        List<ulong> narrowRowMax = rowMax32;
+        _ratios = new double[m][];
 
         _weights = new ulong[m][];
         _segmentsApproximate = new int[m][];
@@ -142,7 +156,7 @@ public sealed class BaseConverter
             for (int i = 0, split = 0; i < k; i++)
             {
                 ulong c = (ulong)(source.PuncturedProducts[i] % p.Value);
-                if (_narrow[j] && _needsHighRows && split < _splitSources.Length && _splitSources[split] == i)
+                if ((_narrow[j] || _float[j]) && split < _splitSources.Length && _splitSources[split] == i)
                 {
                     weights.Add(c);
                     weights.Add((ulong)(((UInt128)c << _splitShifts[split]) % p.Value));
@@ -158,11 +172,15 @@ public sealed class BaseConverter
             _weights[j] = [.. weights];
             for (int r = 0; r < weights.Count; r++)
             {
-                ulong rowMax = _narrow[j] ? narrowRowMax[r] : r < k ? _source[r].Value - 1 : (ulong)k;
+                ulong rowMax = _narrow[j] || _float[j] ? narrowRowMax[r] : r < k ? _source[r].Value - 1 : (ulong)k;
                 termMax.Add((UInt128)rowMax * weights[r]);
             }
 
-            if (_narrow[j])
+            if (_float[j])
+            {
+                _ratios[j] = [.. weights.Select(w => (double)w / p.Value)];
+            }
+            else if (_narrow[j])
             {
                 // Two reductions for the narrow sums: sums below 2^(b+31) reduce with 32-bit multiplies (cost about 3
                 // products), longer ones need a 64-bit Barrett (about 7); take the schedule with the fewer multiplies.
@@ -366,7 +384,12 @@ public sealed class BaseConverter
             for (int j = 0; j < m; j++)
             {
                 Span<ulong> destination = output.Slice(j * n + c0, length);
-                if (_narrow[j])
+                if (_float[j])
+                {
+                    ElementwiseKernels.BaseConvertFloat(
+                        rows, narrowOffsets, _weights[j].AsSpan(0, narrowTerms), _ratios[j].AsSpan(0, narrowTerms), destination, target[j], level);
+                }
+                else if (_narrow[j])
                 {
                     ElementwiseKernels.BaseConvertNarrow(rows, narrowOffsets, _weights[j].AsSpan(0, narrowTerms), segments[j], destination, target[j], shortSums[j], level);
                 }

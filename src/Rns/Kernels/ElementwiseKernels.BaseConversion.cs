@@ -127,6 +127,55 @@ internal static partial class ElementwiseKernels
         }
     }
 
+    /// <summary>
+    /// <c>destination[c] = Σ_r (rows[offsets[r] + c] mod 2^32)·weights[r] mod p</c> for any <c>p &lt; 2^61</c>, with the
+    /// quotient estimated in floating point: <paramref name="ratios"/><c>[r]</c> is <c>weights[r]/p</c> rounded to double.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The sum <c>V</c> is only needed modulo <c>2^64</c> (wrapping 32×32-bit products of the row with the two 32-bit
+    /// halves of the weight), because <c>q̂ = round(Σ_r row_r·ratio_r)</c> is within one of <c>floor(V/p)</c>:
+    /// <c>V - q̂·p</c> then lies in <c>[-p, 2p)</c>, which fits a signed 64-bit lane, and two conditional corrections
+    /// finish. The caller guarantees <c>(R+1)·Σ_r max(row_r) &lt; 2^51</c> (<c>R</c> the number of rows), which keeps the
+    /// double-precision error of the estimate below 1/4 and the rounding trick (adding <c>2^52</c>) exact.
+    /// </para>
+    /// <para>The scalar path sums exactly in 128 bits and reduces, so every path returns the same fully reduced value.</para>
+    /// </remarks>
+    public static void BaseConvertFloat(
+        ReadOnlySpan<ulong> rows, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<double> ratios, Span<ulong> destination, Modulus p) =>
+        BaseConvertFloat(rows, offsets, weights, ratios, destination, p, SimdCapabilities.Current);
+
+    /// <summary>The floating-point-quotient conversion sum at the given level (see the overload without a level).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BaseConvertFloat(
+        ReadOnlySpan<ulong> rows, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<double> ratios,
+        Span<ulong> destination, Modulus p, SimdLevel level)
+    {
+        AssertLengths(offsets.Length, weights.Length, ratios.Length);
+        int n = destination.Length, terms = offsets.Length, c = 0;
+        ref ulong rt = ref MemoryMarshal.GetReference(rows);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        if (level == SimdLevel.Vector512)
+        {
+            c = BaseConvertFloat512(ref rt, offsets, weights, ratios, ref rd, n, p);
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            c = BaseConvertFloat256(ref rt, offsets, weights, ratios, ref rd, n, p);
+        }
+
+        for (; c < n; c++)
+        {
+            ulong low = 0, high = 0;
+            for (int r = 0; r < terms; r++)
+            {
+                AccumulateWideScalar(ref low, ref high, (uint)Unsafe.Add(ref rt, offsets[r] + c), weights[r]);
+            }
+
+            Unsafe.Add(ref rd, c) = p.Reduce(high, low);
+        }
+    }
+
     /// <summary><c>low[i] = x[i] mod 2^shift</c> and <c>high[i] = x[i] &gt;&gt; shift</c> (the parts of words split for the narrow sums).</summary>
     public static void SplitBits(ReadOnlySpan<ulong> x, int shift, Span<ulong> low, Span<ulong> high) =>
         SplitBits(x, shift, low, high, SimdCapabilities.Current);
@@ -244,6 +293,40 @@ internal static partial class ElementwiseKernels
             }
 
             reducer.Reduce(low, high).StoreUnsafe(ref rd, (nuint)c);
+        }
+
+        return c;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int BaseConvertFloat256(
+        ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<double> ratios, ref ulong rd, int n, Modulus p)
+    {
+        const int W = 4;
+        const ulong Bias = 0x4330_0000_0000_0000UL; // the bit pattern of 2^52
+        Vector256<ulong> vp = Vector256.Create(p.Value), mask = Vector256.Create(0xFFFF_FFFFUL), bias = Vector256.Create(Bias);
+        Vector256<double> twoTo52 = Vector256.Create(4503599627370496.0);
+        ref int ro = ref MemoryMarshal.GetReference(offsets);
+        ref ulong rw = ref MemoryMarshal.GetReference(weights);
+        ref double rr = ref MemoryMarshal.GetReference(ratios);
+        int terms = offsets.Length, c = 0;
+        for (; c <= n - W; c += W)
+        {
+            Vector256<ulong> low = Vector256<ulong>.Zero, high = Vector256<ulong>.Zero;
+            Vector256<double> estimate = Vector256<double>.Zero;
+            for (int r = 0; r < terms; r++)
+            {
+                Vector256<ulong> x = Vector256.LoadUnsafe(ref rt, (nuint)(Unsafe.Add(ref ro, r) + c)) & mask;
+                ulong w = Unsafe.Add(ref rw, r);
+                low += MulLo32(x, Vector256.Create(w));
+                high += MulLo32(x, Vector256.Create(w >> 32));
+                estimate = Vector256.FusedMultiplyAdd((x | bias).AsDouble() - twoTo52, Vector256.Create(Unsafe.Add(ref rr, r)), estimate);
+            }
+
+            Vector256<ulong> quotient = (estimate + twoTo52).AsUInt64() - bias;
+            Vector256<ulong> rest = low + Vector256.ShiftLeft(high, 32) - MulLow(quotient, vp); // in [-p, 2p) as signed
+            rest += vp & Vector256.GreaterThan(Vector256<long>.Zero, rest.AsInt64()).AsUInt64();
+            ReduceOnce(rest, vp).StoreUnsafe(ref rd, (nuint)c);
         }
 
         return c;
@@ -370,6 +453,40 @@ internal static partial class ElementwiseKernels
             }
 
             reducer.Reduce(low, high).StoreUnsafe(ref rd, (nuint)c);
+        }
+
+        return c;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int BaseConvertFloat512(
+        ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<double> ratios, ref ulong rd, int n, Modulus p)
+    {
+        const int W = 8;
+        const ulong Bias = 0x4330_0000_0000_0000UL; // the bit pattern of 2^52
+        Vector512<ulong> vp = Vector512.Create(p.Value), mask = Vector512.Create(0xFFFF_FFFFUL), bias = Vector512.Create(Bias);
+        Vector512<double> twoTo52 = Vector512.Create(4503599627370496.0);
+        ref int ro = ref MemoryMarshal.GetReference(offsets);
+        ref ulong rw = ref MemoryMarshal.GetReference(weights);
+        ref double rr = ref MemoryMarshal.GetReference(ratios);
+        int terms = offsets.Length, c = 0;
+        for (; c <= n - W; c += W)
+        {
+            Vector512<ulong> low = Vector512<ulong>.Zero, high = Vector512<ulong>.Zero;
+            Vector512<double> estimate = Vector512<double>.Zero;
+            for (int r = 0; r < terms; r++)
+            {
+                Vector512<ulong> x = Vector512.LoadUnsafe(ref rt, (nuint)(Unsafe.Add(ref ro, r) + c)) & mask;
+                ulong w = Unsafe.Add(ref rw, r);
+                low += MulLo32(x, Vector512.Create(w));
+                high += MulLo32(x, Vector512.Create(w >> 32));
+                estimate = Vector512.FusedMultiplyAdd((x | bias).AsDouble() - twoTo52, Vector512.Create(Unsafe.Add(ref rr, r)), estimate);
+            }
+
+            Vector512<ulong> quotient = (estimate + twoTo52).AsUInt64() - bias;
+            Vector512<ulong> rest = low + Vector512.ShiftLeft(high, 32) - MulLow(quotient, vp); // in [-p, 2p) as signed
+            rest += vp & Vector512.GreaterThan(Vector512<long>.Zero, rest.AsInt64()).AsUInt64();
+            ReduceOnce(rest, vp).StoreUnsafe(ref rd, (nuint)c);
         }
 
         return c;

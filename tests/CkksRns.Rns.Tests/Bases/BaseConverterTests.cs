@@ -480,6 +480,42 @@ public sealed class BaseConversionKernelTests
 
     [Theory]
     [MemberData(nameof(Levels))]
+    public void BaseConvertFloat_MatchesBigIntegerAndScalar(SimdLevel level)
+    {
+        var random = new Random(8);
+        ulong[] primes = [3, 4294967311, 1125899906842679, .. NttPrimes.Generate(1024, [20, 31, 32, 40, 47, 59, 61])];
+        foreach (ulong prime in primes)
+        {
+            var p = new Modulus(prime);
+            foreach (int rows in new[] { 1, 3, 12, 60 })
+            {
+                const int n = 27;
+                var data = new ulong[rows * n];
+                for (int i = 0; i < data.Length; i++)
+                {
+                    // Row maxima for the first coefficients, random 32-bit rows (with junk above bit 32, ignored) after.
+                    data[i] = i % n < 2 ? uint.MaxValue : (ulong)random.NextInt64();
+                }
+
+                ulong[] weights = [.. Enumerable.Range(0, rows).Select(r => r % 3 == 0 ? prime - 1 : (ulong)random.NextInt64((long)prime))];
+                double[] ratios = [.. weights.Select(w => (double)w / prime)];
+                int[] offsets = [.. Enumerable.Range(0, rows).Select(r => r * n)];
+                var expected = new ulong[n];
+                var actual = new ulong[n];
+                ElementwiseKernels.BaseConvertFloat(data, offsets, weights, ratios, expected, p, SimdLevel.Scalar);
+                ElementwiseKernels.BaseConvertFloat(data, offsets, weights, ratios, actual, p, level);
+                Assert.Equal(expected, actual);
+                for (int c = 0; c < n; c++)
+                {
+                    BigInteger sum = Enumerable.Range(0, rows).Aggregate(BigInteger.Zero, (s, r) => s + (BigInteger)(uint)data[r * n + c] * weights[r]);
+                    Assert.Equal((ulong)(sum % prime), expected[c]);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
     public void SplitBits_MatchesShiftAndMask(SimdLevel level)
     {
         var random = new Random(5);
