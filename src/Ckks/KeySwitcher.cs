@@ -42,9 +42,8 @@ internal sealed class KeySwitcher(CkksContext context)
     {
         int limbs = level + 1, n = context.N;
         s.Level = level;
-        LimbOps.Copy(c, s.SourceNtt, limbs);
-        LimbOps.Copy(c, s.CoefficientsQ, limbs);
-        LimbOps.FromNtt(s.CoefficientsQ, limbs);
+        // Per limb (while it is in cache): copy to SourceNtt and CoefficientsQ, inverse NTT of the latter.
+        LimbParallel.For(context.RingQ, limbs, 22L * n, new SourceAction(context, c, s));
         int digits = context.Parameters.DigitCountAt(level);
         int dop = context.MaxDegreeOfParallelism;
         for (int j = 0; j < digits; j++)
@@ -166,6 +165,22 @@ internal sealed class KeySwitcher(CkksContext context)
 
         /// <summary>A spare data-prime polynomial (for example a copy of <c>c_0</c> during hoisted rotations).</summary>
         public RnsPoly Spare { get; }
+    }
+
+    private readonly struct SourceAction(CkksContext context, RnsPoly c, Scratch s) : ILimbAction
+    {
+        public void Invoke(int i)
+        {
+            ReadOnlySpan<ulong> limb = c.LimbUnchecked(i);
+            Span<ulong> coefficients = s.CoefficientsQ.LimbUnchecked(i);
+            if (!ReferenceEquals(c, s.SourceNtt))
+            {
+                limb.CopyTo(s.SourceNtt.LimbUnchecked(i));
+            }
+
+            limb.CopyTo(coefficients);
+            context.RingQ.NttTablesArray[i].Inverse(coefficients);
+        }
     }
 
     private readonly struct ExtendedNttAction(CkksContext context, Scratch s, int level) : ILimbAction
@@ -326,17 +341,11 @@ internal sealed class KeySwitcher(CkksContext context)
             }
 
             context.RingQ.NttTablesArray[i].Forward(temp.LimbUnchecked(i));
-            if (accumulate)
-            {
-                // temp = (acc - temp)·P^-1, then destination += temp.
-                Span<ulong> t = temp.LimbUnchecked(i);
-                ElementwiseKernels.SubtractMultiplyShoup(accQ.LimbUnchecked(i), t, pInverse, t, q);
-                ElementwiseKernels.Add(destination.LimbUnchecked(i), t, destination.LimbUnchecked(i), q);
-            }
-            else
-            {
-                ElementwiseKernels.SubtractMultiplyShoup(accQ.LimbUnchecked(i), temp.LimbUnchecked(i), pInverse, destination.LimbUnchecked(i), q);
-            }
+
+            // destination (+)= (acc - temp)·P^-1 in one pass (a 32-bit Shoup product for primes below 2^32).
+            ulong pInverse32 = q.BitCount <= 32 ? (pInverse.Value << 32) / q.Value : 0;
+            ElementwiseKernels.SubtractMultiplyShoupInto(
+                accQ.LimbUnchecked(i), temp.LimbUnchecked(i), pInverse, pInverse32, destination.LimbUnchecked(i), q, accumulate);
         }
     }
 }

@@ -48,6 +48,7 @@ public sealed class BaseConverter
     private readonly Modulus[] _source;
     private readonly Modulus[] _target;
     private readonly ShoupOperand[] _inversePunctured;
+    private readonly ulong[] _inversePunctured32;
     private readonly double[] _inverseSource;
 
     // Row layout of a block (block words each): rows 0..k-1 hold t_i, row k holds v (exact conversion), and rows
@@ -84,9 +85,11 @@ public sealed class BaseConverter
         _inversePunctured = source.InversePuncturedProductsSpan.ToArray();
         int k = _source.Length, m = _target.Length;
         _inverseSource = new double[k];
+        _inversePunctured32 = new ulong[k];
         for (int i = 0; i < k; i++)
         {
             _inverseSource[i] = 1.0 / _source[i].Value;
+            _inversePunctured32[i] = _source[i].BitCount <= 32 ? (_inversePunctured[i].Value << 32) / _source[i].Value : 0;
         }
 
         _narrow = new bool[m];
@@ -362,7 +365,15 @@ public sealed class BaseConverter
             // t_i = [x_i · (Q/q_i)^-1]_(q_i) for the block, stored rows[i·block + c].
             for (int i = 0; i < k; i++)
             {
-                ElementwiseKernels.MultiplyShoup(input.Slice(i * n + c0, length), _inversePunctured[i], rows.Slice(i * block, length), source[i], level);
+                ShoupOperand w = _inversePunctured[i];
+                if (source[i].BitCount <= 32)
+                {
+                    ElementwiseKernels.MultiplyShoupNarrow(input.Slice(i * n + c0, length), w.Value, _inversePunctured32[i], rows.Slice(i * block, length), source[i], level);
+                }
+                else
+                {
+                    ElementwiseKernels.MultiplyShoup(input.Slice(i * n + c0, length), w, rows.Slice(i * block, length), source[i], level);
+                }
             }
 
             if (exact)

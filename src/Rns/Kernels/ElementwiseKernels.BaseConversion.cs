@@ -176,6 +176,115 @@ internal static partial class ElementwiseKernels
         }
     }
 
+    /// <summary>
+    /// <c>destination[i] = (x[i]·w) mod q</c> for <c>q &lt; 2^32</c> and <c>x[i], w &lt; q</c>, by a 32-bit Shoup product with
+    /// <paramref name="wShoup32"/> <c>= floor(w·2^32/q)</c>: the quotient <c>(x·w') &gt;&gt; 32</c> is at most one below
+    /// <c>floor(x·w/q)</c>, so one conditional subtraction finishes (three 32×32-bit multiplies per lane).
+    /// </summary>
+    public static void MultiplyShoupNarrow(ReadOnlySpan<ulong> x, ulong w, ulong wShoup32, Span<ulong> destination, Modulus q) =>
+        MultiplyShoupNarrow(x, w, wShoup32, destination, q, SimdCapabilities.Current);
+
+    /// <summary>The 32-bit Shoup product at the given level (see the overload without a level).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyShoupNarrow(ReadOnlySpan<ulong> x, ulong w, ulong wShoup32, Span<ulong> destination, Modulus q, SimdLevel level)
+    {
+        AssertLengths(x.Length, x.Length, destination.Length);
+        int n = destination.Length, i = 0;
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        if (level == SimdLevel.Vector512)
+        {
+            Vector512<ulong> vq = Vector512.Create(q.Value), vw = Vector512.Create(w), vws = Vector512.Create(wShoup32);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
+                Vector512<ulong> quotient = Vector512.ShiftRightLogical(MulLo32(v, vws), 32);
+                ReduceOnce(MulLo32(v, vw) - MulLo32(quotient, vq), vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            Vector256<ulong> vq = Vector256.Create(q.Value), vw = Vector256.Create(w), vws = Vector256.Create(wShoup32);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
+                Vector256<ulong> quotient = Vector256.ShiftRightLogical(MulLo32(v, vws), 32);
+                ReduceOnce(MulLo32(v, vw) - MulLo32(quotient, vq), vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            ulong v = Unsafe.Add(ref rx, i);
+            ulong quotient = (v * wShoup32) >> 32;
+            Unsafe.Add(ref rd, i) = q.ReduceOnce(v * w - quotient * q.Value);
+        }
+    }
+
+    /// <summary>
+    /// The last step of ModDown: <c>destination[i] = ((x[i] - y[i])·w) mod q</c>, or, when <paramref name="accumulate"/>
+    /// is set, <c>destination[i] + ((x[i] - y[i])·w) mod q</c>, in one pass; <paramref name="wShoup32"/>
+    /// <c>= floor(w·2^32/q)</c> is used (a 32-bit Shoup product) when <c>q &lt; 2^32</c>.
+    /// </summary>
+    public static void SubtractMultiplyShoupInto(
+        ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ShoupOperand w, ulong wShoup32, Span<ulong> destination, Modulus q, bool accumulate) =>
+        SubtractMultiplyShoupInto(x, y, w, wShoup32, destination, q, accumulate, SimdCapabilities.Current);
+
+    /// <summary>The fused ModDown step at the given level (see the overload without a level).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SubtractMultiplyShoupInto(
+        ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ShoupOperand w, ulong wShoup32, Span<ulong> destination, Modulus q, bool accumulate, SimdLevel level)
+    {
+        AssertLengths(x.Length, y.Length, destination.Length);
+        int n = destination.Length, i = 0;
+        bool narrow = q.BitCount <= 32;
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref ulong ry = ref MemoryMarshal.GetReference(y);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        if (level == SimdLevel.Vector512)
+        {
+            Vector512<ulong> vq = Vector512.Create(q.Value), vw = Vector512.Create(w.Value);
+            Vector512<ulong> vws = Vector512.Create(narrow ? wShoup32 : w.Quotient);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> d = SubtractMod(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i), vq);
+                Vector512<ulong> product = narrow
+                    ? ReduceOnce(MulLo32(d, vw) - MulLo32(Vector512.ShiftRightLogical(MulLo32(d, vws), 32), vq), vq)
+                    : ElementwiseVectorMath.MultiplyShoup(d, vw, vws, vq);
+                if (accumulate)
+                {
+                    product = AddMod(Vector512.LoadUnsafe(ref rd, (nuint)i), product, vq);
+                }
+
+                product.StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            Vector256<ulong> vq = Vector256.Create(q.Value), vw = Vector256.Create(w.Value);
+            Vector256<ulong> vws = Vector256.Create(narrow ? wShoup32 : w.Quotient);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> d = SubtractMod(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i), vq);
+                Vector256<ulong> product = narrow
+                    ? ReduceOnce(MulLo32(d, vw) - MulLo32(Vector256.ShiftRightLogical(MulLo32(d, vws), 32), vq), vq)
+                    : ElementwiseVectorMath.MultiplyShoup(d, vw, vws, vq);
+                if (accumulate)
+                {
+                    product = AddMod(Vector256.LoadUnsafe(ref rd, (nuint)i), product, vq);
+                }
+
+                product.StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            ulong product = q.MultiplyShoup(q.Subtract(Unsafe.Add(ref rx, i), Unsafe.Add(ref ry, i)), w);
+            Unsafe.Add(ref rd, i) = accumulate ? q.Add(Unsafe.Add(ref rd, i), product) : product;
+        }
+    }
+
     /// <summary><c>low[i] = x[i] mod 2^shift</c> and <c>high[i] = x[i] &gt;&gt; shift</c> (the parts of words split for the narrow sums).</summary>
     public static void SplitBits(ReadOnlySpan<ulong> x, int shift, Span<ulong> low, Span<ulong> high) =>
         SplitBits(x, shift, low, high, SimdCapabilities.Current);

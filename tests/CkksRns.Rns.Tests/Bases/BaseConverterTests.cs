@@ -516,6 +516,55 @@ public sealed class BaseConversionKernelTests
 
     [Theory]
     [MemberData(nameof(Levels))]
+    public void MultiplyShoupNarrow_MatchesBigInteger(SimdLevel level)
+    {
+        var random = new Random(9);
+        ulong[] primes = [3, 65537, 4294967291, .. NttPrimes.Generate(1024, [20, 26, 31, 32])];
+        foreach (ulong prime in primes)
+        {
+            var q = new Modulus(prime);
+            foreach (ulong w in new[] { 0UL, 1UL, prime - 1, (ulong)random.NextInt64((long)prime) })
+            {
+                ulong[] x = [0, 1, prime - 1, prime - 2, .. Enumerable.Range(0, 33).Select(_ => (ulong)random.NextInt64((long)prime))];
+                var actual = new ulong[x.Length];
+                ElementwiseKernels.MultiplyShoupNarrow(x, w, (w << 32) / prime, actual, q, level);
+                for (int i = 0; i < x.Length; i++)
+                {
+                    Assert.Equal((ulong)((BigInteger)x[i] * w % prime), actual[i]);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void SubtractMultiplyShoupInto_BothModes_MatchBigInteger(SimdLevel level)
+    {
+        var random = new Random(10);
+        ulong[] primes = [3, 65537, 4294967291, 4294967311, .. NttPrimes.Generate(1024, [20, 26, 31, 32, 40, 61])];
+        foreach (ulong prime in primes)
+        {
+            var q = new Modulus(prime);
+            ulong w = prime == 3 ? 2 : (ulong)random.NextInt64(1, (long)prime);
+            ulong w32 = q.BitCount <= 32 ? (w << 32) / prime : 0;
+            ulong[] x = [0, prime - 1, 0, .. Enumerable.Range(0, 34).Select(_ => (ulong)random.NextInt64((long)prime))];
+            ulong[] y = [prime - 1, 0, 0, .. Enumerable.Range(0, 34).Select(_ => (ulong)random.NextInt64((long)prime))];
+            ulong[] start = [.. x.Select(_ => (ulong)random.NextInt64((long)prime))];
+            foreach (bool accumulate in new[] { false, true })
+            {
+                ulong[] d = [.. start];
+                ElementwiseKernels.SubtractMultiplyShoupInto(x, y, q.CreateShoupOperand(w), w32, d, q, accumulate, level);
+                for (int i = 0; i < x.Length; i++)
+                {
+                    BigInteger product = (((BigInteger)x[i] - y[i]) * w % prime + prime) % prime;
+                    Assert.Equal((ulong)((product + (accumulate ? start[i] : 0)) % prime), d[i]);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
     public void SplitBits_MatchesShiftAndMask(SimdLevel level)
     {
         var random = new Random(5);
