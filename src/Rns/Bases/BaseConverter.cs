@@ -49,6 +49,7 @@ public sealed class BaseConverter
     private readonly Modulus[] _target;
     private readonly ShoupOperand[] _inversePunctured;
     private readonly ulong[] _inversePunctured32;
+    private readonly bool _sourcesBelow2To52;
     private readonly double[] _inverseSource;
 
     // Row layout of a block (block words each): rows 0..k-1 hold t_i, row k holds v (exact conversion), and rows
@@ -86,6 +87,7 @@ public sealed class BaseConverter
         int k = _source.Length, m = _target.Length;
         _inverseSource = new double[k];
         _inversePunctured32 = new ulong[k];
+        _sourcesBelow2To52 = _source.All(q => q.BitCount <= 52);
         for (int i = 0; i < k; i++)
         {
             _inverseSource[i] = 1.0 / _source[i].Value;
@@ -378,7 +380,7 @@ public sealed class BaseConverter
 
             if (exact)
             {
-                RoundedQuotients(rows, block, length, _inverseSource, rows.Slice(k * block, length), level);
+                RoundedQuotients(rows, block, length, _inverseSource, rows.Slice(k * block, length), level, _sourcesBelow2To52);
             }
 
             if (_needsHighRows)
@@ -419,11 +421,13 @@ public sealed class BaseConverter
     /// <remarks>
     /// The vector path converts each <c>t &lt; 2^61</c> to double exactly-rounded by splitting it into 32-bit halves
     /// (each converted with the <c>2^52</c> bias trick) and recombining with one FMA, which is the same single
-    /// rounding as the scalar conversion. The final rounding adds <c>2^52</c> (round to nearest, ties to even, exact
+    /// rounding as the scalar conversion; when the caller states that every <c>t</c> is below <c>2^52</c>
+    /// (<paramref name="below2To52"/>), one bias conversion is already exact. The final rounding adds <c>2^52</c> (round to nearest, ties to even, exact
     /// for <c>0 ≤ sum &lt; 2^51</c>); the scalar path uses <see cref="Math.Round(double)"/>, also ties to even.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    internal static void RoundedQuotients(ReadOnlySpan<ulong> t, int block, int length, ReadOnlySpan<double> inverse, Span<ulong> v, SimdLevel level)
+    internal static void RoundedQuotients(
+        ReadOnlySpan<ulong> t, int block, int length, ReadOnlySpan<double> inverse, Span<ulong> v, SimdLevel level, bool below2To52 = false)
     {
         int k = inverse.Length, c = 0;
         ref ulong tRef = ref MemoryMarshal.GetReference(t);
@@ -438,9 +442,18 @@ public sealed class BaseConverter
                 for (int i = 0; i < k; i++)
                 {
                     Vector256<ulong> x = Vector256.LoadUnsafe(ref tRef, (nuint)(i * block + c));
-                    Vector256<double> low = ((x & mask) | bias).AsDouble() - twoTo52;
-                    Vector256<double> high = (Vector256.ShiftRightLogical(x, 32) | bias).AsDouble() - twoTo52;
-                    Vector256<double> value = Vector256.FusedMultiplyAdd(high, twoTo32, low);
+                    Vector256<double> value;
+                    if (below2To52)
+                    {
+                        value = (x | bias).AsDouble() - twoTo52; // exact for x < 2^52
+                    }
+                    else
+                    {
+                        Vector256<double> low = ((x & mask) | bias).AsDouble() - twoTo52;
+                        Vector256<double> high = (Vector256.ShiftRightLogical(x, 32) | bias).AsDouble() - twoTo52;
+                        value = Vector256.FusedMultiplyAdd(high, twoTo32, low);
+                    }
+
                     sum = Vector256.FusedMultiplyAdd(value, Vector256.Create(inverse[i]), sum);
                 }
 

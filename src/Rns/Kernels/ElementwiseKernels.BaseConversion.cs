@@ -342,9 +342,9 @@ internal static partial class ElementwiseKernels
         ref int ro = ref MemoryMarshal.GetReference(offsets);
         ref ulong rw = ref MemoryMarshal.GetReference(weights);
         int c = 0;
-        for (; c <= n - 2 * W; c += 2 * W)
+        for (; c <= n - 4 * W; c += 4 * W)
         {
-            Vector256<ulong> a0 = Vector256<ulong>.Zero, a1 = Vector256<ulong>.Zero;
+            Vector256<ulong> a0 = Vector256<ulong>.Zero, a1 = Vector256<ulong>.Zero, a2 = Vector256<ulong>.Zero, a3 = Vector256<ulong>.Zero;
             int r = 0;
             for (int s = 0; s < segmentEnds.Length; s++)
             {
@@ -352,6 +352,8 @@ internal static partial class ElementwiseKernels
                 {
                     a0 = reducer.Reduce(a0);
                     a1 = reducer.Reduce(a1);
+                    a2 = reducer.Reduce(a2);
+                    a3 = reducer.Reduce(a3);
                 }
 
                 for (int end = segmentEnds[s]; r < end; r++)
@@ -360,11 +362,35 @@ internal static partial class ElementwiseKernels
                     Vector256<ulong> w = Vector256.Create(Unsafe.Add(ref rw, r));
                     a0 += MulLo32(Vector256.LoadUnsafe(ref row), w);
                     a1 += MulLo32(Vector256.LoadUnsafe(ref row, W), w);
+                    a2 += MulLo32(Vector256.LoadUnsafe(ref row, 2 * W), w);
+                    a3 += MulLo32(Vector256.LoadUnsafe(ref row, 3 * W), w);
                 }
             }
 
             reducer.Reduce(a0).StoreUnsafe(ref rd, (nuint)c);
             reducer.Reduce(a1).StoreUnsafe(ref rd, (nuint)(c + W));
+            reducer.Reduce(a2).StoreUnsafe(ref rd, (nuint)(c + 2 * W));
+            reducer.Reduce(a3).StoreUnsafe(ref rd, (nuint)(c + 3 * W));
+        }
+
+        for (; c <= n - W; c += W)
+        {
+            Vector256<ulong> a0 = Vector256<ulong>.Zero;
+            int r = 0;
+            for (int s = 0; s < segmentEnds.Length; s++)
+            {
+                if (s > 0)
+                {
+                    a0 = reducer.Reduce(a0);
+                }
+
+                for (int end = segmentEnds[s]; r < end; r++)
+                {
+                    a0 += MulLo32(Vector256.LoadUnsafe(ref rt, (nuint)(Unsafe.Add(ref ro, r) + c)), Vector256.Create(Unsafe.Add(ref rw, r)));
+                }
+            }
+
+            reducer.Reduce(a0).StoreUnsafe(ref rd, (nuint)c);
         }
 
         return c;

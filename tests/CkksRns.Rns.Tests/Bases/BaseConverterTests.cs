@@ -213,9 +213,9 @@ public sealed class BaseConverterKernelTests
     public void RoundedQuotients_VectorPath_IsBitIdenticalToScalarAndCorrect(SimdLevel level)
     {
         var random = new Random(17);
-        foreach (int k in new[] { 1, 2, 5, 13 })
+        foreach ((int k, int span) in new[] { (1, 41), (2, 41), (5, 41), (13, 41), (3, 32), (7, 32) })
         {
-            ulong[] moduli = NttPrimes.Generate(1024, [.. Enumerable.Range(0, k).Select(i => 20 + (i * 41 / Math.Max(1, k - 1)))]);
+            ulong[] moduli = NttPrimes.Generate(1024, [.. Enumerable.Range(0, k).Select(i => 20 + (i * span / Math.Max(1, k - 1)))]);
             double[] inverse = moduli.Select(q => 1.0 / q).ToArray();
             const int block = 37;
             var t = new ulong[k * block];
@@ -232,6 +232,12 @@ public sealed class BaseConverterKernelTests
             BaseConverter.RoundedQuotients(t, block, block, inverse, expected, SimdLevel.Scalar);
             BaseConverter.RoundedQuotients(t, block, block, inverse, actual, level);
             Assert.Equal(expected, actual);
+            if (moduli.All(q => q < 1UL << 52))
+            {
+                BaseConverter.RoundedQuotients(t, block, block, inverse, actual, level, below2To52: true);
+                Assert.Equal(expected, actual);
+            }
+
             for (int c = 0; c < block; c++)
             {
                 double exact = Enumerable.Range(0, k).Sum(i => t[i * block + c] / (double)moduli[i]);
