@@ -216,7 +216,9 @@ internal sealed class KeySwitcher(CkksContext context)
 
     private readonly struct InnerProductAction(CkksContext context, Scratch s, KeySwitchingKey key, int[]? permutation) : ILimbAction
     {
-        private const int Block = 512;
+        // Coefficients per block: long enough runs for the hardware prefetchers, with the lazy sums (two 64-bit arrays,
+        // or four for 128-bit sums) still in L1.
+        private const int NarrowBlock = 2048, WideBlock = 1024;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Invoke(int index)
@@ -230,21 +232,18 @@ internal sealed class KeySwitcher(CkksContext context)
             Span<ulong> out1 = special ? s.Acc1P.LimbUnchecked(prime) : s.Acc1Q.LimbUnchecked(prime);
             bool narrow = ElementwiseKernels.IsNarrow(q);
             int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : 32;
-            Span<ulong> low0 = stackalloc ulong[Block], high0 = stackalloc ulong[Block];
-            Span<ulong> low1 = stackalloc ulong[Block], high1 = stackalloc ulong[Block];
-            Span<ulong> gathered = stackalloc ulong[permutation is null ? 0 : Block];
-            for (int c0 = 0; c0 < n; c0 += Block)
+            int block = narrow ? NarrowBlock : WideBlock;
+            SimdLevel simd = SimdCapabilities.Current;
+            Span<ulong> low0 = stackalloc ulong[NarrowBlock], high0 = stackalloc ulong[narrow ? 0 : WideBlock];
+            Span<ulong> low1 = stackalloc ulong[NarrowBlock], high1 = stackalloc ulong[narrow ? 0 : WideBlock];
+            Span<ulong> gathered = stackalloc ulong[permutation is null ? 0 : NarrowBlock];
+            for (int c0 = 0; c0 < n; c0 += block)
             {
-                int length = Math.Min(Block, n - c0);
-                Span<ulong> l0 = low0[..length], l1 = low1[..length], h0 = high0[..length], h1 = high1[..length];
-                l0.Clear();
-                l1.Clear();
-                if (!narrow)
-                {
-                    h0.Clear();
-                    h1.Clear();
-                }
+                int length = Math.Min(block, n - c0);
+                Span<ulong> l0 = low0[..length], l1 = low1[..length];
+                Span<ulong> h0 = narrow ? default : high0[..length], h1 = narrow ? default : high1[..length];
 
+                // The first digit overwrites the sums (no clearing pass); a fold leaves one reduced term.
                 int terms = 0;
                 for (int j = 0; j < digits; j++)
                 {
@@ -288,13 +287,11 @@ internal sealed class KeySwitcher(CkksContext context)
 
                     if (narrow)
                     {
-                        ElementwiseKernels.MultiplyAccumulateNarrow(xs, b, l0);
-                        ElementwiseKernels.MultiplyAccumulateNarrow(xs, a, l1);
+                        ElementwiseKernels.MultiplyAccumulatePairNarrow(xs, b, a, l0, l1, overwrite: terms == 0, simd);
                     }
                     else
                     {
-                        ElementwiseKernels.MultiplyAccumulateWide(xs, b, l0, h0);
-                        ElementwiseKernels.MultiplyAccumulateWide(xs, a, l1, h1);
+                        ElementwiseKernels.MultiplyAccumulatePairWide(xs, b, a, l0, h0, l1, h1, overwrite: terms == 0, simd);
                     }
 
                     terms++;

@@ -6,6 +6,7 @@ using static CkksRns.Rns.Kernels.ElementwiseVectorMath;
 
 namespace CkksRns.Rns.Kernels;
 
+// Also the fused passes of hybrid key switching (the inner product's pair of key parts, ModDown's last step).
 // The sums of fast base conversion, y[c] = Σ_r rows[offsets[r] + c]·w_r mod p (see Bases/BaseConverter), accumulated
 // lazily: products are added without reduction and the sum is reduced once per output, plus a "fold" (a full reduction
 // of the running sum) at the row indices the caller's schedule lists, which the caller derives from the bounds of the
@@ -282,6 +283,144 @@ internal static partial class ElementwiseKernels
         {
             ulong product = q.MultiplyShoup(q.Subtract(Unsafe.Add(ref rx, i), Unsafe.Add(ref ry, i)), w);
             Unsafe.Add(ref rd, i) = accumulate ? q.Add(Unsafe.Add(ref rd, i), product) : product;
+        }
+    }
+
+    /// <summary>
+    /// One digit of the key-switching inner product, both key parts in one pass: <c>acc0[i] += x[i]·b[i]</c> and
+    /// <c>acc1[i] += x[i]·a[i]</c> for operands below <c>2^32</c> (64-bit sums, no reduction), or <c>=</c> when
+    /// <paramref name="overwrite"/> is set.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAccumulatePairNarrow(
+        ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> b, ReadOnlySpan<ulong> a, Span<ulong> acc0, Span<ulong> acc1, bool overwrite, SimdLevel level)
+    {
+        AssertLengths(x.Length, b.Length, acc0.Length);
+        AssertLengths(a.Length, acc1.Length, acc0.Length);
+        int n = acc0.Length, i = 0;
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref ulong rb = ref MemoryMarshal.GetReference(b);
+        ref ulong ra = ref MemoryMarshal.GetReference(a);
+        ref ulong r0 = ref MemoryMarshal.GetReference(acc0);
+        ref ulong r1 = ref MemoryMarshal.GetReference(acc1);
+        if (level == SimdLevel.Vector512)
+        {
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
+                Vector512<ulong> p0 = MulLo32(v, Vector512.LoadUnsafe(ref rb, (nuint)i)), p1 = MulLo32(v, Vector512.LoadUnsafe(ref ra, (nuint)i));
+                if (!overwrite)
+                {
+                    p0 += Vector512.LoadUnsafe(ref r0, (nuint)i);
+                    p1 += Vector512.LoadUnsafe(ref r1, (nuint)i);
+                }
+
+                p0.StoreUnsafe(ref r0, (nuint)i);
+                p1.StoreUnsafe(ref r1, (nuint)i);
+            }
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
+                Vector256<ulong> p0 = MulLo32(v, Vector256.LoadUnsafe(ref rb, (nuint)i)), p1 = MulLo32(v, Vector256.LoadUnsafe(ref ra, (nuint)i));
+                if (!overwrite)
+                {
+                    p0 += Vector256.LoadUnsafe(ref r0, (nuint)i);
+                    p1 += Vector256.LoadUnsafe(ref r1, (nuint)i);
+                }
+
+                p0.StoreUnsafe(ref r0, (nuint)i);
+                p1.StoreUnsafe(ref r1, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            ulong v = Unsafe.Add(ref rx, i);
+            ulong p0 = (ulong)(uint)v * (uint)Unsafe.Add(ref rb, i), p1 = (ulong)(uint)v * (uint)Unsafe.Add(ref ra, i);
+            Unsafe.Add(ref r0, i) = overwrite ? p0 : Unsafe.Add(ref r0, i) + p0;
+            Unsafe.Add(ref r1, i) = overwrite ? p1 : Unsafe.Add(ref r1, i) + p1;
+        }
+    }
+
+    /// <summary>
+    /// The wide form of <see cref="MultiplyAccumulatePairNarrow"/>: 128-bit sums <c>(high:low)</c> of products of
+    /// operands below <c>2^62</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAccumulatePairWide(
+        ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> b, ReadOnlySpan<ulong> a,
+        Span<ulong> low0, Span<ulong> high0, Span<ulong> low1, Span<ulong> high1, bool overwrite, SimdLevel level)
+    {
+        AssertLengths(x.Length, b.Length, low0.Length);
+        AssertLengths(a.Length, low1.Length, low0.Length);
+        AssertLengths(high0.Length, high1.Length, low0.Length);
+        int n = low0.Length, i = 0;
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref ulong rb = ref MemoryMarshal.GetReference(b);
+        ref ulong ra = ref MemoryMarshal.GetReference(a);
+        ref ulong rl0 = ref MemoryMarshal.GetReference(low0);
+        ref ulong rh0 = ref MemoryMarshal.GetReference(high0);
+        ref ulong rl1 = ref MemoryMarshal.GetReference(low1);
+        ref ulong rh1 = ref MemoryMarshal.GetReference(high1);
+        if (level == SimdLevel.Vector512)
+        {
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
+                Vector512<ulong> pl0 = MulWide(v, Vector512.LoadUnsafe(ref rb, (nuint)i), out Vector512<ulong> ph0);
+                Vector512<ulong> pl1 = MulWide(v, Vector512.LoadUnsafe(ref ra, (nuint)i), out Vector512<ulong> ph1);
+                if (overwrite)
+                {
+                    pl0.StoreUnsafe(ref rl0, (nuint)i);
+                    ph0.StoreUnsafe(ref rh0, (nuint)i);
+                    pl1.StoreUnsafe(ref rl1, (nuint)i);
+                    ph1.StoreUnsafe(ref rh1, (nuint)i);
+                }
+                else
+                {
+                    AccumulateWide(ref rl0, ref rh0, i, pl0, ph0);
+                    AccumulateWide(ref rl1, ref rh1, i, pl1, ph1);
+                }
+            }
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
+                Vector256<ulong> pl0 = MulWide(v, Vector256.LoadUnsafe(ref rb, (nuint)i), out Vector256<ulong> ph0);
+                Vector256<ulong> pl1 = MulWide(v, Vector256.LoadUnsafe(ref ra, (nuint)i), out Vector256<ulong> ph1);
+                if (overwrite)
+                {
+                    pl0.StoreUnsafe(ref rl0, (nuint)i);
+                    ph0.StoreUnsafe(ref rh0, (nuint)i);
+                    pl1.StoreUnsafe(ref rl1, (nuint)i);
+                    ph1.StoreUnsafe(ref rh1, (nuint)i);
+                }
+                else
+                {
+                    AccumulateWide(ref rl0, ref rh0, i, pl0, ph0);
+                    AccumulateWide(ref rl1, ref rh1, i, pl1, ph1);
+                }
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            if (overwrite)
+            {
+                Unsafe.Add(ref rl0, i) = 0;
+                Unsafe.Add(ref rh0, i) = 0;
+                Unsafe.Add(ref rl1, i) = 0;
+                Unsafe.Add(ref rh1, i) = 0;
+            }
+
+            ulong v = Unsafe.Add(ref rx, i);
+            AccumulateWideScalar(ref Unsafe.Add(ref rl0, i), ref Unsafe.Add(ref rh0, i), v, Unsafe.Add(ref rb, i));
+            AccumulateWideScalar(ref Unsafe.Add(ref rl1, i), ref Unsafe.Add(ref rh1, i), v, Unsafe.Add(ref ra, i));
         }
     }
 

@@ -571,6 +571,56 @@ public sealed class BaseConversionKernelTests
 
     [Theory]
     [MemberData(nameof(Levels))]
+    public void MultiplyAccumulatePair_NarrowAndWide_MatchExactSums(SimdLevel level)
+    {
+        var random = new Random(11);
+        const int n = 29;
+        foreach (bool wide in new[] { false, true })
+        {
+            ulong max = wide ? (1UL << 62) - 1 : (1UL << 31) - 1; // three narrow products stay below 2^64
+            ulong Next() => (ulong)random.NextInt64((long)Math.Min(max, long.MaxValue - 1)) + 1;
+            var digits = Enumerable.Range(0, 3).Select(_ => (X: Enumerable.Range(0, n).Select(_ => Next()).ToArray(),
+                B: Enumerable.Range(0, n).Select(i => i == 0 ? max : Next()).ToArray(), A: Enumerable.Range(0, n).Select(i => i == 0 ? max : Next()).ToArray())).ToArray();
+            digits[0].X[0] = max;
+            var low0 = new ulong[n];
+            var high0 = new ulong[n];
+            var low1 = new ulong[n];
+            var high1 = new ulong[n];
+            Array.Fill(low0, 12345UL); // overwritten by the first digit
+            Array.Fill(high1, 777UL);
+            for (int j = 0; j < digits.Length; j++)
+            {
+                if (wide)
+                {
+                    ElementwiseKernels.MultiplyAccumulatePairWide(digits[j].X, digits[j].B, digits[j].A, low0, high0, low1, high1, overwrite: j == 0, level);
+                }
+                else
+                {
+                    ElementwiseKernels.MultiplyAccumulatePairNarrow(digits[j].X, digits[j].B, digits[j].A, low0, low1, overwrite: j == 0, level);
+                }
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                UInt128 sum0 = 0, sum1 = 0;
+                foreach (var d in digits)
+                {
+                    sum0 += (UInt128)d.X[i] * d.B[i];
+                    sum1 += (UInt128)d.X[i] * d.A[i];
+                }
+
+                Assert.Equal(sum0, wide ? ((UInt128)high0[i] << 64) | low0[i] : (ulong)sum0);
+                Assert.Equal(sum1, wide ? ((UInt128)high1[i] << 64) | low1[i] : (ulong)sum1);
+                if (!wide)
+                {
+                    Assert.True(sum0 <= ulong.MaxValue && sum1 <= ulong.MaxValue, "test setup: narrow sums fit 64 bits");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
     public void SplitBits_MatchesShiftAndMask(SimdLevel level)
     {
         var random = new Random(5);
