@@ -584,6 +584,29 @@ internal static partial class ElementwiseKernels
         ref ulong rw = ref MemoryMarshal.GetReference(weights);
         ref double rr = ref MemoryMarshal.GetReference(ratios);
         int terms = offsets.Length, c = 0;
+        for (; c <= n - 2 * W; c += 2 * W)
+        {
+            Vector256<ulong> low0 = Vector256<ulong>.Zero, high0 = Vector256<ulong>.Zero, low1 = Vector256<ulong>.Zero, high1 = Vector256<ulong>.Zero;
+            Vector256<double> estimate0 = Vector256<double>.Zero, estimate1 = Vector256<double>.Zero;
+            for (int r = 0; r < terms; r++)
+            {
+                ref ulong row = ref Unsafe.Add(ref rt, Unsafe.Add(ref ro, r) + c);
+                Vector256<ulong> x0 = Vector256.LoadUnsafe(ref row) & mask, x1 = Vector256.LoadUnsafe(ref row, W) & mask;
+                ulong w = Unsafe.Add(ref rw, r);
+                Vector256<ulong> wLow = Vector256.Create(w), wHigh = Vector256.Create(w >> 32);
+                Vector256<double> ratio = Vector256.Create(Unsafe.Add(ref rr, r));
+                low0 += MulLo32(x0, wLow);
+                high0 += MulLo32(x0, wHigh);
+                low1 += MulLo32(x1, wLow);
+                high1 += MulLo32(x1, wHigh);
+                estimate0 = Vector256.FusedMultiplyAdd((x0 | bias).AsDouble() - twoTo52, ratio, estimate0);
+                estimate1 = Vector256.FusedMultiplyAdd((x1 | bias).AsDouble() - twoTo52, ratio, estimate1);
+            }
+
+            FloatFinish(low0, high0, estimate0, vp, bias, twoTo52).StoreUnsafe(ref rd, (nuint)c);
+            FloatFinish(low1, high1, estimate1, vp, bias, twoTo52).StoreUnsafe(ref rd, (nuint)(c + W));
+        }
+
         for (; c <= n - W; c += W)
         {
             Vector256<ulong> low = Vector256<ulong>.Zero, high = Vector256<ulong>.Zero;
@@ -597,13 +620,24 @@ internal static partial class ElementwiseKernels
                 estimate = Vector256.FusedMultiplyAdd((x | bias).AsDouble() - twoTo52, Vector256.Create(Unsafe.Add(ref rr, r)), estimate);
             }
 
-            Vector256<ulong> quotient = (estimate + twoTo52).AsUInt64() - bias;
-            Vector256<ulong> rest = low + Vector256.ShiftLeft(high, 32) - MulLow(quotient, vp); // in [-p, 2p) as signed
-            rest += vp & Vector256.GreaterThan(Vector256<long>.Zero, rest.AsInt64()).AsUInt64();
-            ReduceOnce(rest, vp).StoreUnsafe(ref rd, (nuint)c);
+            FloatFinish(low, high, estimate, vp, bias, twoTo52).StoreUnsafe(ref rd, (nuint)c);
         }
 
         return c;
+    }
+
+    /// <summary>
+    /// <c>V mod p</c> from <c>V mod 2^64 = low + high·2^32</c> and the estimate of <c>V/p</c>: the rounded estimate
+    /// <c>q̂</c> leaves <c>V - q̂·p</c> in <c>[-p, 2p)</c> (as a signed lane), then two corrections.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> FloatFinish(
+        Vector256<ulong> low, Vector256<ulong> high, Vector256<double> estimate, Vector256<ulong> vp, Vector256<ulong> bias, Vector256<double> twoTo52)
+    {
+        Vector256<ulong> quotient = (estimate + twoTo52).AsUInt64() - bias;
+        Vector256<ulong> rest = low + Vector256.ShiftLeft(high, 32) - MulLow(quotient, vp);
+        rest += vp & Vector256.GreaterThan(Vector256<long>.Zero, rest.AsInt64()).AsUInt64();
+        return ReduceOnce(rest, vp);
     }
 
     /// <summary>Full reduction modulo <c>p</c> of 64-bit lanes in a range the implementation states.</summary>

@@ -495,7 +495,7 @@ public sealed class BaseConversionKernelTests
             var p = new Modulus(prime);
             foreach (int rows in new[] { 1, 3, 12, 60 })
             {
-                const int n = 27;
+                const int n = 31; // two-vector, one-vector and scalar tails at every width
                 var data = new ulong[rows * n];
                 for (int i = 0; i < data.Length; i++)
                 {
