@@ -30,6 +30,18 @@ namespace CkksRns.Rns.Bases;
 /// <c>k · 2^-51</c>, so only values within that distance of <c>±Q/2</c> can be rounded the wrong way).
 /// </para>
 /// <para>
+/// <b>Evaluation.</b> The coefficients are processed in blocks whose rows (the <c>t_i</c>, <c>v</c>, and the two halves
+/// of <c>t_i</c> for source primes above <c>2^32</c>) stay in L1 while every target reads them; each output is a lazy
+/// sum of exact products reduced once. For a target <c>p &lt; 2^31</c> every product is one 32×32→64-bit multiply of a
+/// row below <c>2^32</c> by a weight below <c>2^31</c>, summed in 64 bits; the sum is reduced at the end (and "folded"
+/// before the rows where a schedule derived from the exact maxima of rows and weights says it could overflow) by a
+/// Barrett reduction that needs only 32-bit multiplies while the sum stays below <c>2^(b+31)</c>. For a wider target the
+/// sum is needed only modulo <c>2^64</c> (two 32-bit multiplies per term) because its quotient by <c>p</c> is estimated
+/// in double precision (<c>Σ row·(w/p)</c>) to within one, leaving <c>[-p, 2p)</c> to correct; bases where that
+/// estimate's error bound would not hold (about a thousand rows and more) fall back to exact 128-bit sums. Every path
+/// returns fully reduced residues, so the vector and scalar paths agree bit for bit.
+/// </para>
+/// <para>
 /// Data layout: inputs and outputs are limb-major (limb <c>i</c> holds the <c>N</c> residues modulo the <c>i</c>-th
 /// modulus), values must be in coefficient (not NTT) form and fully reduced. Conversions allocate nothing on the
 /// sequential path. Instances are immutable and thread-safe.
@@ -76,6 +88,15 @@ public sealed class BaseConverter
     /// <param name="target">The base to convert to; it may share moduli with <paramref name="source"/>.</param>
     /// <exception cref="ArgumentNullException">A base is null.</exception>
     public BaseConverter(RnsBase source, RnsBase target)
+        : this(source, target, floatQuotients: true)
+    {
+    }
+
+    /// <summary>
+    /// As the public constructor; <paramref name="floatQuotients"/> false makes every target of <c>2^31</c> or more
+    /// take the exact 128-bit sums (the fallback for very long bases), which lets tests check that path too.
+    /// </summary>
+    internal BaseConverter(RnsBase source, RnsBase target, bool floatQuotients)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
@@ -135,7 +156,7 @@ public sealed class BaseConverter
         _float = new bool[m];
         for (int j = 0; j < m; j++)
         {
-            _float[j] = !_narrow[j] && floatFits;
+            _float[j] = !_narrow[j] && floatFits && floatQuotients;
         }
 
         _needsHighRows = _splitSources.Length > 0 && (_narrow.Contains(true) || _float.Contains(true));

@@ -251,6 +251,12 @@ public sealed class BaseConverterLazyAccumulationTests
 {
     private static void AssertMatchesCrt(RnsBase source, RnsBase target, int n, int seed)
     {
+        AssertMatchesCrt(new BaseConverter(source, target), source, target, n, seed);
+        AssertMatchesCrt(new BaseConverter(source, target, floatQuotients: false), source, target, n, seed);
+    }
+
+    private static void AssertMatchesCrt(BaseConverter converter, RnsBase source, RnsBase target, int n, int seed)
+    {
         var random = new Random(seed);
         int k = source.Count, m = target.Count;
         BigInteger q = source.Product;
@@ -269,7 +275,6 @@ public sealed class BaseConverterLazyAccumulationTests
             }
         }
 
-        var converter = new BaseConverter(source, target);
         var approximate = new ulong[m * n];
         var exact = new ulong[m * n];
         converter.Convert(input, approximate);
