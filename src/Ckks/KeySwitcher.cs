@@ -201,8 +201,8 @@ internal sealed class KeySwitcher(CkksContext context)
                     if (plan.Count == 1)
                     {
                         // A one-prime digit: its exact (centred) extension is a centred reduction.
-                        ElementwiseKernels.ReduceCentered(
-                            s.CoefficientsQ.LimbUnchecked(plan.Start), context.RingQ.ModuliArray[plan.Start].Value, limb, target);
+                        ElementwiseKernels.ReduceCenteredSized(
+                            s.CoefficientsQ.LimbUnchecked(plan.Start), context.RingQ.ModuliArray[plan.Start].Value, limb, target, SimdCapabilities.Current);
                     }
 
                     (special ? context.RingP.NttTablesArray[prime] : context.RingQ.NttTablesArray[prime]).Forward(limb);
@@ -334,7 +334,7 @@ internal sealed class KeySwitcher(CkksContext context)
             if (single)
             {
                 // One special prime: the exact conversion of [acc]_P is its centred reduction.
-                ElementwiseKernels.ReduceCentered(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, temp.LimbUnchecked(i), q);
+                ElementwiseKernels.ReduceCenteredSized(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, temp.LimbUnchecked(i), q, SimdCapabilities.Current);
             }
 
             context.RingQ.NttTablesArray[i].Forward(temp.LimbUnchecked(i));

@@ -424,6 +424,63 @@ internal static partial class ElementwiseKernels
         }
     }
 
+    /// <summary>
+    /// The exact conversion from one prime <paramref name="q"/> to <paramref name="p"/> (the centred reduction, as
+    /// <see cref="ReduceCentered(ReadOnlySpan{ulong}, ulong, Span{ulong}, Modulus)"/>): <c>destination[i]</c> is
+    /// <c>x[i] mod p</c>, or <c>(x[i] - q) mod p</c> when <c>x[i] &gt; q/2</c>, for <c>x[i] &lt; q &lt; 2^61</c>.
+    /// </summary>
+    /// <remarks>
+    /// The reduction of <c>x</c> modulo <c>p</c> takes the cheapest form the sizes allow: none when <c>q ≤ p</c>, one
+    /// conditional subtraction when <c>q ≤ 2p</c>, a Barrett reduction with 32-bit multiplies when <c>p &lt; 2^31</c> and
+    /// <c>q ≤ 2^(b+31)</c> (<c>b</c> the bit count of <c>p</c>; as in <see cref="BaseConvertNarrow(ReadOnlySpan{ulong}, ReadOnlySpan{int}, ReadOnlySpan{ulong}, ReadOnlySpan{int}, Span{ulong}, Modulus, bool)"/>),
+    /// else the general kernel.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ReduceCenteredSized(ReadOnlySpan<ulong> x, ulong q, Span<ulong> destination, Modulus p, SimdLevel level)
+    {
+        AssertLengths(x.Length, x.Length, destination.Length);
+        int mode = q <= p.Value ? 0 : q <= 2 * p.Value ? 1 : p.BitCount <= 31 && q <= 1UL << (p.BitCount + 31) ? 2 : 3;
+        if (mode == 3 || level == SimdLevel.Scalar)
+        {
+            ReduceCentered(x, q, destination, p, level);
+            return;
+        }
+
+        int n = destination.Length, i = 0;
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        ulong half = q >> 1, qModP = p.Reduce(q);
+        if (level == SimdLevel.Vector512)
+        {
+            Vector512<ulong> vp = Vector512.Create(p.Value), vhalf = Vector512.Create(half), vqp = Vector512.Create(qModP);
+            var shortBarrett = new ShortBarrett512(p);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
+                Vector512<ulong> r = mode == 0 ? v : mode == 1 ? ReduceOnce(v, vp) : shortBarrett.Reduce(v);
+                Vector512<ulong> negative = Vector512.GreaterThan(v, vhalf);
+                SubtractMod(r, vqp & negative, vp).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        else
+        {
+            Vector256<ulong> vp = Vector256.Create(p.Value), vhalf = Vector256.Create(half), vqp = Vector256.Create(qModP);
+            var shortBarrett = new ShortBarrett256(p);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
+                Vector256<ulong> r = mode == 0 ? v : mode == 1 ? ReduceOnce(v, vp) : shortBarrett.Reduce(v);
+                Vector256<ulong> negative = Vector256.GreaterThan(v.AsInt64(), vhalf.AsInt64()).AsUInt64();
+                SubtractMod(r, vqp & negative, vp).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        if (i < n)
+        {
+            ReduceCentered(x[i..], q, destination[i..], p, SimdLevel.Scalar);
+        }
+    }
+
     /// <summary><c>low[i] = x[i] mod 2^shift</c> and <c>high[i] = x[i] &gt;&gt; shift</c> (the parts of words split for the narrow sums).</summary>
     public static void SplitBits(ReadOnlySpan<ulong> x, int shift, Span<ulong> low, Span<ulong> high) =>
         SplitBits(x, shift, low, high, SimdCapabilities.Current);

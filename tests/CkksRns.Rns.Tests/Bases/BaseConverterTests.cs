@@ -626,6 +626,29 @@ public sealed class BaseConversionKernelTests
 
     [Theory]
     [MemberData(nameof(Levels))]
+    public void ReduceCenteredSized_EverySizeRelation_MatchesCentredBigInteger(SimdLevel level)
+    {
+        var random = new Random(12);
+        ulong[] primes = [3, 5, 65537, 524309, 1073741827, .. NttPrimes.Generate(1024, [20, 26, 26, 31, 40, 47, 57, 61])];
+        foreach (ulong qValue in primes)
+        {
+            foreach (ulong pValue in primes.Where(x => x != qValue))
+            {
+                var p = new Modulus(pValue);
+                ulong[] x = [0, 1, qValue - 1, qValue / 2, qValue / 2 + 1, .. Enumerable.Range(0, 30).Select(_ => (ulong)random.NextInt64((long)qValue))];
+                var actual = new ulong[x.Length];
+                ElementwiseKernels.ReduceCenteredSized(x, qValue, actual, p, level);
+                for (int i = 0; i < x.Length; i++)
+                {
+                    BigInteger centred = x[i] > qValue / 2 ? (BigInteger)x[i] - qValue : x[i];
+                    Assert.Equal((ulong)((centred % pValue + pValue) % pValue), actual[i]);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
     public void SplitBits_MatchesShiftAndMask(SimdLevel level)
     {
         var random = new Random(5);
