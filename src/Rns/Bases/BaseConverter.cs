@@ -75,9 +75,10 @@ public sealed class BaseConverter
     private readonly bool[] _float;
     private readonly double[]?[] _ratios;
 
-    // Per target j: the row offsets, weights and fold schedules of its sum; the approximate conversion uses all terms
-    // but the last (the correction v·(-Q mod p_j)).
-    private readonly int[] _narrowOffsets;
+    // The sums read either the 32-bit rows (narrow and floating-point targets: t_i or its two parts, then v) or the
+    // whole rows (128-bit sums: t_i, then v). Per target j: its weights (one per row read), fold schedules and, for
+    // floating-point targets, weight/p_j; the approximate conversion uses all terms but the last (v·(-Q mod p_j)).
+    private readonly int[] _rowOffsets32;
     private readonly int[] _wideOffsets;
     private readonly ulong[][] _weights;
     private readonly int[][] _segmentsApproximate;
@@ -126,7 +127,7 @@ public sealed class BaseConverter
         _splitShifts = [.. _splitSources.Select(i => (_source[i].BitCount + 1) / 2)];
 
         // The 32-bit rows: t_i, or for split sources its low and high parts (weights c and c·2^S), then v.
-        var rowIsSplit = new List<(int Source, int Part)>();
+        var rowSource = new List<(int Source, int Part)>();
         var rowMax32 = new List<ulong>();
         for (int i = 0, split = 0; i < k; i++)
         {
@@ -134,20 +135,20 @@ public sealed class BaseConverter
             if (split < _splitSources.Length && _splitSources[split] == i)
             {
                 int shift = _splitShifts[split];
-                rowIsSplit.Add((split, 0));
+                rowSource.Add((split, 0));
                 rowMax32.Add((1UL << shift) - 1);
-                rowIsSplit.Add((split, 1));
+                rowSource.Add((split, 1));
                 rowMax32.Add(max >> shift);
                 split++;
             }
             else
             {
-                rowIsSplit.Add((i, -1));
+                rowSource.Add((i, -1));
                 rowMax32.Add(max);
             }
         }
 
-        rowIsSplit.Add((k, -1));
+        rowSource.Add((k, -1));
         rowMax32.Add((ulong)k); // v = round(Σ t_i/q_i) ≤ k
 
         // Wide targets take the floating-point quotient when its error bound holds (always, for realistic bases).
@@ -163,9 +164,8 @@ public sealed class BaseConverter
         int rows = k + 1 + (_needsHighRows ? 2 * _splitSources.Length : 0);
         BlockSize = Math.Clamp(MaxScratchWords / rows, 8, 512) & ~7;
         RowCount = rows;
-        _narrowOffsets = [.. rowIsSplit.Select(x => x.Part < 0 ? x.Source * BlockSize : (k + 1 + 2 * x.Source + x.Part) * BlockSize)];
+        _rowOffsets32 = [.. rowSource.Select(x => x.Part < 0 ? x.Source * BlockSize : (k + 1 + 2 * x.Source + x.Part) * BlockSize)];
         _wideOffsets = [.. Enumerable.Range(0, k + 1).Select(i => i * BlockSize)];
-        List<ulong> narrowRowMax = rowMax32;
         _ratios = new double[m][];
 
         _weights = new ulong[m][];
@@ -198,7 +198,7 @@ public sealed class BaseConverter
             _weights[j] = [.. weights];
             for (int r = 0; r < weights.Count; r++)
             {
-                ulong rowMax = _narrow[j] || _float[j] ? narrowRowMax[r] : r < k ? _source[r].Value - 1 : (ulong)k;
+                ulong rowMax = _narrow[j] || _float[j] ? rowMax32[r] : r < k ? _source[r].Value - 1 : (ulong)k;
                 termMax.Add((UInt128)rowMax * weights[r]);
             }
 
@@ -377,8 +377,8 @@ public sealed class BaseConverter
         SimdLevel level = SimdCapabilities.Current;
         Span<ulong> rows = stackalloc ulong[RowCount * block];
         Modulus[] source = _source, target = _target;
-        int narrowTerms = _narrowOffsets.Length - (exact ? 0 : 1), wideTerms = k + (exact ? 1 : 0);
-        ReadOnlySpan<int> narrowOffsets = _narrowOffsets.AsSpan(0, narrowTerms), wideOffsets = _wideOffsets.AsSpan(0, wideTerms);
+        int terms32 = _rowOffsets32.Length - (exact ? 0 : 1), wideTerms = k + (exact ? 1 : 0);
+        ReadOnlySpan<int> rowOffsets32 = _rowOffsets32.AsSpan(0, terms32), wideOffsets = _wideOffsets.AsSpan(0, wideTerms);
         int[][] segments = exact ? _segmentsExact : _segmentsApproximate;
         bool[] shortSums = exact ? _shortSumsExact : _shortSumsApproximate;
         for (int c0 = start; c0 < end; c0 += block)
@@ -421,11 +421,11 @@ public sealed class BaseConverter
                 if (_float[j])
                 {
                     ElementwiseKernels.BaseConvertFloat(
-                        rows, narrowOffsets, _weights[j].AsSpan(0, narrowTerms), _ratios[j].AsSpan(0, narrowTerms), destination, target[j], level);
+                        rows, rowOffsets32, _weights[j].AsSpan(0, terms32), _ratios[j].AsSpan(0, terms32), destination, target[j], level);
                 }
                 else if (_narrow[j])
                 {
-                    ElementwiseKernels.BaseConvertNarrow(rows, narrowOffsets, _weights[j].AsSpan(0, narrowTerms), segments[j], destination, target[j], shortSums[j], level);
+                    ElementwiseKernels.BaseConvertNarrow(rows, rowOffsets32, _weights[j].AsSpan(0, terms32), segments[j], destination, target[j], shortSums[j], level);
                 }
                 else
                 {
