@@ -14,9 +14,11 @@ namespace CkksRns.Ckks;
 /// <remarks>
 /// <para>
 /// Three steps. <b>Decompose</b> (ModUp): bring <c>c</c> to coefficient form, and extend each digit
-/// <c>[c]_(D_j)</c> (its residues on the digit's primes) to the other primes of <c>Q_ℓ·P</c> by fast base conversion,
-/// then back to NTT form; the result represents <c>[c]_(D_j) + u·D_j</c> with <c>0 ≤ u &lt; |D_j|</c>, and the
-/// <c>u·D_j</c> term vanishes against the key's gadget factor, adding only noise. <b>Inner product</b>:
+/// <c>[c]_(D_j)</c> (its residues on the digit's primes) to the other primes of <c>Q_ℓ·P</c> by the exact (centred) fast
+/// base conversion (a centred reduction for one-prime digits), then back to NTT form. (The approximate conversion,
+/// whose result represents <c>[c]_(D_j) + u·D_j</c> with <c>0 ≤ u &lt; |D_j|</c>, would also do: the <c>u·D_j</c> term
+/// vanishes against the key's gadget factor and adds only noise; the exact one keeps the digits centred and costs one
+/// more term per output.) <b>Inner product</b>:
 /// <c>acc = Σ_j ext_j ⊙ (b_j, a_j)</c> modulo <c>Q_ℓ·P</c>, optionally reading <c>ext_j</c> through a Galois
 /// permutation: the decomposition of <c>c</c> then serves for <c>σ_g(c)</c>, which is what hoisted rotations share.
 /// <b>ModDown</b>: <c>d = (acc - Conv_(P→Q_ℓ)([acc]_P)) · P^-1</c>.
@@ -24,6 +26,12 @@ namespace CkksRns.Ckks;
 /// <para>
 /// Number theoretic transforms per switch: <c>ℓ+1</c> inverse for the decomposition, <c>Σ_j (ℓ+1+k-|D_j|)</c> forward
 /// for the extensions, and <c>2k</c> inverse plus <c>2(ℓ+1)</c> forward for ModDown.
+/// </para>
+/// <para>
+/// Memory passes: the decomposition copies and inverse-transforms each limb while it is in cache; the inner product
+/// reads each extended digit once for both key parts, summing lazily (64-bit sums of 32-bit products for primes below
+/// 2^31, 128-bit sums otherwise) and reducing once per block; ModDown's subtraction, multiplication by <c>P^-1</c> and
+/// optional accumulation are one pass.
 /// </para>
 /// <para>Scratch memory is pooled, so several threads can switch keys at once.</para>
 /// </remarks>
