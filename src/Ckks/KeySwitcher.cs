@@ -228,7 +228,9 @@ internal sealed class KeySwitcher(CkksContext context)
         // or four for 128-bit sums) still in L1.
         private const int NarrowBlock = 2048, WideBlock = 1024;
 
+        // The sums are written by the first digit before they are read, so the stack buffers need no zeroing.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [SkipLocalsInit]
         public void Invoke(int index)
         {
             int level = s.Level, limbs = level + 1, n = context.N;

@@ -370,7 +370,10 @@ public sealed class BaseConverter
         return shortSchedule is not null && 3 * shortSchedule.Length <= 7 * longSchedule.Length ? (shortSchedule, true) : (longSchedule, false);
     }
 
+    // Every row a kernel reads is written for the block first (the approximate conversion does not read v), so the
+    // stack buffer needs no zeroing.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
     private void ConvertRange(ReadOnlySpan<ulong> input, Span<ulong> output, int n, int start, int end, bool exact)
     {
         int k = _source.Length, m = _target.Length, block = BlockSize;
