@@ -14,9 +14,11 @@ namespace CkksRns.Ckks;
 /// <remarks>
 /// <para>
 /// Three steps. <b>Decompose</b> (ModUp): bring <c>c</c> to coefficient form, and extend each digit
-/// <c>[c]_(D_j)</c> (its residues on the digit's primes) to the other primes of <c>Q_ℓ·P</c> by fast base conversion,
-/// then back to NTT form; the result represents <c>[c]_(D_j) + u·D_j</c> with <c>0 ≤ u &lt; |D_j|</c>, and the
-/// <c>u·D_j</c> term vanishes against the key's gadget factor, adding only noise. <b>Inner product</b>:
+/// <c>[c]_(D_j)</c> (its residues on the digit's primes) to the other primes of <c>Q_ℓ·P</c> by the exact (centred) fast
+/// base conversion (a centred reduction for one-prime digits), then back to NTT form. (The approximate conversion,
+/// whose result represents <c>[c]_(D_j) + u·D_j</c> with <c>0 ≤ u &lt; |D_j|</c>, would also do: the <c>u·D_j</c> term
+/// vanishes against the key's gadget factor and adds only noise; the exact one keeps the digits centred and costs one
+/// more term per output.) <b>Inner product</b>:
 /// <c>acc = Σ_j ext_j ⊙ (b_j, a_j)</c> modulo <c>Q_ℓ·P</c>, optionally reading <c>ext_j</c> through a Galois
 /// permutation: the decomposition of <c>c</c> then serves for <c>σ_g(c)</c>, which is what hoisted rotations share.
 /// <b>ModDown</b>: <c>d = (acc - Conv_(P→Q_ℓ)([acc]_P)) · P^-1</c>.
@@ -24,6 +26,12 @@ namespace CkksRns.Ckks;
 /// <para>
 /// Number theoretic transforms per switch: <c>ℓ+1</c> inverse for the decomposition, <c>Σ_j (ℓ+1+k-|D_j|)</c> forward
 /// for the extensions, and <c>2k</c> inverse plus <c>2(ℓ+1)</c> forward for ModDown.
+/// </para>
+/// <para>
+/// Memory passes: the decomposition copies and inverse-transforms each limb while it is in cache; the inner product
+/// reads each extended digit once for both key parts, summing lazily (64-bit sums of 32-bit products for primes below
+/// 2^31, 128-bit sums otherwise) and reducing once per block; ModDown's subtraction, multiplication by <c>P^-1</c> and
+/// optional accumulation are one pass.
 /// </para>
 /// <para>Scratch memory is pooled, so several threads can switch keys at once.</para>
 /// </remarks>
@@ -42,9 +50,8 @@ internal sealed class KeySwitcher(CkksContext context)
     {
         int limbs = level + 1, n = context.N;
         s.Level = level;
-        LimbOps.Copy(c, s.SourceNtt, limbs);
-        LimbOps.Copy(c, s.CoefficientsQ, limbs);
-        LimbOps.FromNtt(s.CoefficientsQ, limbs);
+        // Per limb (while it is in cache): copy to SourceNtt and CoefficientsQ, inverse NTT of the latter.
+        LimbParallel.For(context.RingQ, limbs, 22L * n, new SourceAction(context, c, s));
         int digits = context.Parameters.DigitCountAt(level);
         int dop = context.MaxDegreeOfParallelism;
         for (int j = 0; j < digits; j++)
@@ -168,6 +175,22 @@ internal sealed class KeySwitcher(CkksContext context)
         public RnsPoly Spare { get; }
     }
 
+    private readonly struct SourceAction(CkksContext context, RnsPoly c, Scratch s) : ILimbAction
+    {
+        public void Invoke(int i)
+        {
+            ReadOnlySpan<ulong> limb = c.LimbUnchecked(i);
+            Span<ulong> coefficients = s.CoefficientsQ.LimbUnchecked(i);
+            if (!ReferenceEquals(c, s.SourceNtt))
+            {
+                limb.CopyTo(s.SourceNtt.LimbUnchecked(i));
+            }
+
+            limb.CopyTo(coefficients);
+            context.RingQ.NttTablesArray[i].Inverse(coefficients);
+        }
+    }
+
     private readonly struct ExtendedNttAction(CkksContext context, Scratch s, int level) : ILimbAction
     {
         public void Invoke(int index)
@@ -186,8 +209,8 @@ internal sealed class KeySwitcher(CkksContext context)
                     if (plan.Count == 1)
                     {
                         // A one-prime digit: its exact (centred) extension is a centred reduction.
-                        ElementwiseKernels.ReduceCentered(
-                            s.CoefficientsQ.LimbUnchecked(plan.Start), context.RingQ.ModuliArray[plan.Start].Value, limb, target);
+                        ElementwiseKernels.ReduceCenteredSized(
+                            s.CoefficientsQ.LimbUnchecked(plan.Start), context.RingQ.ModuliArray[plan.Start].Value, limb, target, SimdCapabilities.Current);
                     }
 
                     (special ? context.RingP.NttTablesArray[prime] : context.RingQ.NttTablesArray[prime]).Forward(limb);
@@ -201,9 +224,13 @@ internal sealed class KeySwitcher(CkksContext context)
 
     private readonly struct InnerProductAction(CkksContext context, Scratch s, KeySwitchingKey key, int[]? permutation) : ILimbAction
     {
-        private const int Block = 512;
+        // Coefficients per block: long enough runs for the hardware prefetchers, with the lazy sums (two 64-bit arrays,
+        // or four for 128-bit sums) still in L1.
+        private const int NarrowBlock = 2048, WideBlock = 1024;
 
+        // The sums are written by the first digit before they are read, so the stack buffers need no zeroing.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [SkipLocalsInit]
         public void Invoke(int index)
         {
             int level = s.Level, limbs = level + 1, n = context.N;
@@ -215,21 +242,18 @@ internal sealed class KeySwitcher(CkksContext context)
             Span<ulong> out1 = special ? s.Acc1P.LimbUnchecked(prime) : s.Acc1Q.LimbUnchecked(prime);
             bool narrow = ElementwiseKernels.IsNarrow(q);
             int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : 32;
-            Span<ulong> low0 = stackalloc ulong[Block], high0 = stackalloc ulong[Block];
-            Span<ulong> low1 = stackalloc ulong[Block], high1 = stackalloc ulong[Block];
-            Span<ulong> gathered = stackalloc ulong[permutation is null ? 0 : Block];
-            for (int c0 = 0; c0 < n; c0 += Block)
+            int block = narrow ? NarrowBlock : WideBlock;
+            SimdLevel simd = SimdCapabilities.Current;
+            Span<ulong> low0 = stackalloc ulong[NarrowBlock], high0 = stackalloc ulong[narrow ? 0 : WideBlock];
+            Span<ulong> low1 = stackalloc ulong[NarrowBlock], high1 = stackalloc ulong[narrow ? 0 : WideBlock];
+            Span<ulong> gathered = stackalloc ulong[permutation is null ? 0 : NarrowBlock];
+            for (int c0 = 0; c0 < n; c0 += block)
             {
-                int length = Math.Min(Block, n - c0);
-                Span<ulong> l0 = low0[..length], l1 = low1[..length], h0 = high0[..length], h1 = high1[..length];
-                l0.Clear();
-                l1.Clear();
-                if (!narrow)
-                {
-                    h0.Clear();
-                    h1.Clear();
-                }
+                int length = Math.Min(block, n - c0);
+                Span<ulong> l0 = low0[..length], l1 = low1[..length];
+                Span<ulong> h0 = narrow ? default : high0[..length], h1 = narrow ? default : high1[..length];
 
+                // The first digit overwrites the sums (no clearing pass); a fold leaves one reduced term.
                 int terms = 0;
                 for (int j = 0; j < digits; j++)
                 {
@@ -273,13 +297,11 @@ internal sealed class KeySwitcher(CkksContext context)
 
                     if (narrow)
                     {
-                        ElementwiseKernels.MultiplyAccumulateNarrow(xs, b, l0);
-                        ElementwiseKernels.MultiplyAccumulateNarrow(xs, a, l1);
+                        ElementwiseKernels.MultiplyAccumulatePairNarrow(xs, b, a, l0, l1, overwrite: terms == 0, simd);
                     }
                     else
                     {
-                        ElementwiseKernels.MultiplyAccumulateWide(xs, b, l0, h0);
-                        ElementwiseKernels.MultiplyAccumulateWide(xs, a, l1, h1);
+                        ElementwiseKernels.MultiplyAccumulatePairWide(xs, b, a, l0, h0, l1, h1, overwrite: terms == 0, simd);
                     }
 
                     terms++;
@@ -322,21 +344,15 @@ internal sealed class KeySwitcher(CkksContext context)
             if (single)
             {
                 // One special prime: the exact conversion of [acc]_P is its centred reduction.
-                ElementwiseKernels.ReduceCentered(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, temp.LimbUnchecked(i), q);
+                ElementwiseKernels.ReduceCenteredSized(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, temp.LimbUnchecked(i), q, SimdCapabilities.Current);
             }
 
             context.RingQ.NttTablesArray[i].Forward(temp.LimbUnchecked(i));
-            if (accumulate)
-            {
-                // temp = (acc - temp)·P^-1, then destination += temp.
-                Span<ulong> t = temp.LimbUnchecked(i);
-                ElementwiseKernels.SubtractMultiplyShoup(accQ.LimbUnchecked(i), t, pInverse, t, q);
-                ElementwiseKernels.Add(destination.LimbUnchecked(i), t, destination.LimbUnchecked(i), q);
-            }
-            else
-            {
-                ElementwiseKernels.SubtractMultiplyShoup(accQ.LimbUnchecked(i), temp.LimbUnchecked(i), pInverse, destination.LimbUnchecked(i), q);
-            }
+
+            // destination (+)= (acc - temp)·P^-1 in one pass (a 32-bit Shoup product for primes below 2^32).
+            ulong pInverse32 = q.BitCount <= 32 ? (pInverse.Value << 32) / q.Value : 0;
+            ElementwiseKernels.SubtractMultiplyShoupInto(
+                accQ.LimbUnchecked(i), temp.LimbUnchecked(i), pInverse, pInverse32, destination.LimbUnchecked(i), q, accumulate);
         }
     }
 }

@@ -5,8 +5,8 @@ using CkksRns.Rns.Polynomials;
 namespace CkksRns.Benchmarks.Ckks;
 
 /// <summary>
-/// The three phases of one hybrid key switch (decomposition/ModUp, inner product with the key, ModDown) and one NTT of
-/// a data limb, single thread, at the top level:
+/// The three phases of one hybrid key switch (decomposition/ModUp, inner product with the key, ModDown), the whole
+/// switch, and one NTT of a data limb, single thread, at the top level:
 /// <c>dotnet run -c Release --project benchmarks/CkksRns.Benchmarks -- --filter '*CkksKeySwitchBenchmarks*' --job short</c>.
 /// </summary>
 [MemoryDiagnoser]
@@ -59,6 +59,16 @@ public class CkksKeySwitchBenchmarks
     [Benchmark]
     public ulong ModDown()
     {
+        _switcher.ModDown(_scratch, _scratch.Out0, _scratch.Out1, accumulate: false);
+        return _scratch.Out0.Limb(0)[0];
+    }
+
+    /// <summary>The three phases in a row: one whole key switch (relinearization) at the top level.</summary>
+    [Benchmark]
+    public ulong KeySwitch()
+    {
+        _switcher.Decompose(_input, _context.MaxLevel, _scratch);
+        _switcher.InnerProduct(_scratch, _key, null);
         _switcher.ModDown(_scratch, _scratch.Out0, _scratch.Out1, accumulate: false);
         return _scratch.Out0.Limb(0)[0];
     }

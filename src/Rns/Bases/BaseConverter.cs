@@ -30,6 +30,18 @@ namespace CkksRns.Rns.Bases;
 /// <c>k · 2^-51</c>, so only values within that distance of <c>±Q/2</c> can be rounded the wrong way).
 /// </para>
 /// <para>
+/// <b>Evaluation.</b> The coefficients are processed in blocks whose rows (the <c>t_i</c>, <c>v</c>, and the two halves
+/// of <c>t_i</c> for source primes above <c>2^32</c>) stay in L1 while every target reads them; each output is a lazy
+/// sum of exact products reduced once. For a target <c>p &lt; 2^31</c> every product is one 32×32→64-bit multiply of a
+/// row below <c>2^32</c> by a weight below <c>2^31</c>, summed in 64 bits; the sum is reduced at the end (and "folded"
+/// before the rows where a schedule derived from the exact maxima of rows and weights says it could overflow) by a
+/// Barrett reduction that needs only 32-bit multiplies while the sum stays below <c>2^(b+31)</c>. For a wider target the
+/// sum is needed only modulo <c>2^64</c> (two 32-bit multiplies per term) because its quotient by <c>p</c> is estimated
+/// in double precision (<c>Σ row·(w/p)</c>) to within one, leaving <c>[-p, 2p)</c> to correct; bases where that
+/// estimate's error bound would not hold (about a thousand rows and more) fall back to exact 128-bit sums. Every path
+/// returns fully reduced residues, so the vector and scalar paths agree bit for bit.
+/// </para>
+/// <para>
 /// Data layout: inputs and outputs are limb-major (limb <c>i</c> holds the <c>N</c> residues modulo the <c>i</c>-th
 /// modulus), values must be in coefficient (not NTT) form and fully reduced. Conversions allocate nothing on the
 /// sequential path. Instances are immutable and thread-safe.
@@ -37,25 +49,55 @@ namespace CkksRns.Rns.Bases;
 /// </remarks>
 public sealed class BaseConverter
 {
-    // Coefficients processed per block: the block of t-values (k × block words) stays in a small stack buffer.
+    // Words of the per-block row buffer (t-values, the exact correction v and the high halves of wide t-values); 32 KB
+    // keeps the rows of a block in L1 while every target prime reads them.
     private const int MaxScratchWords = 4096;
+
+    // The narrow sums stay below 2^63 (the vector Barrett reduction needs it), the wide ones below 2^127.
+    private static readonly UInt128 NarrowLimit = long.MaxValue;
+    private static readonly UInt128 WideLimit = UInt128.MaxValue >> 1;
 
     private readonly Modulus[] _source;
     private readonly Modulus[] _target;
     private readonly ShoupOperand[] _inversePunctured;
+    private readonly ulong[] _inversePunctured32;
+    private readonly bool _sourcesBelow2To52;
     private readonly double[] _inverseSource;
 
-    // _puncturedModTarget[j * k + i] = (Q / q_i) mod p_j, with its Shoup quotient for p_j.
-    private readonly ShoupOperand[] _puncturedModTarget;
+    // Row layout of a block (block words each): rows 0..k-1 hold t_i, row k holds v (exact conversion), and rows
+    // k+1.. hold t_i mod 2^S and t_i >> S for the source primes above 2^32 (the narrow sums read 32-bit rows).
+    private readonly int[] _splitSources;
+    private readonly int[] _splitShifts;
+    private readonly bool[] _shortSumsApproximate;
+    private readonly bool[] _shortSumsExact;
+    private readonly bool _needsHighRows;
+    private readonly bool[] _narrow;
+    private readonly bool[] _float;
+    private readonly double[]?[] _ratios;
 
-    // _negatedQModTarget[j] = (-Q) mod p_j, the correction term of the exact conversion.
-    private readonly ShoupOperand[] _negatedQModTarget;
+    // The sums read either the 32-bit rows (narrow and floating-point targets: t_i or its two parts, then v) or the
+    // whole rows (128-bit sums: t_i, then v). Per target j: its weights (one per row read), fold schedules and, for
+    // floating-point targets, weight/p_j; the approximate conversion uses all terms but the last (v·(-Q mod p_j)).
+    private readonly int[] _rowOffsets32;
+    private readonly int[] _wideOffsets;
+    private readonly ulong[][] _weights;
+    private readonly int[][] _segmentsApproximate;
+    private readonly int[][] _segmentsExact;
 
     /// <summary>Precomputes the constants to convert from <paramref name="source"/> to <paramref name="target"/>.</summary>
     /// <param name="source">The base the inputs are in.</param>
     /// <param name="target">The base to convert to; it may share moduli with <paramref name="source"/>.</param>
     /// <exception cref="ArgumentNullException">A base is null.</exception>
     public BaseConverter(RnsBase source, RnsBase target)
+        : this(source, target, floatQuotients: true)
+    {
+    }
+
+    /// <summary>
+    /// As the public constructor; <paramref name="floatQuotients"/> false makes every target of <c>2^31</c> or more
+    /// take the exact 128-bit sums (the fallback for very long bases), which lets tests check that path too.
+    /// </summary>
+    internal BaseConverter(RnsBase source, RnsBase target, bool floatQuotients)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
@@ -66,26 +108,117 @@ public sealed class BaseConverter
         _inversePunctured = source.InversePuncturedProductsSpan.ToArray();
         int k = _source.Length, m = _target.Length;
         _inverseSource = new double[k];
+        _inversePunctured32 = new ulong[k];
+        _sourcesBelow2To52 = _source.All(q => q.BitCount <= 52);
         for (int i = 0; i < k; i++)
         {
             _inverseSource[i] = 1.0 / _source[i].Value;
+            _inversePunctured32[i] = _source[i].BitCount <= 32 ? (_inversePunctured[i].Value << 32) / _source[i].Value : 0;
         }
 
-        _puncturedModTarget = new ShoupOperand[m * k];
-        _negatedQModTarget = new ShoupOperand[m];
+        _narrow = new bool[m];
+        for (int j = 0; j < m; j++)
+        {
+            _narrow[j] = _target[j].BitCount <= 31;
+        }
+
+        // Source primes above 2^32 give t-values the 32-bit sums cannot read whole: split at S_i = ceil(bits/2).
+        _splitSources = [.. Enumerable.Range(0, k).Where(i => _source[i].BitCount > 32)];
+        _splitShifts = [.. _splitSources.Select(i => (_source[i].BitCount + 1) / 2)];
+
+        // The 32-bit rows: t_i, or for split sources its low and high parts (weights c and c·2^S), then v.
+        var rowSource = new List<(int Source, int Part)>();
+        var rowMax32 = new List<ulong>();
+        for (int i = 0, split = 0; i < k; i++)
+        {
+            ulong max = _source[i].Value - 1;
+            if (split < _splitSources.Length && _splitSources[split] == i)
+            {
+                int shift = _splitShifts[split];
+                rowSource.Add((split, 0));
+                rowMax32.Add((1UL << shift) - 1);
+                rowSource.Add((split, 1));
+                rowMax32.Add(max >> shift);
+                split++;
+            }
+            else
+            {
+                rowSource.Add((i, -1));
+                rowMax32.Add(max);
+            }
+        }
+
+        rowSource.Add((k, -1));
+        rowMax32.Add((ulong)k); // v = round(Σ t_i/q_i) ≤ k
+
+        // Wide targets take the floating-point quotient when its error bound holds (always, for realistic bases).
+        UInt128 rowSum = rowMax32.Aggregate(UInt128.Zero, (a, x) => a + x);
+        bool floatFits = rowSum * (UInt128)(rowMax32.Count + 1) < (UInt128)1 << 51;
+        _float = new bool[m];
+        for (int j = 0; j < m; j++)
+        {
+            _float[j] = !_narrow[j] && floatFits && floatQuotients;
+        }
+
+        _needsHighRows = _splitSources.Length > 0 && (_narrow.Contains(true) || _float.Contains(true));
+        int rows = k + 1 + (_needsHighRows ? 2 * _splitSources.Length : 0);
+        BlockSize = Math.Clamp(MaxScratchWords / rows, 8, 512) & ~7;
+        RowCount = rows;
+        _rowOffsets32 = [.. rowSource.Select(x => x.Part < 0 ? x.Source * BlockSize : (k + 1 + 2 * x.Source + x.Part) * BlockSize)];
+        _wideOffsets = [.. Enumerable.Range(0, k + 1).Select(i => i * BlockSize)];
+        _ratios = new double[m][];
+
+        _weights = new ulong[m][];
+        _segmentsApproximate = new int[m][];
+        _segmentsExact = new int[m][];
+        _shortSumsApproximate = new bool[m];
+        _shortSumsExact = new bool[m];
         for (int j = 0; j < m; j++)
         {
             Modulus p = _target[j];
-            for (int i = 0; i < k; i++)
+            ulong negatedQ = p.Negate((ulong)(source.Product % p.Value));
+            var weights = new List<ulong>();
+            var termMax = new List<UInt128>();
+            for (int i = 0, split = 0; i < k; i++)
             {
-                _puncturedModTarget[j * k + i] = p.CreateShoupOperand((ulong)(source.PuncturedProducts[i] % p.Value));
+                ulong c = (ulong)(source.PuncturedProducts[i] % p.Value);
+                if ((_narrow[j] || _float[j]) && split < _splitSources.Length && _splitSources[split] == i)
+                {
+                    weights.Add(c);
+                    weights.Add((ulong)(((UInt128)c << _splitShifts[split]) % p.Value));
+                    split++;
+                }
+                else
+                {
+                    weights.Add(c);
+                }
             }
 
-            ulong qModP = (ulong)(source.Product % p.Value);
-            _negatedQModTarget[j] = p.CreateShoupOperand(p.Negate(qModP));
-        }
+            weights.Add(negatedQ);
+            _weights[j] = [.. weights];
+            for (int r = 0; r < weights.Count; r++)
+            {
+                ulong rowMax = _narrow[j] || _float[j] ? rowMax32[r] : r < k ? _source[r].Value - 1 : (ulong)k;
+                termMax.Add((UInt128)rowMax * weights[r]);
+            }
 
-        BlockSize = Math.Clamp(MaxScratchWords / k, 8, 256);
+            if (_float[j])
+            {
+                _ratios[j] = [.. weights.Select(w => (double)w / p.Value)];
+            }
+            else if (_narrow[j])
+            {
+                // Two reductions for the narrow sums: sums below 2^(b+31) reduce with 32-bit multiplies (cost about 3
+                // products), longer ones need a 64-bit Barrett (about 7); take the schedule with the fewer multiplies.
+                (_segmentsExact[j], _shortSumsExact[j]) = NarrowSchedule(termMax, termMax.Count, p);
+                (_segmentsApproximate[j], _shortSumsApproximate[j]) = NarrowSchedule(termMax, termMax.Count - 1, p);
+            }
+            else
+            {
+                _segmentsExact[j] = FoldSchedule(termMax, termMax.Count, WideLimit, p.Value)!;
+                _segmentsApproximate[j] = FoldSchedule(termMax, termMax.Count - 1, WideLimit, p.Value)!;
+            }
+        }
     }
 
     /// <summary>The base the inputs are in.</summary>
@@ -95,6 +228,8 @@ public sealed class BaseConverter
     public RnsBase Target { get; }
 
     private int BlockSize { get; }
+
+    private int RowCount { get; }
 
     /// <summary>
     /// Approximate conversion: writes residues in the target base of <c>x + u·Q</c> with <c>0 ≤ u &lt; k</c> for every
@@ -198,44 +333,106 @@ public sealed class BaseConverter
         return n;
     }
 
+    /// <summary>
+    /// The row indices before which a running sum of the terms with maxima <paramref name="termMax"/> must be reduced
+    /// to stay at most <paramref name="limit"/> (a reduced sum is below <paramref name="p"/>), followed by the number of
+    /// terms; null when one term after a fold can exceed the limit.
+    /// </summary>
+    internal static int[]? FoldSchedule(IReadOnlyList<UInt128> termMax, int count, UInt128 limit, ulong p)
+    {
+        var ends = new List<int>();
+        UInt128 bound = 0;
+        for (int r = 0; r < count; r++)
+        {
+            if (termMax[r] > limit - (p - 1))
+            {
+                return null;
+            }
+
+            if (r > 0 && bound + termMax[r] > limit)
+            {
+                ends.Add(r);
+                bound = p - 1;
+            }
+
+            bound += termMax[r];
+        }
+
+        ends.Add(count);
+        return [.. ends];
+    }
+
+    private static (int[] Segments, bool ShortSums) NarrowSchedule(IReadOnlyList<UInt128> termMax, int count, Modulus p)
+    {
+        int[]? shortSchedule = FoldSchedule(termMax, count, ((UInt128)1 << (p.BitCount + 31)) - 1, p.Value);
+        int[] longSchedule = FoldSchedule(termMax, count, NarrowLimit, p.Value)
+            ?? throw new InvalidOperationException("Unreachable: a narrow term is below 2^63 - 2^31.");
+        return shortSchedule is not null && 3 * shortSchedule.Length <= 7 * longSchedule.Length ? (shortSchedule, true) : (longSchedule, false);
+    }
+
+    // Every row a kernel reads is written for the block first (the approximate conversion does not read v), so the
+    // stack buffer needs no zeroing.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
     private void ConvertRange(ReadOnlySpan<ulong> input, Span<ulong> output, int n, int start, int end, bool exact)
     {
         int k = _source.Length, m = _target.Length, block = BlockSize;
-        Span<ulong> t = stackalloc ulong[k * block];
-        Span<ulong> v = stackalloc ulong[block];
+        SimdLevel level = SimdCapabilities.Current;
+        Span<ulong> rows = stackalloc ulong[RowCount * block];
         Modulus[] source = _source, target = _target;
-        ShoupOperand[] punctured = _puncturedModTarget;
+        int terms32 = _rowOffsets32.Length - (exact ? 0 : 1), wideTerms = k + (exact ? 1 : 0);
+        ReadOnlySpan<int> rowOffsets32 = _rowOffsets32.AsSpan(0, terms32), wideOffsets = _wideOffsets.AsSpan(0, wideTerms);
+        int[][] segments = exact ? _segmentsExact : _segmentsApproximate;
+        bool[] shortSums = exact ? _shortSumsExact : _shortSumsApproximate;
         for (int c0 = start; c0 < end; c0 += block)
         {
             int length = Math.Min(block, end - c0);
 
-            // t_i = [x_i · (Q/q_i)^-1]_(q_i) for the block, stored t[i·block + c].
+            // t_i = [x_i · (Q/q_i)^-1]_(q_i) for the block, stored rows[i·block + c].
             for (int i = 0; i < k; i++)
             {
-                ElementwiseKernels.MultiplyShoup(input.Slice(i * n + c0, length), _inversePunctured[i], t.Slice(i * block, length), source[i]);
+                ShoupOperand w = _inversePunctured[i];
+                if (source[i].BitCount <= 32)
+                {
+                    ElementwiseKernels.MultiplyShoupNarrow(input.Slice(i * n + c0, length), w.Value, _inversePunctured32[i], rows.Slice(i * block, length), source[i], level);
+                }
+                else
+                {
+                    ElementwiseKernels.MultiplyShoup(input.Slice(i * n + c0, length), w, rows.Slice(i * block, length), source[i], level);
+                }
             }
 
             if (exact)
             {
-                RoundedQuotients(t, block, length, _inverseSource, v, SimdCapabilities.Current);
+                RoundedQuotients(rows, block, length, _inverseSource, rows.Slice(k * block, length), level, _sourcesBelow2To52);
             }
 
-            // y_j = Σ_i t_i · [(Q/q_i)]_(p_j) (+ v · [-Q]_(p_j)) mod p_j, one Shoup multiply-accumulate per term:
-            // t_i < 2^61 may exceed p_j, which Shoup multiplication allows (any 64-bit multiplicand).
+            if (_needsHighRows)
+            {
+                for (int s = 0; s < _splitSources.Length; s++)
+                {
+                    ElementwiseKernels.SplitBits(
+                        rows.Slice(_splitSources[s] * block, length), _splitShifts[s],
+                        rows.Slice((k + 1 + 2 * s) * block, length), rows.Slice((k + 2 + 2 * s) * block, length), level);
+                }
+            }
+
+            // y_j = Σ_i t_i · [(Q/q_i)]_(p_j) (+ v · [-Q]_(p_j)) mod p_j, accumulated lazily and reduced once.
             for (int j = 0; j < m; j++)
             {
-                Modulus p = target[j];
                 Span<ulong> destination = output.Slice(j * n + c0, length);
-                ElementwiseKernels.MultiplyShoup(t[..length], punctured[j * k], destination, p);
-                for (int i = 1; i < k; i++)
+                if (_float[j])
                 {
-                    ElementwiseKernels.MultiplyShoupAccumulate(t.Slice(i * block, length), punctured[j * k + i], destination, p);
+                    ElementwiseKernels.BaseConvertFloat(
+                        rows, rowOffsets32, _weights[j].AsSpan(0, terms32), _ratios[j].AsSpan(0, terms32), destination, target[j], level);
                 }
-
-                if (exact)
+                else if (_narrow[j])
                 {
-                    ElementwiseKernels.MultiplyShoupAccumulate(v[..length], _negatedQModTarget[j], destination, p);
+                    ElementwiseKernels.BaseConvertNarrow(rows, rowOffsets32, _weights[j].AsSpan(0, terms32), segments[j], destination, target[j], shortSums[j], level);
+                }
+                else
+                {
+                    ElementwiseKernels.BaseConvertWide(rows, wideOffsets, _weights[j].AsSpan(0, wideTerms), segments[j], destination, target[j], level);
                 }
             }
         }
@@ -248,11 +445,13 @@ public sealed class BaseConverter
     /// <remarks>
     /// The vector path converts each <c>t &lt; 2^61</c> to double exactly-rounded by splitting it into 32-bit halves
     /// (each converted with the <c>2^52</c> bias trick) and recombining with one FMA, which is the same single
-    /// rounding as the scalar conversion. The final rounding adds <c>2^52</c> (round to nearest, ties to even, exact
+    /// rounding as the scalar conversion; when the caller states that every <c>t</c> is below <c>2^52</c>
+    /// (<paramref name="below2To52"/>), one bias conversion is already exact. The final rounding adds <c>2^52</c> (round to nearest, ties to even, exact
     /// for <c>0 ≤ sum &lt; 2^51</c>); the scalar path uses <see cref="Math.Round(double)"/>, also ties to even.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    internal static void RoundedQuotients(ReadOnlySpan<ulong> t, int block, int length, ReadOnlySpan<double> inverse, Span<ulong> v, SimdLevel level)
+    internal static void RoundedQuotients(
+        ReadOnlySpan<ulong> t, int block, int length, ReadOnlySpan<double> inverse, Span<ulong> v, SimdLevel level, bool below2To52 = false)
     {
         int k = inverse.Length, c = 0;
         ref ulong tRef = ref MemoryMarshal.GetReference(t);
@@ -267,9 +466,18 @@ public sealed class BaseConverter
                 for (int i = 0; i < k; i++)
                 {
                     Vector256<ulong> x = Vector256.LoadUnsafe(ref tRef, (nuint)(i * block + c));
-                    Vector256<double> low = ((x & mask) | bias).AsDouble() - twoTo52;
-                    Vector256<double> high = (Vector256.ShiftRightLogical(x, 32) | bias).AsDouble() - twoTo52;
-                    Vector256<double> value = Vector256.FusedMultiplyAdd(high, twoTo32, low);
+                    Vector256<double> value;
+                    if (below2To52)
+                    {
+                        value = (x | bias).AsDouble() - twoTo52; // exact for x < 2^52
+                    }
+                    else
+                    {
+                        Vector256<double> low = ((x & mask) | bias).AsDouble() - twoTo52;
+                        Vector256<double> high = (Vector256.ShiftRightLogical(x, 32) | bias).AsDouble() - twoTo52;
+                        value = Vector256.FusedMultiplyAdd(high, twoTo32, low);
+                    }
+
                     sum = Vector256.FusedMultiplyAdd(value, Vector256.Create(inverse[i]), sum);
                 }
 
