@@ -224,9 +224,9 @@ internal sealed class KeySwitcher(CkksContext context)
 
     private readonly struct InnerProductAction(CkksContext context, Scratch s, KeySwitchingKey key, int[]? permutation) : ILimbAction
     {
-        // Coefficients per block: long enough runs for the hardware prefetchers, with the lazy sums (two 64-bit arrays,
-        // or four for 128-bit sums) still in L1.
-        private const int NarrowBlock = 2048, WideBlock = 1024;
+        // Coefficients per block: long runs for the hardware prefetchers (the key and digits stream from memory); the
+        // lazy sums (two 64-bit arrays, or four for 128-bit sums: 64 KB) stay in L2. Measured fastest of 512 to 8192.
+        private const int NarrowBlock = 4096, WideBlock = 2048;
 
         // The sums are written by the first digit before they are read, so the stack buffers need no zeroing.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -244,9 +244,9 @@ internal sealed class KeySwitcher(CkksContext context)
             int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : 32;
             int block = narrow ? NarrowBlock : WideBlock;
             SimdLevel simd = SimdCapabilities.Current;
-            Span<ulong> low0 = stackalloc ulong[NarrowBlock], high0 = stackalloc ulong[narrow ? 0 : WideBlock];
-            Span<ulong> low1 = stackalloc ulong[NarrowBlock], high1 = stackalloc ulong[narrow ? 0 : WideBlock];
-            Span<ulong> gathered = stackalloc ulong[permutation is null ? 0 : NarrowBlock];
+            Span<ulong> low0 = stackalloc ulong[block], high0 = stackalloc ulong[narrow ? 0 : block];
+            Span<ulong> low1 = stackalloc ulong[block], high1 = stackalloc ulong[narrow ? 0 : block];
+            Span<ulong> gathered = stackalloc ulong[permutation is null ? 0 : block];
             for (int c0 = 0; c0 < n; c0 += block)
             {
                 int length = Math.Min(block, n - c0);
