@@ -138,6 +138,250 @@ internal static class ConstantMultiplyAccumulate
         }
     }
 
+    /// <summary>Bits in the low half of a split residue (see <see cref="BlockSplit"/>).</summary>
+    public const int SplitBits = 21;
+
+    /// <summary>The largest modulus the split kernel accepts (exclusive): both halves of a residue must fit 21 bits.</summary>
+    public const ulong MaxSplitModulus = 1UL << (2 * SplitBits);
+
+    /// <summary>Terms the split kernel sums before folding its sums (each term adds less than 2^44 to the middle sum).</summary>
+    public const int SplitTermsBeforeReduction = 1 << 19;
+
+    /// <summary>
+    /// As <see cref="Gather"/>, for <see cref="BlockSplit"/>: each residue x is written as its low <see cref="SplitBits"/>
+    /// bits to <paramref name="low"/> and the rest to <paramref name="high"/>.
+    /// </summary>
+    public static void GatherSplit(ulong[]?[] inputs, int offset, int width, int stride, Span<ulong> low, Span<ulong> high)
+    {
+        const ulong Mask = (1UL << SplitBits) - 1;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            Span<ulong> lo = low.Slice(i * stride, width), hi = high.Slice(i * stride, width);
+            if (inputs[i] is ulong[] x)
+            {
+                ReadOnlySpan<ulong> source = x.AsSpan(offset, width);
+                for (int k = 0; k < source.Length; k++)
+                {
+                    lo[k] = source[k] & Mask;
+                    hi[k] = source[k] >> SplitBits;
+                }
+            }
+            else
+            {
+                lo.Clear();
+                hi.Clear();
+            }
+        }
+    }
+
+    /// <summary>Splits a residue below <see cref="MaxSplitModulus"/> into the (low, high) halves <see cref="BlockSplit"/> expects.</summary>
+    public static (uint Low, uint High) Split(ulong residue) => ((uint)(residue & ((1UL << SplitBits) - 1)), (uint)(residue >> SplitBits));
+
+    /// <summary>
+    /// The block of <see cref="Block"/> for primes of 31 to 42 bits (the wide first prime of a chain). With residues and
+    /// weights split as <c>x = x0 + 2^21·x1</c>, <c>w = w0 + 2^21·w1</c> (all halves below 2^21), the kernel sums
+    /// <c>x0·w0</c>, <c>x0·w1 + x1·w0</c> and <c>x1·w1</c> lazily in 64-bit lanes with the same 32×32→64-bit multiply
+    /// as the narrow kernel (four products per term instead of one, but no modular reduction per term) and combines them
+    /// as <c>lo + 2^21·mid + 2^42·hi mod q</c> at the end. <paramref name="weights"/> holds <c>(w0, w1)</c> of term e,
+    /// row r at <c>2·(e·Rows + r)</c>; <paramref name="low"/> and <paramref name="high"/> come from <see cref="GatherSplit"/>.
+    /// All paths give identical results (exact integer arithmetic).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BlockSplit(
+        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> low, ReadOnlySpan<ulong> high, int stride, ReadOnlySpan<ulong> bias,
+        Span<ulong> destination, int width, Modulus q, SimdLevel level)
+    {
+        if (q.Value >= MaxSplitModulus)
+        {
+            throw new ArgumentOutOfRangeException(nameof(q), q.Value, $"The split kernel needs a modulus below 2^{2 * SplitBits}.");
+        }
+
+        Span<ulong> sums = stackalloc ulong[3 * Rows * Chunk512];
+        Span<ulong> lo = sums[..(Rows * width)], mid = sums.Slice(Rows * width, Rows * width), hi = sums.Slice(2 * Rows * width, Rows * width);
+        sums.Clear();
+        bool v512 = width == Chunk512 && level >= SimdLevel.Vector512 && Avx512F.IsSupported;
+        bool v256 = width == Chunk256 && level >= SimdLevel.Vector256 && Avx2.IsSupported;
+        for (int e = 0; e < columns.Length;)
+        {
+            int end = (int)Math.Min(columns.Length, (long)e + SplitTermsBeforeReduction);
+            ReadOnlySpan<int> segment = columns[e..end];
+            ReadOnlySpan<uint> w = weights[(2 * e * Rows)..(2 * end * Rows)];
+            if (v512)
+            {
+                for (int half = 0; half < width; half += 8)
+                {
+                    SegmentSplit512(segment, w, ref Unsafe.AsRef(in low[half]), ref Unsafe.AsRef(in high[half]), stride, sums, half, width);
+                }
+            }
+            else if (v256)
+            {
+                for (int half = 0; half < width; half += 4)
+                {
+                    SegmentSplit256(segment, w, ref Unsafe.AsRef(in low[half]), ref Unsafe.AsRef(in high[half]), stride, sums, half, width);
+                }
+            }
+            else
+            {
+                SegmentSplitScalar(segment, w, low, high, stride, lo, mid, hi, width);
+            }
+
+            e = end;
+            if (e < columns.Length)
+            {
+                for (int i = 0; i < lo.Length; i++)
+                {
+                    lo[i] = q.Reduce(lo[i]);
+                    mid[i] = q.Reduce(mid[i]);
+                    hi[i] = q.Reduce(hi[i]);
+                }
+            }
+        }
+
+        ShoupOperand shift1 = q.CreateShoupOperand(q.Reduce(1UL << SplitBits));
+        ShoupOperand shift2 = q.CreateShoupOperand(q.Reduce(1UL << (2 * SplitBits)));
+        for (int r = 0; r < Rows; r++)
+        {
+            for (int k = 0; k < width; k++)
+            {
+                int i = (r * width) + k;
+                ulong value = q.Add(q.Reduce(lo[i]), q.MultiplyShoup(q.Reduce(mid[i]), shift1));
+                value = q.Add(value, q.MultiplyShoup(q.Reduce(hi[i]), shift2));
+                destination[i] = q.Add(value, bias[r]);
+            }
+        }
+    }
+
+    private static void SegmentSplitScalar(
+        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> low, ReadOnlySpan<ulong> high, int stride,
+        Span<ulong> lo, Span<ulong> mid, Span<ulong> hi, int width)
+    {
+        for (int e = 0; e < columns.Length; e++)
+        {
+            ReadOnlySpan<ulong> x0 = low.Slice(columns[e] * stride, width), x1 = high.Slice(columns[e] * stride, width);
+            for (int r = 0; r < Rows; r++)
+            {
+                ulong w0 = weights[2 * ((e * Rows) + r)], w1 = weights[(2 * ((e * Rows) + r)) + 1];
+                for (int k = 0; k < width; k++)
+                {
+                    int i = (r * width) + k;
+                    lo[i] += x0[k] * w0;
+                    mid[i] += (x0[k] * w1) + (x1[k] * w0);
+                    hi[i] += x1[k] * w1;
+                }
+            }
+        }
+    }
+
+    /// <summary>Four coefficients (lanes <paramref name="half"/>..+3) of the four rows: twelve sums in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SegmentSplit256(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong low, ref ulong high, int stride, Span<ulong> sums, int half, int width)
+    {
+        ref ulong s = ref MemoryMarshal.GetReference(sums);
+        int plane = Rows * width;
+        Vector256<ulong> l0 = Vector256.LoadUnsafe(ref s, (nuint)half), l1 = Vector256.LoadUnsafe(ref s, (nuint)(width + half));
+        Vector256<ulong> l2 = Vector256.LoadUnsafe(ref s, (nuint)((2 * width) + half)), l3 = Vector256.LoadUnsafe(ref s, (nuint)((3 * width) + half));
+        Vector256<ulong> m0 = Vector256.LoadUnsafe(ref s, (nuint)(plane + half)), m1 = Vector256.LoadUnsafe(ref s, (nuint)(plane + width + half));
+        Vector256<ulong> m2 = Vector256.LoadUnsafe(ref s, (nuint)(plane + (2 * width) + half)), m3 = Vector256.LoadUnsafe(ref s, (nuint)(plane + (3 * width) + half));
+        Vector256<ulong> h0 = Vector256.LoadUnsafe(ref s, (nuint)((2 * plane) + half)), h1 = Vector256.LoadUnsafe(ref s, (nuint)((2 * plane) + width + half));
+        Vector256<ulong> h2 = Vector256.LoadUnsafe(ref s, (nuint)((2 * plane) + (2 * width) + half)), h3 = Vector256.LoadUnsafe(ref s, (nuint)((2 * plane) + (3 * width) + half));
+        ref uint rw = ref MemoryMarshal.GetReference(weights);
+        ref int rc = ref MemoryMarshal.GetReference(columns);
+        for (int e = 0; e < columns.Length; e++)
+        {
+            nint at = (nint)Unsafe.Add(ref rc, e) * stride;
+            Vector256<uint> x0 = Vector256.LoadUnsafe(ref Unsafe.Add(ref low, at)).AsUInt32();
+            Vector256<uint> x1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref high, at)).AsUInt32();
+            ref uint we = ref Unsafe.Add(ref rw, e * 2 * Rows);
+            Vector256<uint> w0 = Vector256.Create(we), w1 = Vector256.Create(Unsafe.Add(ref we, 1));
+            l0 += Avx2.Multiply(x0, w0);
+            m0 += Avx2.Multiply(x0, w1) + Avx2.Multiply(x1, w0);
+            h0 += Avx2.Multiply(x1, w1);
+            w0 = Vector256.Create(Unsafe.Add(ref we, 2));
+            w1 = Vector256.Create(Unsafe.Add(ref we, 3));
+            l1 += Avx2.Multiply(x0, w0);
+            m1 += Avx2.Multiply(x0, w1) + Avx2.Multiply(x1, w0);
+            h1 += Avx2.Multiply(x1, w1);
+            w0 = Vector256.Create(Unsafe.Add(ref we, 4));
+            w1 = Vector256.Create(Unsafe.Add(ref we, 5));
+            l2 += Avx2.Multiply(x0, w0);
+            m2 += Avx2.Multiply(x0, w1) + Avx2.Multiply(x1, w0);
+            h2 += Avx2.Multiply(x1, w1);
+            w0 = Vector256.Create(Unsafe.Add(ref we, 6));
+            w1 = Vector256.Create(Unsafe.Add(ref we, 7));
+            l3 += Avx2.Multiply(x0, w0);
+            m3 += Avx2.Multiply(x0, w1) + Avx2.Multiply(x1, w0);
+            h3 += Avx2.Multiply(x1, w1);
+        }
+
+        l0.StoreUnsafe(ref s, (nuint)half);
+        l1.StoreUnsafe(ref s, (nuint)(width + half));
+        l2.StoreUnsafe(ref s, (nuint)((2 * width) + half));
+        l3.StoreUnsafe(ref s, (nuint)((3 * width) + half));
+        m0.StoreUnsafe(ref s, (nuint)(plane + half));
+        m1.StoreUnsafe(ref s, (nuint)(plane + width + half));
+        m2.StoreUnsafe(ref s, (nuint)(plane + (2 * width) + half));
+        m3.StoreUnsafe(ref s, (nuint)(plane + (3 * width) + half));
+        h0.StoreUnsafe(ref s, (nuint)((2 * plane) + half));
+        h1.StoreUnsafe(ref s, (nuint)((2 * plane) + width + half));
+        h2.StoreUnsafe(ref s, (nuint)((2 * plane) + (2 * width) + half));
+        h3.StoreUnsafe(ref s, (nuint)((2 * plane) + (3 * width) + half));
+    }
+
+    /// <summary>As <see cref="SegmentSplit256"/>, with eight-lane vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SegmentSplit512(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong low, ref ulong high, int stride, Span<ulong> sums, int half, int width)
+    {
+        ref ulong s = ref MemoryMarshal.GetReference(sums);
+        int plane = Rows * width;
+        Vector512<ulong> l0 = Vector512.LoadUnsafe(ref s, (nuint)half), l1 = Vector512.LoadUnsafe(ref s, (nuint)(width + half));
+        Vector512<ulong> l2 = Vector512.LoadUnsafe(ref s, (nuint)((2 * width) + half)), l3 = Vector512.LoadUnsafe(ref s, (nuint)((3 * width) + half));
+        Vector512<ulong> m0 = Vector512.LoadUnsafe(ref s, (nuint)(plane + half)), m1 = Vector512.LoadUnsafe(ref s, (nuint)(plane + width + half));
+        Vector512<ulong> m2 = Vector512.LoadUnsafe(ref s, (nuint)(plane + (2 * width) + half)), m3 = Vector512.LoadUnsafe(ref s, (nuint)(plane + (3 * width) + half));
+        Vector512<ulong> h0 = Vector512.LoadUnsafe(ref s, (nuint)((2 * plane) + half)), h1 = Vector512.LoadUnsafe(ref s, (nuint)((2 * plane) + width + half));
+        Vector512<ulong> h2 = Vector512.LoadUnsafe(ref s, (nuint)((2 * plane) + (2 * width) + half)), h3 = Vector512.LoadUnsafe(ref s, (nuint)((2 * plane) + (3 * width) + half));
+        ref uint rw = ref MemoryMarshal.GetReference(weights);
+        ref int rc = ref MemoryMarshal.GetReference(columns);
+        for (int e = 0; e < columns.Length; e++)
+        {
+            nint at = (nint)Unsafe.Add(ref rc, e) * stride;
+            Vector512<uint> x0 = Vector512.LoadUnsafe(ref Unsafe.Add(ref low, at)).AsUInt32();
+            Vector512<uint> x1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref high, at)).AsUInt32();
+            ref uint we = ref Unsafe.Add(ref rw, e * 2 * Rows);
+            Vector512<uint> w0 = Vector512.Create(we), w1 = Vector512.Create(Unsafe.Add(ref we, 1));
+            l0 += Avx512F.Multiply(x0, w0);
+            m0 += Avx512F.Multiply(x0, w1) + Avx512F.Multiply(x1, w0);
+            h0 += Avx512F.Multiply(x1, w1);
+            w0 = Vector512.Create(Unsafe.Add(ref we, 2));
+            w1 = Vector512.Create(Unsafe.Add(ref we, 3));
+            l1 += Avx512F.Multiply(x0, w0);
+            m1 += Avx512F.Multiply(x0, w1) + Avx512F.Multiply(x1, w0);
+            h1 += Avx512F.Multiply(x1, w1);
+            w0 = Vector512.Create(Unsafe.Add(ref we, 4));
+            w1 = Vector512.Create(Unsafe.Add(ref we, 5));
+            l2 += Avx512F.Multiply(x0, w0);
+            m2 += Avx512F.Multiply(x0, w1) + Avx512F.Multiply(x1, w0);
+            h2 += Avx512F.Multiply(x1, w1);
+            w0 = Vector512.Create(Unsafe.Add(ref we, 6));
+            w1 = Vector512.Create(Unsafe.Add(ref we, 7));
+            l3 += Avx512F.Multiply(x0, w0);
+            m3 += Avx512F.Multiply(x0, w1) + Avx512F.Multiply(x1, w0);
+            h3 += Avx512F.Multiply(x1, w1);
+        }
+
+        l0.StoreUnsafe(ref s, (nuint)half);
+        l1.StoreUnsafe(ref s, (nuint)(width + half));
+        l2.StoreUnsafe(ref s, (nuint)((2 * width) + half));
+        l3.StoreUnsafe(ref s, (nuint)((3 * width) + half));
+        m0.StoreUnsafe(ref s, (nuint)(plane + half));
+        m1.StoreUnsafe(ref s, (nuint)(plane + width + half));
+        m2.StoreUnsafe(ref s, (nuint)(plane + (2 * width) + half));
+        m3.StoreUnsafe(ref s, (nuint)(plane + (3 * width) + half));
+        h0.StoreUnsafe(ref s, (nuint)((2 * plane) + half));
+        h1.StoreUnsafe(ref s, (nuint)((2 * plane) + width + half));
+        h2.StoreUnsafe(ref s, (nuint)((2 * plane) + (2 * width) + half));
+        h3.StoreUnsafe(ref s, (nuint)((2 * plane) + (3 * width) + half));
+    }
+
     /// <summary>The scalar reference of <see cref="Block"/>'s accumulation (before the final reduction).</summary>
     internal static void BlockScalar(
         ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> gathered, int stride, Span<ulong> acc, int width, Modulus q, int termsBeforeReduction)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics;
 using CkksRns.Ckks;
 using CkksRns.Rns.Arithmetic;
@@ -20,6 +21,12 @@ internal sealed class ThroughputEngine
     private readonly int _parallelism;
     private readonly LinearConstants?[] _constants;
     private readonly bool[] _deferred;
+
+    // Intermediate ciphertexts and per-thread scratch are kept for the next request: a batch of 8192 images moves
+    // gigabytes, and memory the process has not touched yet costs a page fault per 4 KiB (on this VM, about as much as
+    // the arithmetic on it). The pool holds at most the plan's peak of intermediate ciphertexts.
+    private readonly ConcurrentBag<Ciphertext> _pool = [];
+    private readonly ConcurrentBag<Scratch> _scratch = [];
 
     public ThroughputEngine(InferencePlan plan, CkksContext context, Evaluator evaluator, int parallelism)
     {
@@ -77,7 +84,7 @@ internal sealed class ThroughputEngine
             PlanStage stage = _plan.Stages[i];
             x = stage switch
             {
-                LinearStage => Linear(_constants[i]!, x),
+                LinearStage => Linear(_constants[i]!, x, ownsInputs: i > 0),
                 ActivationStage a => Activation(a, x, ownsInputs: i > 0, _deferred[i]),
                 _ => throw new InvalidOperationException("Unknown stage."),
             };
@@ -89,7 +96,25 @@ internal sealed class ThroughputEngine
 
     private ParallelOptions Options => new() { MaxDegreeOfParallelism = _parallelism };
 
-    private Ciphertext[] Linear(LinearConstants k, Ciphertext[] inputs)
+    /// <summary>Drops the ciphertexts and scratch kept from earlier requests (their memory goes back to the GC).</summary>
+    public void ReleaseBuffers()
+    {
+        _pool.Clear();
+        _scratch.Clear();
+    }
+
+    private Ciphertext Rent(int size, int level, double scale)
+    {
+        if (_pool.TryTake(out Ciphertext? c))
+        {
+            c.Reshape(size, level, scale);
+            return c;
+        }
+
+        return new Ciphertext(_context, size, level, scale);
+    }
+
+    private Ciphertext[] Linear(LinearConstants k, Ciphertext[] inputs, bool ownsInputs)
     {
         LinearMap map = k.Map;
         int level = k.Level, limbs = level + 1, n = _context.Parameters.N;
@@ -103,7 +128,7 @@ internal sealed class ThroughputEngine
         var outputs = new Ciphertext[map.OutputLength];
         for (int o = 0; o < outputs.Length; o++)
         {
-            outputs[o] = new Ciphertext(_context, size, level, inputScale * k.ConstantScale);
+            outputs[o] = Rent(size, level, inputScale * k.ConstantScale);
         }
 
         // Gather the buffers once per polynomial index.
@@ -139,6 +164,7 @@ internal sealed class ThroughputEngine
             Modulus q = moduli[l];
             int terms = ConstantMultiplyAccumulate.TermsBeforeReduction(q.Value);
             uint[]? weights = k.Weights[l];
+            uint[]? split = k.SplitWeights[l];
             ShoupOperand[]? wide = k.WideWeights[l];
             ulong[] bias = p == 0 ? k.Bias[l] : k.ZeroBias;
             ulong[]?[] x = buffers[p];
@@ -147,18 +173,33 @@ internal sealed class ThroughputEngine
             Span<ulong> result = stackalloc ulong[R * ConstantMultiplyAccumulate.Chunk512];
             Span<ulong> rows = stackalloc ulong[R * G];
             ulong[] gathered = System.Buffers.ArrayPool<ulong>.Shared.Rent(x.Length * G);
+            ulong[]? high = split is null ? null : System.Buffers.ArrayPool<ulong>.Shared.Rent(x.Length * G);
             int start = block * blockSize, end = start + blockSize;
             for (int k0 = start; k0 < end; k0 += G)
             {
                 int offset = (l * n) + k0, span = Math.Min(G, end - k0);
-                ConstantMultiplyAccumulate.Gather(x, offset, span, G, gathered);
+                if (high is null)
+                {
+                    ConstantMultiplyAccumulate.Gather(x, offset, span, G, gathered);
+                }
+                else
+                {
+                    ConstantMultiplyAccumulate.GatherSplit(x, offset, span, G, gathered, high);
+                }
+
                 foreach (RowBlock b in k.Blocks)
                 {
                     ReadOnlySpan<int> columns = map.Columns.AsSpan(b.ColumnStart, b.ColumnCount);
                     for (int sub = 0; sub < span; sub += width)
                     {
                         ReadOnlySpan<ulong> source = gathered.AsSpan(sub);
-                        if (weights is not null)
+                        if (split is not null)
+                        {
+                            ConstantMultiplyAccumulate.BlockSplit(
+                                columns, split.AsSpan(2 * b.WeightStart, 2 * b.ColumnCount * R), source, high.AsSpan(sub), G, bias.AsSpan(b.BiasStart, R), result,
+                                width, q, simd);
+                        }
+                        else if (weights is not null)
                         {
                             ConstantMultiplyAccumulate.Block(
                                 columns, weights.AsSpan(b.WeightStart, b.ColumnCount * R), source, G, bias.AsSpan(b.BiasStart, R), result,
@@ -184,6 +225,10 @@ internal sealed class ThroughputEngine
             }
 
             System.Buffers.ArrayPool<ulong>.Shared.Return(gathered);
+            if (high is not null)
+            {
+                System.Buffers.ArrayPool<ulong>.Shared.Return(high);
+            }
         });
 
         Parallel.For(0, outputs.Length, Options, o =>
@@ -204,6 +249,14 @@ internal sealed class ThroughputEngine
             }
         });
 
+        if (ownsInputs)
+        {
+            foreach (Ciphertext c in inputs)
+            {
+                _pool.Add(c);
+            }
+        }
+
         return outputs;
     }
 
@@ -214,13 +267,13 @@ internal sealed class ThroughputEngine
             0,
             inputs.Length,
             Options,
-            () => new Scratch(_context),
+            () => _scratch.TryTake(out Scratch? s) ? s : new Scratch(_context),
             (j, _, s) =>
             {
                 outputs[j] = EvaluateSlaf(stage, j, inputs[j], s, ownsInputs, deferred);
                 return s;
             },
-            _ => { });
+            _scratch.Add);
         return outputs;
     }
 
@@ -347,14 +400,17 @@ internal sealed class ThroughputEngine
             Blocks = [.. blocks];
             ZeroBias = new ulong[Blocks.Length * R];
             Weights = new uint[]?[limbs];
+            SplitWeights = new uint[]?[limbs];
             WideWeights = new ShoupOperand[]?[limbs];
             Bias = new ulong[limbs][];
             for (int l = 0; l < limbs; l++)
             {
                 Modulus q = moduli[l];
                 bool narrow = q.Value < ConstantMultiplyAccumulate.MaxModulus;
+                bool splittable = !narrow && q.Value < ConstantMultiplyAccumulate.MaxSplitModulus;
                 uint[]? w32 = narrow ? new uint[weightCount] : null;
-                ShoupOperand[]? wide = narrow ? null : new ShoupOperand[weightCount];
+                uint[]? halves = splittable ? new uint[2 * weightCount] : null;
+                ShoupOperand[]? wide = narrow || splittable ? null : new ShoupOperand[weightCount];
                 ulong[] bias = new ulong[Blocks.Length * R];
                 foreach (RowBlock b in Blocks)
                 {
@@ -370,6 +426,10 @@ internal sealed class ThroughputEngine
                             {
                                 w32![at] = (uint)residue;
                             }
+                            else if (splittable)
+                            {
+                                (halves![2 * at], halves[(2 * at) + 1]) = ConstantMultiplyAccumulate.Split(residue);
+                            }
                             else
                             {
                                 wide![at] = q.CreateShoupOperand(residue);
@@ -379,6 +439,7 @@ internal sealed class ThroughputEngine
                 }
 
                 Weights[l] = w32;
+                SplitWeights[l] = halves;
                 WideWeights[l] = wide;
                 Bias[l] = bias;
             }
@@ -405,6 +466,9 @@ internal sealed class ThroughputEngine
         public ulong[] ZeroBias { get; }
 
         public uint[]?[] Weights { get; }
+
+        /// <summary>Per limb of 31 to 42 bits: the weights as (low, high) halves for <see cref="ConstantMultiplyAccumulate.BlockSplit"/>.</summary>
+        public uint[]?[] SplitWeights { get; }
 
         public ShoupOperand[]?[] WideWeights { get; }
 

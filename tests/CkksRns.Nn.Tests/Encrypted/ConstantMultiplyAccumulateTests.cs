@@ -104,6 +104,54 @@ public sealed class ConstantMultiplyAccumulateTests
 
     [Fact]
     [Trait("Category", "Kernel")]
+    public void BlockSplit_EveryPath_MatchesBigIntegerOracleAndTheShoupPath()
+    {
+        var cases = from bits in Gen.Elements(31, 34, 36, 40, 41, 42)
+                    from terms in Gen.Choose(0, 300)
+                    from offset in Gen.Choose(0, 64 - Width)
+                    from seed in Gen.Choose(0, 1_000_000)
+                    select (bits, terms, offset, seed);
+        Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            ulong q = NttPrimes.Generate(1 << 10, [c.bits])[0];
+            var modulus = new Modulus(q);
+            (int[] columns, ulong[] weights, ulong[]?[] inputs, ulong[] bias) = Case(c.seed, c.terms, q, 40);
+            uint[] halves = new uint[2 * weights.Length];
+            for (int i = 0; i < weights.Length; i++)
+            {
+                (halves[2 * i], halves[(2 * i) + 1]) = ConstantMultiplyAccumulate.Split(weights[i]);
+            }
+
+            foreach (SimdLevel level in SimdCapabilities.Supported)
+            {
+                int width = ConstantMultiplyAccumulate.ChunkFor(level);
+                ulong[] expected = Oracle(columns, weights, inputs, c.offset, bias, width, q);
+                ulong[] low = new ulong[inputs.Length * width], high = new ulong[inputs.Length * width];
+                ConstantMultiplyAccumulate.GatherSplit(inputs, c.offset, width, width, low, high);
+                ulong[] actual = new ulong[ConstantMultiplyAccumulate.Rows * ConstantMultiplyAccumulate.Chunk512];
+                ConstantMultiplyAccumulate.BlockSplit(columns, halves, low, high, width, bias, actual, width, modulus, level);
+                Assert.True(expected.AsSpan().SequenceEqual(actual.AsSpan(0, expected.Length)), $"split, {level}, {c.bits}-bit q, {c.terms} terms");
+
+                ulong[] gathered = new ulong[inputs.Length * width];
+                ConstantMultiplyAccumulate.Gather(inputs, c.offset, width, width, gathered);
+                ulong[] shoup = new ulong[actual.Length];
+                ConstantMultiplyAccumulate.BlockWide(columns, Array.ConvertAll(weights, modulus.CreateShoupOperand), gathered, width, bias, shoup, width, modulus, level);
+                Assert.True(expected.AsSpan().SequenceEqual(shoup.AsSpan(0, expected.Length)), $"Shoup, {level}, {c.bits}-bit q, {c.terms} terms");
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void BlockSplit_ModulusOf43Bits_IsRefused()
+    {
+        ulong q = NttPrimes.Generate(1 << 10, [43])[0];
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ConstantMultiplyAccumulate.BlockSplit(
+            [], [], new ulong[8], new ulong[8], 8, new ulong[4], new ulong[64], 8, new Modulus(q), SimdLevel.Scalar));
+        Assert.Contains("below 2^42", e.Message);
+    }
+
+    [Fact]
+    [Trait("Category", "Kernel")]
     public void Block_LongRowWith31BitPrime_ReducesInTimeAndMatchesOracle()
     {
         // 31-bit residues: only 2 products fit before a reduction; 1000 terms force ~500 intermediate reductions.
