@@ -59,7 +59,14 @@ public static partial class CkksSerializer
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="stream"/> is not readable.</exception>
     /// <exception cref="InvalidDataException">The data is malformed, truncated, or made with other parameters.</exception>
-    public static Ciphertext LoadCiphertext(CkksContext context, Stream stream)
+    public static Ciphertext LoadCiphertext(CkksContext context, Stream stream) => LoadCiphertext(context, stream, expandSeed: true);
+
+    /// <summary>
+    /// As <see cref="LoadCiphertext(CkksContext, Stream)"/>; with <paramref name="expandSeed"/> false a seeded ciphertext
+    /// comes back with its seed but without its second polynomial, which <see cref="ExpandSeed"/> must then fill before
+    /// any use (so that a batch can expand its seeds in parallel after reading the stream in order).
+    /// </summary>
+    internal static Ciphertext LoadCiphertext(CkksContext context, Stream stream, bool expandSeed)
     {
         ArgumentNullException.ThrowIfNull(context);
         CheckReadable(stream);
@@ -103,8 +110,11 @@ public static partial class CkksSerializer
         {
             byte[] seed = new byte[FormatConstants.SeedSize];
             reader.ReadBytes(seed);
-            ExpandUniform(seed, 0, ciphertext[1], null);
             ciphertext.Seed = seed;
+            if (expandSeed)
+            {
+                ExpandSeed(ciphertext);
+            }
         }
         else
         {
@@ -195,6 +205,9 @@ public static partial class CkksSerializer
         ExpandUniform(seed, 0, expanded, null);
         return expanded.Coefficients.SequenceEqual(ciphertext[1].Coefficients[..(limbs * ciphertext.Context.N)]);
     }
+
+    /// <summary>Fills the second polynomial of a seeded ciphertext loaded with <c>expandSeed: false</c> from its seed.</summary>
+    internal static void ExpandSeed(Ciphertext ciphertext) => ExpandUniform(ciphertext.Seed!, 0, ciphertext[1], null);
 
     /// <summary>Fills <paramref name="first"/> (then <paramref name="second"/>) with the uniform stream <paramref name="stream"/> of <paramref name="seed"/>.</summary>
     private static void ExpandUniform(byte[] seed, ulong stream, RnsPoly first, RnsPoly? second)

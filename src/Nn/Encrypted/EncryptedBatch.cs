@@ -112,7 +112,10 @@ public sealed class EncryptedBatch
         return counter.Length;
     }
 
-    /// <summary>Reads a batch for <paramref name="context"/>'s parameters.</summary>
+    /// <summary>
+    /// Reads a batch for <paramref name="context"/>'s parameters. The uniform halves of seeded ciphertexts are expanded
+    /// from their seeds after the stream has been read, on up to <see cref="CkksContext.MaxDegreeOfParallelism"/> threads.
+    /// </summary>
     /// <param name="context">The reader's context.</param>
     /// <param name="stream">A readable stream.</param>
     /// <returns>The batch.</returns>
@@ -157,8 +160,14 @@ public sealed class EncryptedBatch
         var list = new List<Ciphertext>(Math.Min(ciphertexts, 1024));
         for (int i = 0; i < ciphertexts; i++)
         {
-            list.Add(CkksSerializer.LoadCiphertext(context, stream));
+            list.Add(CkksSerializer.LoadCiphertext(context, stream, expandSeed: false));
         }
+
+        // The stream is read in order; the seeds (a SHAKE256 stream and rejection sampling per polynomial) expand in parallel.
+        Parallel.ForEach(
+            list.Where(c => c.Seed is not null),
+            new ParallelOptions { MaxDegreeOfParallelism = context.MaxDegreeOfParallelism },
+            CkksSerializer.ExpandSeed);
 
         return new EncryptedBatch(packing, header[7] == 1, count, values, list);
     }
