@@ -328,14 +328,14 @@ public sealed partial class Evaluator
         KeySwitcher.Scratch s = _keySwitcher.Rent();
         try
         {
-            _keySwitcher.Decompose(a[1], level, s);
-            _keySwitcher.InnerProduct(s, key, permutation);
+            // Key-switch σ(c1) (permuted while it is copied in), then add σ(c0): a single rotation permutes 2(ℓ+1) limbs.
+            _keySwitcher.Decompose(a[1], level, s, permutation);
+            _keySwitcher.InnerProduct(s, key, null);
             s.Spare.SetLimbCount(limbs);
-            LimbOps.Copy(a[0], s.Spare, limbs);
+            RnsPoly.Automorphism(a[0], element, s.Spare);
             destination.Reshape(2, level, scale);
             _keySwitcher.ModDown(s, s.Out0, destination[1], accumulate: false);
-            RnsPoly.Automorphism(s.Spare, element, destination[0]);
-            LimbOps.Add(destination[0], s.Out0, destination[0], limbs);
+            LimbOps.Add(s.Spare, s.Out0, destination[0], limbs);
         }
         finally
         {

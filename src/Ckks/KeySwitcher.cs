@@ -46,12 +46,19 @@ internal sealed class KeySwitcher(CkksContext context)
     public void Return(Scratch scratch) => _free.Add(scratch);
 
     /// <summary>Decomposes <paramref name="c"/> (NTT form, at least <c>level+1</c> limbs) into <paramref name="s"/>.</summary>
-    public void Decompose(RnsPoly c, int level, Scratch s)
+    public void Decompose(RnsPoly c, int level, Scratch s) => Decompose(c, level, s, null);
+
+    /// <summary>
+    /// As <see cref="Decompose(RnsPoly, int, Scratch)"/>, of <c>σ(c)</c> when <paramref name="permutation"/> (an NTT-form
+    /// Galois permutation) is given: the automorphism is applied while copying <c>c</c> in, so a single rotation permutes
+    /// ℓ+1 limbs instead of reading every extended digit through the permutation in the inner product.
+    /// </summary>
+    public void Decompose(RnsPoly c, int level, Scratch s, int[]? permutation)
     {
         int limbs = level + 1, n = context.N;
         s.Level = level;
         // Per limb (while it is in cache): copy to SourceNtt and CoefficientsQ, inverse NTT of the latter.
-        LimbParallel.For(context.RingQ, limbs, 22L * n, new SourceAction(context, c, s));
+        LimbParallel.For(context.RingQ, limbs, 22L * n, new SourceAction(context, c, s, permutation));
         int digits = context.Parameters.DigitCountAt(level);
         int dop = context.MaxDegreeOfParallelism;
         for (int j = 0; j < digits; j++)
@@ -175,18 +182,37 @@ internal sealed class KeySwitcher(CkksContext context)
         public RnsPoly Spare { get; }
     }
 
-    private readonly struct SourceAction(CkksContext context, RnsPoly c, Scratch s) : ILimbAction
+    private readonly struct SourceAction(CkksContext context, RnsPoly c, Scratch s, int[]? permutation) : ILimbAction
     {
         public void Invoke(int i)
         {
             ReadOnlySpan<ulong> limb = c.LimbUnchecked(i);
             Span<ulong> coefficients = s.CoefficientsQ.LimbUnchecked(i);
-            if (!ReferenceEquals(c, s.SourceNtt))
+            if (permutation is not null)
             {
-                limb.CopyTo(s.SourceNtt.LimbUnchecked(i));
+                Span<ulong> source = s.SourceNtt.LimbUnchecked(i);
+                if (ReferenceEquals(c, s.SourceNtt))
+                {
+                    limb.CopyTo(coefficients);
+                    ElementwiseKernels.Gather(coefficients, permutation, source);
+                }
+                else
+                {
+                    ElementwiseKernels.Gather(limb, permutation, source);
+                }
+
+                source.CopyTo(coefficients);
+            }
+            else
+            {
+                if (!ReferenceEquals(c, s.SourceNtt))
+                {
+                    limb.CopyTo(s.SourceNtt.LimbUnchecked(i));
+                }
+
+                limb.CopyTo(coefficients);
             }
 
-            limb.CopyTo(coefficients);
             context.RingQ.NttTablesArray[i].Inverse(coefficients);
         }
     }
