@@ -54,7 +54,6 @@ public sealed class LinearTransform
     private readonly (int Giant, GiantTerm[] Terms)[] _giantTerms;
     private readonly int[] _rotatedBabySteps;
     private readonly bool _firstBabyIsInput;
-    private readonly Dictionary<int, int> _babyIndex;
     private readonly ConcurrentBag<Workspace> _workspaces = [];
 
     /// <summary>Encodes the matrix <paramref name="matrix"/> (<c>rows × columns</c>) for evaluation on encrypted vectors.</summary>
@@ -141,15 +140,15 @@ public sealed class LinearTransform
 
         _rotatedBabySteps = [.. _babySteps.Where(b => b != 0)];
         _firstBabyIsInput = _babySteps.Length > 0 && _babySteps[0] == 0;
-        _babyIndex = [];
+        var babyIndex = new Dictionary<int, int>();
         for (int i = 0; i < _babySteps.Length; i++)
         {
-            _babyIndex[_babySteps[i]] = i;
+            babyIndex[_babySteps[i]] = i;
         }
 
         _giantTerms = [.. _giantSteps.Select(g => (g, _babySteps
             .Where(b => _plaintexts.ContainsKey(g + b))
-            .Select(b => new GiantTerm(b, _plaintexts[g + b]))
+            .Select(b => new GiantTerm(b, babyIndex[b], _plaintexts[g + b]))
             .ToArray()))];
     }
 
@@ -340,7 +339,7 @@ public sealed class LinearTransform
                 // inner = Σ_b d_(giant+b) ⊙ rot_b(x), both components summed lazily per limb and reduced once.
                 Ciphertext target = first && giant == 0 ? result : inner;
                 target.Reshape(2, level, input.Scale * Scale);
-                LimbParallel.For(Context.RingQ, limbs, 4L * terms.Length * Context.N, new GiantStepAction(Context, babies, _babyIndex, terms, target));
+                LimbParallel.For(Context.RingQ, limbs, 4L * terms.Length * Context.N, new GiantStepAction(Context, babies, terms, target));
                 if (giant != 0)
                 {
                     evaluator.Rotate(inner, giant, first ? result : inner);
@@ -417,8 +416,8 @@ public sealed class LinearTransform
         public Ciphertext Result { get; }
     }
 
-    /// <summary>One term of a giant step: the baby step and the (pre-rotated) diagonal it is multiplied by.</summary>
-    private sealed record GiantTerm(int BabyStep, Plaintext Diagonal);
+    /// <summary>One term of a giant step: the baby step, its index among the rotated inputs, and the (pre-rotated) diagonal it is multiplied by.</summary>
+    private sealed record GiantTerm(int BabyStep, int BabyIndex, Plaintext Diagonal);
 
     /// <summary>
     /// One limb of a giant step's inner sum <c>Σ_b d_b ⊙ rot_b(x)</c> for both ciphertext components. For primes below
@@ -427,7 +426,7 @@ public sealed class LinearTransform
     /// result equals term-by-term modular arithmetic.
     /// </summary>
     private readonly struct GiantStepAction(
-        CkksContext context, Ciphertext[] babies, Dictionary<int, int> babyIndex, GiantTerm[] terms, Ciphertext output) : ILimbAction
+        CkksContext context, Ciphertext[] babies, GiantTerm[] terms, Ciphertext output) : ILimbAction
     {
         private const int Block = 512;
 
@@ -459,7 +458,7 @@ public sealed class LinearTransform
                         count = 1;
                     }
 
-                    Ciphertext x = babies[babyIndex[term.BabyStep]];
+                    Ciphertext x = babies[term.BabyIndex];
                     ReadOnlySpan<ulong> d = term.Diagonal.Poly.LimbUnchecked(limb).Slice(c0, length);
                     ReadOnlySpan<ulong> x0 = x[0].LimbUnchecked(limb).Slice(c0, length), x1 = x[1].LimbUnchecked(limb).Slice(c0, length);
                     if (narrow)
