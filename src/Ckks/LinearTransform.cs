@@ -55,6 +55,7 @@ public sealed class LinearTransform
     private readonly int[] _rotatedBabySteps;
     private readonly bool _firstBabyIsInput;
     private readonly ConcurrentBag<Workspace> _workspaces = [];
+    private readonly int _termCount;
 
     /// <summary>Encodes the matrix <paramref name="matrix"/> (<c>rows × columns</c>) for evaluation on encrypted vectors.</summary>
     /// <param name="context">The CKKS context.</param>
@@ -150,6 +151,7 @@ public sealed class LinearTransform
             .Where(b => _plaintexts.ContainsKey(g + b))
             .Select(b => new GiantTerm(b, babyIndex[b], _plaintexts[g + b]))
             .ToArray()))];
+        _termCount = _giantTerms.Sum(t => t.Terms.Length);
     }
 
     /// <summary>The context.</summary>
@@ -331,29 +333,16 @@ public sealed class LinearTransform
                 evaluator.RotateHoisted(input, _rotatedBabySteps, w.RotatedBabies);
             }
 
-            Ciphertext result = w.Result, inner = w.Inner;
-            bool first = true;
             int level = input.Level, limbs = level + 1;
-            foreach ((int giant, GiantTerm[] terms) in _giantTerms)
+            double productScale = input.Scale * Scale;
+            bool any = _giantTerms.Length > 0;
+            Ciphertext result = w.Result;
+            if (any)
             {
-                // inner = Σ_b d_(giant+b) ⊙ rot_b(x), both components summed lazily per limb and reduced once.
-                Ciphertext target = first && giant == 0 ? result : inner;
-                target.Reshape(2, level, input.Scale * Scale);
-                LimbParallel.For(Context.RingQ, limbs, 4L * terms.Length * Context.N, new GiantStepAction(Context, babies, terms, target));
-                if (giant != 0)
-                {
-                    evaluator.Rotate(inner, giant, first ? result : inner);
-                }
-
-                if (!first)
-                {
-                    evaluator.Add(result, inner, result);
-                }
-
-                first = false;
+                result = GiantSteps(evaluator, babies, w, level, productScale);
             }
 
-            if (first)
+            if (!any)
             {
                 // Every diagonal is zero: the result is an encryption of zero with the product's scale.
                 result.Reshape(2, input.Level, input.Scale * Scale);
@@ -382,6 +371,77 @@ public sealed class LinearTransform
     }
 
 
+    /// <summary>
+    /// <c>Σ_g rot_g(Σ_b d_(g+b) ⊙ rot_b(x))</c>. First every inner sum, in one pass over the coefficients: each block of the
+    /// baby steps is read once for all giant steps (from cache), and each diagonal once, instead of reading all the baby
+    /// steps again for every giant step (the inner sums are bound by memory traffic, not arithmetic). Then the rotations
+    /// of the inner sums, which are independent: with several threads each thread takes a share of them and runs its
+    /// operations on its own thread (rather than every operation splitting its few limbs over the threads). Modular sums
+    /// are exact, so the result does not depend on the number of threads. Returns the workspace ciphertext holding it.
+    /// </summary>
+    private Ciphertext GiantSteps(Evaluator evaluator, Ciphertext[] babies, Workspace w, int level, double productScale)
+    {
+        int count = _giantTerms.Length, limbs = level + 1;
+        w.EnsureInners(Context, count);
+        Ciphertext[] inners = w.Inners;
+        for (int i = 0; i < count; i++)
+        {
+            inners[i].Reshape(2, level, productScale);
+        }
+
+        LimbParallel.For(
+            Context.RingQ, limbs * InnerChunks, 4L * _termCount * Context.N / InnerChunks, new GiantStepAction(Context, babies, _giantTerms, inners, InnerChunks));
+
+        int rotated = 0;
+        foreach ((int giant, _) in _giantTerms)
+        {
+            rotated += giant != 0 ? 1 : 0;
+        }
+
+        int groups = LimbParallel.IsSequential ? 1 : Math.Min(Context.MaxDegreeOfParallelism, rotated);
+        if (groups <= 1)
+        {
+            RotateAndSum(evaluator, inners, 0, 1);
+        }
+        else
+        {
+            Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = groups }, g =>
+            {
+                using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
+                RotateAndSum(evaluator, inners, g, groups);
+            });
+        }
+
+        // Each share's sum sits in its first inner sum (shares are g, g + groups, ...: the first ones are 0 .. groups − 1).
+        for (int g = 1; g < Math.Min(groups, count); g++)
+        {
+            evaluator.Add(inners[0], inners[g], inners[0]);
+        }
+
+        return inners[0];
+    }
+
+    /// <summary>Rotates inner sums <c>first, first + stride, …</c> by their giant steps and sums them into inner sum <c>first</c>.</summary>
+    private void RotateAndSum(Evaluator evaluator, Ciphertext[] inners, int first, int stride)
+    {
+        for (int i = first; i < _giantTerms.Length; i += stride)
+        {
+            int giant = _giantTerms[i].Giant;
+            if (giant != 0)
+            {
+                evaluator.Rotate(inners[i], giant, inners[i]);
+            }
+
+            if (i != first)
+            {
+                evaluator.Add(inners[first], inners[i], inners[first]);
+            }
+        }
+    }
+
+    /// <summary>The coefficient ranges each limb's inner sums are split into (work items for the threads).</summary>
+    private const int InnerChunks = 4;
+
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"LinearTransform({Rows}x{Columns}, block {BlockSize}, {DiagonalIndices.Count} diagonals, {BabyStepCount} baby steps, {RequiredRotations.Count} rotations, level {Level})");
@@ -399,7 +459,6 @@ public sealed class LinearTransform
 
             RotatedBabies = firstIsInput ? Babies[1..] : [.. Babies];
 
-            Inner = new Ciphertext(context);
             Result = new Ciphertext(context);
         }
 
@@ -409,8 +468,17 @@ public sealed class LinearTransform
         /// <summary>The rotated baby steps (all but step 0), the destinations of the hoisted rotation.</summary>
         public Ciphertext[] RotatedBabies { get; }
 
-        /// <summary>A giant step's inner sum.</summary>
-        public Ciphertext Inner { get; }
+        /// <summary>One inner sum per giant step.</summary>
+        public Ciphertext[] Inners { get; private set; } = [];
+
+        /// <summary>Makes sure there are <paramref name="count"/> inner sums.</summary>
+        public void EnsureInners(CkksContext context, int count)
+        {
+            if (Inners.Length < count)
+            {
+                Inners = [.. Enumerable.Range(0, count).Select(_ => new Ciphertext(context))];
+            }
+        }
 
         /// <summary>The running result.</summary>
         public Ciphertext Result { get; }
@@ -426,64 +494,70 @@ public sealed class LinearTransform
     /// result equals term-by-term modular arithmetic.
     /// </summary>
     private readonly struct GiantStepAction(
-        CkksContext context, Ciphertext[] babies, GiantTerm[] terms, Ciphertext output) : ILimbAction
+        CkksContext context, Ciphertext[] babies, (int Giant, GiantTerm[] Terms)[] giantTerms, Ciphertext[] outputs, int chunks) : ILimbAction
     {
         private const int Block = 512;
 
+        /// <summary>Item <paramref name="index"/>: limb <c>index / chunks</c>, coefficient range <c>index mod chunks</c>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Invoke(int limb)
+        public void Invoke(int index)
         {
+            int limb = index / chunks, chunk = index % chunks;
             Modulus q = context.RingQ.ModuliArray[limb];
-            int n = context.N;
+            int n = context.N, per = n / chunks, start = chunk * per, end = start + per;
             bool narrow = ElementwiseKernels.IsNarrow(q);
             int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : 32;
             Span<ulong> low0 = stackalloc ulong[Block], high0 = stackalloc ulong[Block];
             Span<ulong> low1 = stackalloc ulong[Block], high1 = stackalloc ulong[Block];
-            Span<ulong> out0 = output[0].LimbUnchecked(limb), out1 = output[1].LimbUnchecked(limb);
-            for (int c0 = 0; c0 < n; c0 += Block)
+            for (int c0 = start; c0 < end; c0 += Block)
             {
-                int length = Math.Min(Block, n - c0);
+                int length = Math.Min(Block, end - c0);
                 Span<ulong> l0 = low0[..length], l1 = low1[..length], h0 = high0[..length], h1 = high1[..length];
-                l0.Clear();
-                l1.Clear();
-                h0.Clear();
-                h1.Clear();
-                int count = 0;
-                foreach (GiantTerm term in terms)
+                for (int g = 0; g < giantTerms.Length; g++)
                 {
-                    if (count >= limit)
+                    GiantTerm[] terms = giantTerms[g].Terms;
+                    Span<ulong> out0 = outputs[g][0].LimbUnchecked(limb), out1 = outputs[g][1].LimbUnchecked(limb);
+                    l0.Clear();
+                    l1.Clear();
+                    h0.Clear();
+                    h1.Clear();
+                    int count = 0;
+                    foreach (GiantTerm term in terms)
                     {
-                        Fold(narrow, l0, h0, q);
-                        Fold(narrow, l1, h1, q);
-                        count = 1;
+                        if (count >= limit)
+                        {
+                            Fold(narrow, l0, h0, q);
+                            Fold(narrow, l1, h1, q);
+                            count = 1;
+                        }
+
+                        Ciphertext x = babies[term.BabyIndex];
+                        ReadOnlySpan<ulong> d = term.Diagonal.Poly.LimbUnchecked(limb).Slice(c0, length);
+                        ReadOnlySpan<ulong> x0 = x[0].LimbUnchecked(limb).Slice(c0, length), x1 = x[1].LimbUnchecked(limb).Slice(c0, length);
+                        if (narrow)
+                        {
+                            ElementwiseKernels.MultiplyAccumulateNarrow(x0, d, l0);
+                            ElementwiseKernels.MultiplyAccumulateNarrow(x1, d, l1);
+                        }
+                        else
+                        {
+                            ElementwiseKernels.MultiplyAccumulateWide(x0, d, l0, h0);
+                            ElementwiseKernels.MultiplyAccumulateWide(x1, d, l1, h1);
+                        }
+
+                        count++;
                     }
 
-                    Ciphertext x = babies[term.BabyIndex];
-                    ReadOnlySpan<ulong> d = term.Diagonal.Poly.LimbUnchecked(limb).Slice(c0, length);
-                    ReadOnlySpan<ulong> x0 = x[0].LimbUnchecked(limb).Slice(c0, length), x1 = x[1].LimbUnchecked(limb).Slice(c0, length);
                     if (narrow)
                     {
-                        ElementwiseKernels.MultiplyAccumulateNarrow(x0, d, l0);
-                        ElementwiseKernels.MultiplyAccumulateNarrow(x1, d, l1);
+                        ElementwiseKernels.Reduce(l0, out0.Slice(c0, length), q);
+                        ElementwiseKernels.Reduce(l1, out1.Slice(c0, length), q);
                     }
                     else
                     {
-                        ElementwiseKernels.MultiplyAccumulateWide(x0, d, l0, h0);
-                        ElementwiseKernels.MultiplyAccumulateWide(x1, d, l1, h1);
+                        ElementwiseKernels.ReduceWide(l0, h0, out0.Slice(c0, length), q);
+                        ElementwiseKernels.ReduceWide(l1, h1, out1.Slice(c0, length), q);
                     }
-
-                    count++;
-                }
-
-                if (narrow)
-                {
-                    ElementwiseKernels.Reduce(l0, out0.Slice(c0, length), q);
-                    ElementwiseKernels.Reduce(l1, out1.Slice(c0, length), q);
-                }
-                else
-                {
-                    ElementwiseKernels.ReduceWide(l0, h0, out0.Slice(c0, length), q);
-                    ElementwiseKernels.ReduceWide(l1, h1, out1.Slice(c0, length), q);
                 }
             }
         }

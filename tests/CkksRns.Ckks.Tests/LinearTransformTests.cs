@@ -327,6 +327,39 @@ public sealed class LinearTransformTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Evaluate_OneOrSeveralThreads_GivesBitIdenticalCiphertexts()
+    {
+        // With several threads the giant-step rotations are shared out between threads; modular sums are exact, so the
+        // ciphertext must be the same word for word as the single-threaded one (and decrypt to the product).
+        var context = new CkksContext(Context.Parameters, maxDegreeOfParallelism: 1);
+        var generator = new KeyGenerator(context);
+        double[,] m = RandomMatrix(64, 64, 22);
+        double[] x = RandomVector(64, 23);
+        var transform = new LinearTransform(context, m, babySteps: 4);
+        Assert.True(transform.RequiredRotations.Count >= 4, transform.ToString());
+        var evaluator = new Evaluator(context, galoisKeys: generator.CreateGaloisKeys(transform.RequiredRotations));
+        Ciphertext input = new Encryptor(context, generator.SecretKey).Encrypt(new CkksEncoder(context).Encode(transform.PackInput(x)));
+        Ciphertext sequential = transform.Evaluate(evaluator, input);
+        foreach (int threads in new[] { 2, 3, 5 })
+        {
+            context.MaxDegreeOfParallelism = threads;
+            Ciphertext parallel = transform.Evaluate(evaluator, input);
+            Assert.Equal(sequential.Scale, parallel.Scale);
+            for (int p = 0; p < 2; p++)
+            {
+                Assert.True(sequential[p].ContentEquals(parallel[p]), $"{threads} threads: polynomial {p} differs");
+            }
+        }
+
+        double[] expected = Enumerable.Range(0, 64).Select(r => Enumerable.Range(0, 64).Sum(c => m[r, c] * x[c])).ToArray();
+        double[] decoded = new CkksEncoder(context).DecodeReal(new Decryptor(context, generator.SecretKey).Decrypt(sequential));
+        for (int r = 0; r < 64; r++)
+        {
+            Assert.True(Math.Abs(decoded[r] - expected[r]) <= Bound(64), $"row {r}: {decoded[r]} vs {expected[r]}");
+        }
+    }
+
+    [Fact]
     public void Evaluate_ZeroMatrixAndRepeatedCalls_GiveZeroThenTheProduct()
     {
         // The all-zero matrix has no diagonal: the result is an encryption of zero at the documented level and scale.

@@ -272,7 +272,7 @@ public sealed class BaseConverter
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
         int n = CheckShapes(input, output);
         int chunks = Math.Min(maxDegreeOfParallelism, n / BlockSize);
-        if (chunks <= 1 || (long)n * _source.Length * _target.Length < 1 << 16)
+        if (chunks <= 1 || (long)n * _source.Length * _target.Length < 1 << 16 || Polynomials.LimbParallel.IsSequential)
         {
             ConvertRange(input, output, n, 0, n, exact);
             return;

@@ -16,6 +16,29 @@ internal static class LimbParallel
     /// </summary>
     internal const long MinParallelWork = 1L << 16;
 
+    [ThreadStatic]
+    private static int t_sequentialDepth;
+
+    /// <summary>
+    /// Whether the calling thread is inside a <see cref="Sequential"/> scope: its operations then run on the thread
+    /// itself, because the caller already runs independent operations side by side.
+    /// </summary>
+    internal static bool IsSequential => t_sequentialDepth > 0;
+
+    /// <summary>Runs the calling thread's limb loops (and base conversions) sequentially until the scope is disposed.</summary>
+    internal static SequentialScope Sequential()
+    {
+        t_sequentialDepth++;
+        return default;
+    }
+
+    /// <summary>Ends a <see cref="Sequential"/> scope.</summary>
+    internal readonly struct SequentialScope : IDisposable
+    {
+        /// <inheritdoc />
+        public void Dispose() => t_sequentialDepth--;
+    }
+
     /// <summary>Runs <paramref name="action"/> for limbs <c>0 .. count-1</c>.</summary>
     /// <param name="context">The context whose degree of parallelism applies.</param>
     /// <param name="count">The number of limbs.</param>
@@ -24,7 +47,7 @@ internal static class LimbParallel
     public static void For<TAction>(RnsContext context, int count, long workPerLimb, TAction action)
         where TAction : struct, ILimbAction
     {
-        if (count > 1 && context.MaxDegreeOfParallelism > 1 && count * workPerLimb >= MinParallelWork)
+        if (count > 1 && context.MaxDegreeOfParallelism > 1 && count * workPerLimb >= MinParallelWork && t_sequentialDepth == 0)
         {
             Parallel.For(0, count, context.ParallelOptions, action.Invoke);
             return;

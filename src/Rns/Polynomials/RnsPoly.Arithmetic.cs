@@ -167,7 +167,7 @@ public sealed partial class RnsPoly
         CheckOperandsFor(a, operands, nameof(operands));
         destination.SetShape(a.LimbCount, a.IsNttForm);
         int limbs = a.LimbCount;
-        if (limbs > 1 && a.Context.MaxDegreeOfParallelism > 1 && limbs * 3L * a.N >= LimbParallel.MinParallelWork)
+        if (limbs > 1 && a.Context.MaxDegreeOfParallelism > 1 && limbs * 3L * a.N >= LimbParallel.MinParallelWork && !LimbParallel.IsSequential)
         {
             // Spans cannot cross into the parallel loop; the (few) operands are copied to an array.
             MultiplyScalarParallel(a, operands[..limbs].ToArray(), destination, accumulate: false);
@@ -191,7 +191,7 @@ public sealed partial class RnsPoly
         CheckOperands(a, destination);
         CheckOperandsFor(a, operands, nameof(operands));
         int limbs = a.LimbCount;
-        if (limbs > 1 && a.Context.MaxDegreeOfParallelism > 1 && limbs * 4L * a.N >= LimbParallel.MinParallelWork)
+        if (limbs > 1 && a.Context.MaxDegreeOfParallelism > 1 && limbs * 4L * a.N >= LimbParallel.MinParallelWork && !LimbParallel.IsSequential)
         {
             MultiplyScalarParallel(a, operands[..limbs].ToArray(), destination, accumulate: true);
             return;
