@@ -7,6 +7,14 @@ namespace CkksRns.Ckks;
 /// <remarks>
 /// Prime sizes in SEAL/TenSEAL notation (<c>[40, 26×11, 40]</c>) list the special prime last; here it is in
 /// <see cref="CkksParametersLiteral.LogP"/>. All presets reach 128-bit security (HomomorphicEncryption.org table).
+/// <para>
+/// The <c>SealDefault*</c> presets copy the coefficient moduli of SEAL's <c>CoeffModulus.BFVDefault</c>, which SEAL's
+/// benchmarks also use for CKKS. They are sized for BFV, not for rescaling: their data primes (36–56 bits) are larger
+/// than the default scale (2^20–2^45), so each rescale divides by a prime bigger than the scale and leaves the scale
+/// about <c>2^(bits(q) − log2 scale)</c> smaller (for <see cref="SealDefault16384"/>, 48–49-bit primes against
+/// 2^40: about 8 bits per level), and the levels run out of precision quickly. Use them to compare with SEAL's
+/// timings; for computations, choose primes about the size of the scale (docs/parameters.md).
+/// </para>
 /// </remarks>
 public static class CkksPresets
 {
