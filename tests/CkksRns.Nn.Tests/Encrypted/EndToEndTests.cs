@@ -111,6 +111,39 @@ public sealed class EndToEndTests(TrainedModelsFixture models) : IClassFixture<T
         AssertWithinBound(two, plain, "2 threads");
     }
 
+    [Fact]
+    public void ThroughputServer_SeveralRequestsInARow_ReusesItsBuffersAndStaysCorrect()
+    {
+        // The throughput engine keeps a request's intermediate ciphertexts (some of size 3) for the next one: every
+        // request must still decrypt to its own plaintext result, before and after ReleaseBuffers.
+        var input = new TensorShape(1, 10, 10);
+        var model = new Sequential(
+            input, new Conv2d(1, 3, 3, stride: 2, padding: 1, seed: 1), new Slaf(new TensorShape(3, 5, 5)), new Flatten(),
+            new Dense(75, 12, seed: 2), new Slaf(new TensorShape(12)), new Dense(12, 4, seed: 3));
+        Randomize(model, 6);
+        var plan = InferencePlan.Compile(model, Small(Packing.Throughput));
+        using var client = new InferenceClient(plan, 2);
+        var server = new InferenceServer(plan, client.CreateEvaluationKeys(), 2);
+        for (int request = 0; request < 4; request++)
+        {
+            if (request == 2)
+            {
+                server.ReleaseBuffers();
+            }
+
+            int count = 3 + request;
+            float[] images = TestData.RandomArray(count * input.Length, 10 + request);
+            double[] encrypted = client.Decrypt(server.Evaluate(client.Encrypt(images)));
+            double[] plain = new double[count * plan.OutputLength];
+            for (int j = 0; j < count; j++)
+            {
+                plan.Forward(images.AsSpan(j * input.Length, input.Length)).CopyTo(plain, j * plan.OutputLength);
+            }
+
+            AssertWithinBound(encrypted, plain, $"request {request}");
+        }
+    }
+
     private static int ArgMax(double[] v)
     {
         int best = 0;
