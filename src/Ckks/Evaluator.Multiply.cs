@@ -255,7 +255,7 @@ public sealed partial class Evaluator
         try
         {
             _keySwitcher.Decompose(a[2], level, s);
-            _keySwitcher.InnerProduct(s, key, null);
+            _keySwitcher.InnerProduct(s, key);
             if (!ReferenceEquals(a, destination))
             {
                 destination.Reshape(2, level, a.Scale);

@@ -1,3 +1,5 @@
+using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Ckks;
@@ -162,11 +164,11 @@ public sealed partial class Evaluator
             LimbOps.Copy(a[0], s.Spare, limbs);
             _keySwitcher.Decompose(a[1], level, s);
             List<int>? composed = null;
+            int[] keyed = System.Buffers.ArrayPool<int>.Shared.Rent(steps.Count);
+            int keyedCount = 0;
             for (int i = 0; i < steps.Count; i++)
             {
                 int normalized = ((steps[i] % slots) + slots) % slots;
-                long element = Context.GaloisElementForRotation(normalized);
-                KeySwitchingKey? key = normalized == 0 ? null : keys.Find(element);
                 Ciphertext destination = destinations[i];
                 if (normalized == 0)
                 {
@@ -174,14 +176,9 @@ public sealed partial class Evaluator
                     LimbOps.Copy(s.Spare, destination[0], limbs);
                     LimbOps.Copy(s.SourceNtt, destination[1], limbs);
                 }
-                else if (key is not null)
+                else if (keys.Find(Context.GaloisElementForRotation(normalized)) is not null)
                 {
-                    int[] permutation = Context.RingQ.GetNttGaloisPermutation((int)element);
-                    _keySwitcher.InnerProduct(s, key, permutation);
-                    destination.Reshape(2, level, scale);
-                    _keySwitcher.ModDown(s, s.Out0, destination[1], accumulate: false);
-                    RnsPoly.Automorphism(s.Spare, element, destination[0]);
-                    LimbOps.Add(destination[0], s.Out0, destination[0], limbs);
+                    keyed[keyedCount++] = i;
                 }
                 else
                 {
@@ -189,6 +186,40 @@ public sealed partial class Evaluator
                 }
             }
 
+            // The keyed steps share the decomposition. With several threads, each thread takes whole steps (with its own
+            // accumulators, its operations on its own thread) rather than every step splitting its few limbs over them.
+            int groups = LimbParallel.IsSequential ? 1 : Math.Min(Context.MaxDegreeOfParallelism, keyedCount);
+            if (groups <= 1)
+            {
+                for (int t = 0; t < keyedCount; t++)
+                {
+                    RotateFromDecomposition(s, s, steps[keyed[t]], destinations[keyed[t]], keys, level, scale);
+                }
+            }
+            else
+            {
+                Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = groups }, g =>
+                {
+                    using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
+                    KeySwitcher.Scratch accumulators = g == 0 ? s : _keySwitcher.Rent();
+                    try
+                    {
+                        for (int t = g; t < keyedCount; t += groups)
+                        {
+                            RotateFromDecomposition(s, accumulators, steps[keyed[t]], destinations[keyed[t]], keys, level, scale);
+                        }
+                    }
+                    finally
+                    {
+                        if (g != 0)
+                        {
+                            _keySwitcher.Return(accumulators);
+                        }
+                    }
+                });
+            }
+
+            System.Buffers.ArrayPool<int>.Shared.Return(keyed);
             if (composed is not null)
             {
                 // Rebuild the input from the saved copies (a may have been overwritten), then compose.
@@ -324,22 +355,51 @@ public sealed partial class Evaluator
             ?? throw new InvalidOperationException($"No Galois key for element {element}.");
         int level = a.Level, limbs = level + 1;
         double scale = a.Scale;
-        int[] permutation = Context.RingQ.GetNttGaloisPermutation((int)element);
         KeySwitcher.Scratch s = _keySwitcher.Rent();
         try
         {
-            // Key-switch σ(c1) (permuted while it is copied in), then add σ(c0): a single rotation permutes 2(ℓ+1) limbs.
-            _keySwitcher.Decompose(a[1], level, s, permutation);
-            _keySwitcher.InnerProduct(s, key, null);
-            s.Spare.SetLimbCount(limbs);
-            RnsPoly.Automorphism(a[0], element, s.Spare);
+            // The key is pre-permuted by σ⁻¹ (KeyGenerator.CreateGaloisKeysForElements): switch c1 itself, then permute the
+            // two outputs, σ(c0 + d0) and σ(d1). A rotation permutes 2(ℓ+1) limbs, a hoisted one no extended digit.
+            _keySwitcher.Decompose(a[1], level, s);
+            _keySwitcher.InnerProduct(s, key);
+            _keySwitcher.ModDown(s, s.Out0, s.Out1, accumulate: false);
             destination.Reshape(2, level, scale);
-            _keySwitcher.ModDown(s, s.Out0, destination[1], accumulate: false);
-            LimbOps.Add(s.Spare, s.Out0, destination[0], limbs);
+            PermuteOutput(a[0], s, element, destination, limbs);
         }
         finally
         {
             _keySwitcher.Return(s);
+        }
+    }
+
+    /// <summary>One keyed step of a hoisted rotation: switches the decomposition in <paramref name="decomposition"/> (with <c>c_0</c> in its spare) into <paramref name="accumulators"/>.</summary>
+    private void RotateFromDecomposition(
+        KeySwitcher.Scratch decomposition, KeySwitcher.Scratch accumulators, int step, Ciphertext destination, GaloisKeys keys, int level, double scale)
+    {
+        int slots = Context.Parameters.Slots;
+        long element = Context.GaloisElementForRotation(((step % slots) + slots) % slots);
+        _keySwitcher.InnerProduct(decomposition, keys.Find(element)!, accumulators);
+        destination.Reshape(2, level, scale);
+        _keySwitcher.ModDown(accumulators, accumulators.Out0, accumulators.Out1, accumulate: false);
+        PermuteOutput(decomposition.Spare, accumulators, element, destination, level + 1);
+    }
+
+    /// <summary><c>destination = (σ(c0 + d0), σ(d1))</c> with <c>(d0, d1)</c> in the scratch's outputs (overwritten).</summary>
+    private void PermuteOutput(RnsPoly c0, KeySwitcher.Scratch s, long element, Ciphertext destination, int limbs)
+    {
+        int[] permutation = Context.RingQ.GetNttGaloisPermutation((int)element);
+        LimbParallel.For(Context.RingQ, limbs, 3L * Context.N, new PermuteOutputAction(c0, s.Out0, s.Out1, destination[0], destination[1], permutation));
+    }
+
+    private readonly struct PermuteOutputAction(RnsPoly c0, RnsPoly d0, RnsPoly d1, RnsPoly destination0, RnsPoly destination1, int[] permutation) : ILimbAction
+    {
+        public void Invoke(int i)
+        {
+            // Per limb: c0's limb is read before destination0's (possibly the same memory) is written.
+            Modulus q = c0.Context.ModuliArray[i];
+            ElementwiseKernels.Add(c0.LimbUnchecked(i), d0.LimbUnchecked(i), d0.LimbUnchecked(i), q);
+            ElementwiseKernels.Gather(d0.LimbUnchecked(i), permutation, destination0.LimbUnchecked(i));
+            ElementwiseKernels.Gather(d1.LimbUnchecked(i), permutation, destination1.LimbUnchecked(i));
         }
     }
 

@@ -160,7 +160,8 @@ public sealed class KeyGenerator
         ArgumentNullException.ThrowIfNull(galoisElements);
         long twoN = 2L * _context.N;
         var keys = new Dictionary<long, KeySwitchingKey>();
-        var rotated = new RnsPoly(_context.RingQ, _context.Parameters.QCount, isNttForm: true);
+        var rotatedQ = new RnsPoly(_context.RingQ, _context.Parameters.QCount, isNttForm: true);
+        var rotatedP = new RnsPoly(_context.RingP, _context.Parameters.PCount, isNttForm: true);
         try
         {
             foreach (long element in galoisElements)
@@ -176,16 +177,34 @@ public sealed class KeyGenerator
                     continue;
                 }
 
-                RnsPoly.Automorphism(SecretKey.Q, g, rotated);
-                keys.Add(g, CreateSwitchingKey(rotated));
+                // The key for σ_g is stored pre-permuted by σ_g⁻¹: it switches s to σ_g⁻¹(s). Applied to the unpermuted
+                // decomposition of c_1, it gives (u_0, u_1) with u_0 + u_1·σ_g⁻¹(s) ≈ c_1·s, so σ_g(u_0) + σ_g(u_1)·s ≈
+                // σ_g(c_1)·σ_g(s): a rotation permutes its two output polynomials instead of every extended digit.
+                long inverse = InverseGaloisElement(g, twoN);
+                RnsPoly.Automorphism(SecretKey.Q, inverse, rotatedQ);
+                RnsPoly.Automorphism(SecretKey.P, inverse, rotatedP);
+                keys.Add(g, CreateSwitchingKey(SecretKey.Q, rotatedQ, rotatedP));
             }
         }
         finally
         {
-            Wipe(rotated);
+            Wipe(rotatedQ);
+            Wipe(rotatedP);
         }
 
         return new GaloisKeys(_context, keys);
+    }
+
+    /// <summary>The inverse of the odd <paramref name="g"/> modulo the power of two <paramref name="twoN"/> (Newton's iteration).</summary>
+    internal static long InverseGaloisElement(long g, long twoN)
+    {
+        ulong x = (ulong)g;
+        for (int i = 0; i < 6; i++)
+        {
+            x *= 2 - ((ulong)g * x); // each step doubles the number of correct low bits (g·g ≡ 1 mod 8 to start)
+        }
+
+        return (long)(x & (ulong)(twoN - 1));
     }
 
     /// <summary>The default rotation steps: <c>±2^i</c> for <c>i = 0 .. log2(N/2) - 1</c>.</summary>
@@ -205,7 +224,13 @@ public sealed class KeyGenerator
     }
 
     /// <summary>Creates the key-switching key from <paramref name="target"/> (<c>s'</c> on the data primes, NTT form) to <c>s</c>.</summary>
-    internal KeySwitchingKey CreateSwitchingKey(RnsPoly target)
+    internal KeySwitchingKey CreateSwitchingKey(RnsPoly target) => CreateSwitchingKey(target, SecretKey.Q, SecretKey.P);
+
+    /// <summary>
+    /// Creates the key-switching key from <paramref name="target"/> (<c>s'</c> on the data primes, NTT form) to the
+    /// secret <c>z</c> given by <paramref name="keyQ"/> and <paramref name="keyP"/> (NTT form, all data and special primes).
+    /// </summary>
+    internal KeySwitchingKey CreateSwitchingKey(RnsPoly target, RnsPoly keyQ, RnsPoly keyP)
     {
         CkksParameters parameters = _context.Parameters;
         int qLimbs = parameters.QCount, pLimbs = parameters.PCount, digits = parameters.Dnum, n = parameters.N;
@@ -233,7 +258,7 @@ public sealed class KeyGenerator
                     uniform.Sample(ap[j]);
                 }
 
-                // b_j = e_j - a_j·s (+ P·s' on the digit's primes).
+                // b_j = e_j - a_j·z (+ P·s' on the digit's primes).
                 Span<int> e = errors.AsSpan(0, n);
                 gaussian.Sample(e);
                 bq[j] = new RnsPoly(_context.RingQ, qLimbs);
@@ -242,9 +267,9 @@ public sealed class KeyGenerator
                 SmallIntegers.Write(e, bp[j]);
                 bq[j].ToNtt();
                 bp[j].ToNtt();
-                RnsPoly.MultiplyPointwise(aq[j], SecretKey.Q, productQ);
+                RnsPoly.MultiplyPointwise(aq[j], keyQ, productQ);
                 RnsPoly.Subtract(bq[j], productQ, bq[j]);
-                RnsPoly.MultiplyPointwise(ap[j], SecretKey.P, productP);
+                RnsPoly.MultiplyPointwise(ap[j], keyP, productP);
                 RnsPoly.Subtract(bp[j], productP, bp[j]);
 
                 int start = j * parameters.DigitSize, end = Math.Min(qLimbs, start + parameters.DigitSize);

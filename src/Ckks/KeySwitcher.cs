@@ -19,8 +19,9 @@ namespace CkksRns.Ckks;
 /// whose result represents <c>[c]_(D_j) + u·D_j</c> with <c>0 ≤ u &lt; |D_j|</c>, would also do: the <c>u·D_j</c> term
 /// vanishes against the key's gadget factor and adds only noise; the exact one keeps the digits centred and costs one
 /// more term per output.) <b>Inner product</b>:
-/// <c>acc = Σ_j ext_j ⊙ (b_j, a_j)</c> modulo <c>Q_ℓ·P</c>, optionally reading <c>ext_j</c> through a Galois
-/// permutation: the decomposition of <c>c</c> then serves for <c>σ_g(c)</c>, which is what hoisted rotations share.
+/// <c>acc = Σ_j ext_j ⊙ (b_j, a_j)</c> modulo <c>Q_ℓ·P</c>. (Galois keys are stored pre-permuted, so rotations,
+/// hoisted or not, switch the unpermuted decomposition and permute only the two outputs; see
+/// <see cref="KeyGenerator.CreateGaloisKeysForElements"/>.)
 /// <b>ModDown</b>: <c>d = (acc - Conv_(P→Q_ℓ)([acc]_P)) · P^-1</c>.
 /// </para>
 /// <para>
@@ -46,19 +47,12 @@ internal sealed class KeySwitcher(CkksContext context)
     public void Return(Scratch scratch) => _free.Add(scratch);
 
     /// <summary>Decomposes <paramref name="c"/> (NTT form, at least <c>level+1</c> limbs) into <paramref name="s"/>.</summary>
-    public void Decompose(RnsPoly c, int level, Scratch s) => Decompose(c, level, s, null);
-
-    /// <summary>
-    /// As <see cref="Decompose(RnsPoly, int, Scratch)"/>, of <c>σ(c)</c> when <paramref name="permutation"/> (an NTT-form
-    /// Galois permutation) is given: the automorphism is applied while copying <c>c</c> in, so a single rotation permutes
-    /// ℓ+1 limbs instead of reading every extended digit through the permutation in the inner product.
-    /// </summary>
-    public void Decompose(RnsPoly c, int level, Scratch s, int[]? permutation)
+    public void Decompose(RnsPoly c, int level, Scratch s)
     {
         int limbs = level + 1, n = context.N;
         s.Level = level;
         // Per limb (while it is in cache): copy to SourceNtt and CoefficientsQ, inverse NTT of the latter.
-        LimbParallel.For(context.RingQ, limbs, 22L * n, new SourceAction(context, c, s, permutation));
+        LimbParallel.For(context.RingQ, limbs, 22L * n, new SourceAction(context, c, s));
         int digits = context.Parameters.DigitCountAt(level);
         int dop = context.MaxDegreeOfParallelism;
         for (int j = 0; j < digits; j++)
@@ -76,14 +70,19 @@ internal sealed class KeySwitcher(CkksContext context)
         LimbParallel.For(context.RingQ, TotalExtendedLimbs(level), 20L * n, new ExtendedNttAction(context, s, level));
     }
 
+    /// <summary><c>acc = Σ_j ext_j ⊙ key_j</c> over <c>Q_ℓ·P</c>.</summary>
+    public void InnerProduct(Scratch s, KeySwitchingKey key) => InnerProduct(s, key, s);
+
     /// <summary>
-    /// <c>acc = Σ_j ext_j ⊙ key_j</c> over <c>Q_ℓ·P</c>; with a <paramref name="permutation"/>, each <c>ext_j</c> (and the
-    /// digit limbs of the source) is read through it, giving the inner product of <c>σ_g(c)</c>.
+    /// As <see cref="InnerProduct(Scratch, KeySwitchingKey)"/>, with the decomposition read from <paramref name="decomposition"/>
+    /// and the sums written to <paramref name="accumulators"/> (whose level is set): several threads can then switch one
+    /// decomposition with different keys at once, each with its own accumulators.
     /// </summary>
-    public void InnerProduct(Scratch s, KeySwitchingKey key, int[]? permutation)
+    public void InnerProduct(Scratch decomposition, KeySwitchingKey key, Scratch accumulators)
     {
-        int limbs = s.Level + 1, k = context.Parameters.PCount;
-        LimbParallel.For(context.RingQ, limbs + k, 8L * key.DigitCount * context.N, new InnerProductAction(context, s, key, permutation));
+        accumulators.Level = decomposition.Level;
+        int limbs = decomposition.Level + 1, k = context.Parameters.PCount;
+        LimbParallel.For(context.RingQ, limbs + k, 8L * key.DigitCount * context.N, new InnerProductAction(context, decomposition, key, accumulators));
     }
 
     /// <summary>
@@ -182,37 +181,18 @@ internal sealed class KeySwitcher(CkksContext context)
         public RnsPoly Spare { get; }
     }
 
-    private readonly struct SourceAction(CkksContext context, RnsPoly c, Scratch s, int[]? permutation) : ILimbAction
+    private readonly struct SourceAction(CkksContext context, RnsPoly c, Scratch s) : ILimbAction
     {
         public void Invoke(int i)
         {
             ReadOnlySpan<ulong> limb = c.LimbUnchecked(i);
             Span<ulong> coefficients = s.CoefficientsQ.LimbUnchecked(i);
-            if (permutation is not null)
+            if (!ReferenceEquals(c, s.SourceNtt))
             {
-                Span<ulong> source = s.SourceNtt.LimbUnchecked(i);
-                if (ReferenceEquals(c, s.SourceNtt))
-                {
-                    limb.CopyTo(coefficients);
-                    ElementwiseKernels.Gather(coefficients, permutation, source);
-                }
-                else
-                {
-                    ElementwiseKernels.Gather(limb, permutation, source);
-                }
-
-                source.CopyTo(coefficients);
-            }
-            else
-            {
-                if (!ReferenceEquals(c, s.SourceNtt))
-                {
-                    limb.CopyTo(s.SourceNtt.LimbUnchecked(i));
-                }
-
-                limb.CopyTo(coefficients);
+                limb.CopyTo(s.SourceNtt.LimbUnchecked(i));
             }
 
+            limb.CopyTo(coefficients);
             context.RingQ.NttTablesArray[i].Inverse(coefficients);
         }
     }
@@ -248,7 +228,7 @@ internal sealed class KeySwitcher(CkksContext context)
         }
     }
 
-    private readonly struct InnerProductAction(CkksContext context, Scratch s, KeySwitchingKey key, int[]? permutation) : ILimbAction
+    private readonly struct InnerProductAction(CkksContext context, Scratch s, KeySwitchingKey key, Scratch o) : ILimbAction
     {
         // Coefficients per block: long runs for the hardware prefetchers (the key and digits stream from memory); the
         // lazy sums (two 64-bit arrays, or four for 128-bit sums: 64 KB) stay in L2. Measured fastest of 512 to 8192.
@@ -264,15 +244,14 @@ internal sealed class KeySwitcher(CkksContext context)
             bool special = index >= limbs;
             int prime = special ? index - limbs : index;
             Modulus q = special ? context.RingP.ModuliArray[prime] : context.RingQ.ModuliArray[prime];
-            Span<ulong> out0 = special ? s.Acc0P.LimbUnchecked(prime) : s.Acc0Q.LimbUnchecked(prime);
-            Span<ulong> out1 = special ? s.Acc1P.LimbUnchecked(prime) : s.Acc1Q.LimbUnchecked(prime);
+            Span<ulong> out0 = special ? o.Acc0P.LimbUnchecked(prime) : o.Acc0Q.LimbUnchecked(prime);
+            Span<ulong> out1 = special ? o.Acc1P.LimbUnchecked(prime) : o.Acc1Q.LimbUnchecked(prime);
             bool narrow = ElementwiseKernels.IsNarrow(q);
             int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : 32;
             int block = narrow ? NarrowBlock : WideBlock;
             SimdLevel simd = SimdCapabilities.Current;
             Span<ulong> low0 = stackalloc ulong[block], high0 = stackalloc ulong[narrow ? 0 : block];
             Span<ulong> low1 = stackalloc ulong[block], high1 = stackalloc ulong[narrow ? 0 : block];
-            Span<ulong> gathered = stackalloc ulong[permutation is null ? 0 : block];
             for (int c0 = 0; c0 < n; c0 += block)
             {
                 int length = Math.Min(block, n - c0);
@@ -308,19 +287,7 @@ internal sealed class KeySwitcher(CkksContext context)
                         terms = 1;
                     }
 
-                    scoped ReadOnlySpan<ulong> xs;
-                    if (permutation is null)
-                    {
-                        xs = x.Slice(c0, length);
-                    }
-                    else
-                    {
-                        // Read x through the Galois permutation once per block, then use the plain kernels.
-                        Span<ulong> g = gathered[..length];
-                        ElementwiseKernels.Gather(x, permutation.AsSpan(c0, length), g);
-                        xs = g;
-                    }
-
+                    ReadOnlySpan<ulong> xs = x.Slice(c0, length);
                     if (narrow)
                     {
                         ElementwiseKernels.MultiplyAccumulatePairNarrow(xs, b, a, l0, l1, overwrite: terms == 0, simd);

@@ -59,7 +59,7 @@ public sealed class KeySwitchingTests
         var encoder = new CkksEncoder(context);
         var generator = new KeyGenerator(context);
         var encryptor = new Encryptor(context, generator.SecretKey);
-        var evaluator = new Evaluator(context, generator.CreateRelinearizationKey(), generator.CreateGaloisKeys([3], includeConjugation: true));
+        var evaluator = new Evaluator(context, generator.CreateRelinearizationKey(), generator.CreateGaloisKeys([3, 1, 5], includeConjugation: true));
         var random = new Random(21);
         double[] a = Enumerable.Range(0, 2048).Select(_ => random.NextDouble() * 2 - 1).ToArray();
         Ciphertext c = encryptor.Encrypt(encoder.Encode(a));
@@ -67,7 +67,7 @@ public sealed class KeySwitchingTests
         Ciphertext[] Run()
         {
             Ciphertext product = evaluator.Rescale(evaluator.MultiplyRelinearize(c, c));
-            return [product, evaluator.Rotate(c, 3), evaluator.Conjugate(c), evaluator.Multiply(c, 0.75), .. evaluator.RotateHoisted(c, [3, 0])];
+            return [product, evaluator.Rotate(c, 3), evaluator.Conjugate(c), evaluator.Multiply(c, 0.75), .. evaluator.RotateHoisted(c, [3, 0, 1, 5])];
         }
 
         Ciphertext[] sequential = Run();
