@@ -36,7 +36,7 @@ public static class CkksPresets
 
     /// <summary>
     /// The reference paper's data chain (<c>N = 2^14</c>, scale <c>2^26</c>, <c>[40, 26×11]</c>) with special primes and
-    /// <c>dnum</c> chosen automatically within the 438-bit bound (two 47-bit special primes, <c>dnum = 4</c>): the same
+    /// <c>dnum</c> chosen automatically within the 438-bit bound (two 46-bit special primes, <c>dnum = 4</c>): the same
     /// eleven levels, with much cheaper key switching than <see cref="ReferencePaper"/>.
     /// </summary>
     public static CkksParametersLiteral ReferencePaperHybrid { get; } = new()

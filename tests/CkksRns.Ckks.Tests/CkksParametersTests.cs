@@ -70,8 +70,9 @@ public sealed class CkksParametersTests
         Assert.True(p.LogQP <= 438, p.ToString());
         Assert.Equal(4, p.Dnum);
         Assert.Equal(3, p.DigitSize);
-        Assert.Equal([47, 47], p.P.Select(x => 64 - BitOperations.LeadingZeroCount(x)).ToArray());
-        Assert.Equal(420, p.LogQP);
+        // Digits [40, 26, 26] and [26, 26, 26] have at most 92 bits: two 46-bit primes cover them.
+        Assert.Equal([46, 46], p.P.Select(x => 64 - BitOperations.LeadingZeroCount(x)).ToArray());
+        Assert.Equal(418, p.LogQP);
         // Every digit is covered by P.
         BigInteger pProduct = Product(p.P);
         for (int start = 0; start < p.QCount; start += p.DigitSize)
