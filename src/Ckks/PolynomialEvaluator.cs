@@ -56,6 +56,9 @@ public sealed partial class PolynomialEvaluator
     private readonly CkksEncoder _encoder;
     private readonly ConcurrentDictionary<PlaintextKey, Plaintext> _plaintexts = new();
 
+    // Intermediate ciphertexts (powers, products, terms) of finished evaluations, reused by the next ones.
+    private readonly ConcurrentBag<Ciphertext> _buffers = [];
+
     /// <summary>Creates a polynomial evaluator on top of <paramref name="evaluator"/>.</summary>
     /// <param name="evaluator">The evaluator; it needs a relinearization key for polynomials of degree 2 or more.</param>
     /// <exception cref="ArgumentNullException"><paramref name="evaluator"/> is null.</exception>
@@ -128,21 +131,63 @@ public sealed partial class PolynomialEvaluator
 
         Node root = GetPlan(polynomial, slots);
         int level = x.Level - polynomial.Depth;
-        Ciphertext result;
-        if (root is Leaf { IsConstant: true } constant)
+        var arena = new Arena(this);
+        try
         {
-            result = new Ciphertext(Context, 2, level, scale);
-            AddCoefficient(result, constant.Coefficients[0]);
+            Ciphertext result;
+            if (root is Leaf { IsConstant: true } constant)
+            {
+                result = arena.Zero(level, scale);
+                AddCoefficient(result, constant.Coefficients[0]);
+            }
+            else
+            {
+                Ciphertext y = PrepareInput(x, polynomial, arena);
+                var powers = new PowerBasis(this, y, polynomial.Basis, x.Scale, arena);
+                result = EvaluateNode(root, level, scale, powers, y.Level);
+            }
+
+            result.Scale = scale;
+            result.CopyTo(destination);
         }
-        else
+        finally
         {
-            Ciphertext y = PrepareInput(x, polynomial);
-            var powers = new PowerBasis(this, y, polynomial.Basis, x.Scale);
-            result = EvaluateNode(root, level, scale, powers, y.Level);
+            arena.ReturnAll();
+        }
+    }
+
+    /// <summary>The intermediate ciphertexts of one evaluation: taken from the evaluator's buffers, all given back at its end.</summary>
+    private sealed class Arena(PolynomialEvaluator owner)
+    {
+        private readonly List<Ciphertext> _rented = [];
+
+        /// <summary>A buffer of size 2 at <paramref name="level"/> and <paramref name="scale"/>; its content is undefined.</summary>
+        public Ciphertext Rent(int level, double scale)
+        {
+            Ciphertext c = owner._buffers.TryTake(out Ciphertext? pooled) ? pooled : new Ciphertext(owner.Context);
+            c.Reshape(2, level, scale);
+            _rented.Add(c);
+            return c;
         }
 
-        result.Scale = scale;
-        result.CopyTo(destination);
+        /// <summary>An encryption of zero (trivial) at <paramref name="level"/> and <paramref name="scale"/>.</summary>
+        public Ciphertext Zero(int level, double scale)
+        {
+            Ciphertext c = Rent(level, scale);
+            c[0].SetZero();
+            c[1].SetZero();
+            return c;
+        }
+
+        public void ReturnAll()
+        {
+            foreach (Ciphertext c in _rented)
+            {
+                owner._buffers.Add(c);
+            }
+
+            _rented.Clear();
+        }
     }
 
     /// <summary>
@@ -150,7 +195,7 @@ public sealed partial class PolynomialEvaluator
     /// <c>Δ/α</c> (raised back towards <c>Δ</c> by an integer factor when <c>α &gt; 2</c>), plus <c>β</c>; or, when
     /// <see cref="Polynomial.ChangeOfVariableCostsLevel"/>, a true multiplication by <c>α</c> and a rescale.
     /// </summary>
-    private Ciphertext PrepareInput(Ciphertext x, Polynomial polynomial)
+    private Ciphertext PrepareInput(Ciphertext x, Polynomial polynomial, Arena arena)
     {
         if (polynomial.Basis != PolynomialBasis.Chebyshev || (polynomial.IntervalStart == -1 && polynomial.IntervalEnd == 1))
         {
@@ -163,13 +208,15 @@ public sealed partial class PolynomialEvaluator
         if (polynomial.ChangeOfVariableCostsLevel)
         {
             // α encoded at q_ℓ, then divided by q_ℓ: the scale stays x.Scale.
-            y = Evaluator.Multiply(x, alpha);
+            y = arena.Rent(x.Level, x.Scale);
+            Evaluator.Multiply(x, alpha, y);
             Evaluator.Rescale(y, y);
             y.Scale = x.Scale;
         }
         else
         {
-            y = x.Clone();
+            y = arena.Rent(x.Level, x.Scale);
+            x.CopyTo(y);
             y.Seed = null;
             y.Scale = x.Scale / alpha;
             RaiseScale(y, x.Scale);
@@ -206,7 +253,7 @@ public sealed partial class PolynomialEvaluator
         if (node is Leaf { IsConstant: true } constant)
         {
             // Not reached from the planner's trees (constant quotients and remainders are folded into their parent).
-            var trivial = new Ciphertext(Context, 2, level, scale);
+            Ciphertext trivial = powers.Arena.Zero(level, scale);
             AddCoefficient(trivial, constant.Coefficients[0]);
             return trivial;
         }
@@ -224,7 +271,7 @@ public sealed partial class PolynomialEvaluator
                 }
 
                 Ciphertext power = powers.AtLevel(i, level + 1);
-                Ciphertext term = MultiplyByCoefficient(power, leaf.Coefficients[i], scale * q / power.Scale);
+                Ciphertext term = MultiplyByCoefficient(power, leaf.Coefficients[i], scale * q / power.Scale, powers.Arena);
                 if (sum is null)
                 {
                     sum = term;
@@ -248,12 +295,13 @@ public sealed partial class PolynomialEvaluator
         Ciphertext product;
         if (split.Quotient is Leaf { IsConstant: true } constantQuotient)
         {
-            product = MultiplyByCoefficient(giant, constantQuotient.Coefficients[0], scale * q / giant.Scale);
+            product = MultiplyByCoefficient(giant, constantQuotient.Coefficients[0], scale * q / giant.Scale, powers.Arena);
         }
         else
         {
             Ciphertext quotient = EvaluateNode(split.Quotient, level + 1, scale * q / giant.Scale, powers, inputLevel);
-            product = Evaluator.MultiplyRelinearize(quotient, giant);
+            product = powers.Arena.Rent(giant.Level, giant.Scale);
+            Evaluator.MultiplyRelinearize(quotient, giant, product);
         }
 
         Node? remainder = split.Remainder;
@@ -281,9 +329,9 @@ public sealed partial class PolynomialEvaluator
     }
 
     /// <summary><c>power · c</c> with <c>c</c> encoded at <paramref name="valueScale"/>: scale <c>power.Scale·valueScale</c>, same level.</summary>
-    private Ciphertext MultiplyByCoefficient(Ciphertext power, Coefficient c, double valueScale)
+    private Ciphertext MultiplyByCoefficient(Ciphertext power, Coefficient c, double valueScale, Arena arena)
     {
-        var product = new Ciphertext(Context, 2, power.Level, power.Scale);
+        Ciphertext product = arena.Rent(power.Level, power.Scale);
         if (c.Vector is null)
         {
             Evaluator.Multiply(power, c.Scalar, valueScale, product);
@@ -362,15 +410,25 @@ public sealed partial class PolynomialEvaluator
     }
 
     /// <summary>The powers <c>T_i</c> (or <c>x^i</c>) of the input, computed on demand, each at depth <c>ceil(log2 i)</c>.</summary>
-    private sealed class PowerBasis(PolynomialEvaluator owner, Ciphertext input, PolynomialBasis basis, double reference)
+    private sealed class PowerBasis(PolynomialEvaluator owner, Ciphertext input, PolynomialBasis basis, double reference, Arena arena)
     {
         private readonly Dictionary<int, Ciphertext> _powers = new() { [1] = input };
+
+        /// <summary>Where the evaluation's intermediate ciphertexts come from.</summary>
+        public Arena Arena => arena;
 
         /// <summary>Power <paramref name="i"/> brought down to <paramref name="level"/> (not a copy when already there).</summary>
         public Ciphertext AtLevel(int i, int level)
         {
             Ciphertext power = Get(i);
-            return power.Level == level ? power : owner.Evaluator.DropToLevel(power, level);
+            if (power.Level == level)
+            {
+                return power;
+            }
+
+            Ciphertext dropped = arena.Rent(level, power.Scale);
+            owner.Evaluator.DropToLevel(power, level, dropped);
+            return dropped;
         }
 
         private Ciphertext Get(int i)
@@ -384,7 +442,8 @@ public sealed partial class PolynomialEvaluator
             int a = (i & (i - 1)) == 0 ? i / 2 : 1 << System.Numerics.BitOperations.Log2((uint)i), b = i - a;
             Ciphertext pa = Get(a), pb = Get(b);
             int level = Math.Min(pa.Level, pb.Level);
-            Ciphertext product = evaluator.MultiplyRelinearize(AtLevel(a, level), AtLevel(b, level));
+            Ciphertext product = arena.Rent(level, pa.Scale);
+            evaluator.MultiplyRelinearize(AtLevel(a, level), AtLevel(b, level), product);
 
             // Keep the scale after the rescale near the reference, even when the primes are larger than the scale.
             owner.RaiseScale(product, reference * owner.Context.Parameters.Q[level]);
@@ -399,7 +458,7 @@ public sealed partial class PolynomialEvaluator
                 else
                 {
                     Ciphertext difference = AtLevel(a - b, level);
-                    var lifted = new Ciphertext(owner.Context, 2, level, product.Scale);
+                    Ciphertext lifted = arena.Rent(level, product.Scale);
                     evaluator.Multiply(difference, 1.0, product.Scale / difference.Scale, lifted);
                     lifted.Scale = product.Scale;
                     evaluator.Subtract(product, lifted, product);
