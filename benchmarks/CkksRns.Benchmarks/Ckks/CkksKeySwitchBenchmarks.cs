@@ -37,7 +37,7 @@ public class CkksKeySwitchBenchmarks
         var encryptor = new Encryptor(_context, generator.SecretKey);
         _input = encryptor.Encrypt(encoder.Encode([0.5, 0.25]))[1];
         _switcher.Decompose(_input, _context.MaxLevel, _scratch);
-        _switcher.InnerProduct(_scratch, _key, null);
+        _switcher.InnerProduct(_scratch, _key);
         _limb = new ulong[_context.N];
         _input.Limb(1).CopyTo(_limb);
     }
@@ -52,7 +52,7 @@ public class CkksKeySwitchBenchmarks
     [Benchmark]
     public ulong InnerProduct()
     {
-        _switcher.InnerProduct(_scratch, _key, null);
+        _switcher.InnerProduct(_scratch, _key);
         return _scratch.Acc0Q.Limb(0)[0];
     }
 
@@ -68,7 +68,7 @@ public class CkksKeySwitchBenchmarks
     public ulong KeySwitch()
     {
         _switcher.Decompose(_input, _context.MaxLevel, _scratch);
-        _switcher.InnerProduct(_scratch, _key, null);
+        _switcher.InnerProduct(_scratch, _key);
         _switcher.ModDown(_scratch, _scratch.Out0, _scratch.Out1, accumulate: false);
         return _scratch.Out0.Limb(0)[0];
     }
