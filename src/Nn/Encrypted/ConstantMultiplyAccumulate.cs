@@ -10,35 +10,49 @@ namespace CkksRns.Nn.Encrypted;
 /// <summary>
 /// The throughput packing's linear-layer kernel. For a block of up to <see cref="Rows"/> output rows that share one
 /// input pattern (all rows of a dense layer; the output channels at one position of a convolution), it computes
-/// <c>y_r[k] = (Σ_e w[e, r] · x_e[offset + k] + bias_r) mod q</c> over a chunk of coefficients of one limb, with the
-/// products summed lazily in 64 bits and reduced only every <see cref="TermsBeforeReduction"/> terms.
+/// <c>y_r[offset + k] = (Σ_e w[e, r] · x_e[offset + k] + bias_r) mod q</c> over a run of coefficients of one limb,
+/// with the products summed lazily in 64 bits and reduced only every <see cref="TermsBeforeReduction"/> terms, and
+/// writes the reduced results straight into the output rows.
 /// </summary>
 /// <remarks>
 /// Residues and weights are below q &lt; 2^31, so each product fits in 62 bits and a 64-bit lane holds the sum of
 /// <c>⌊(2^63 − q)/(q − 1)²⌋</c> of them (128 for a 28-bit prime) before a Barrett reduction. Each input vector loaded
-/// feeds <see cref="Rows"/> accumulators, so the kernel is bound by the multiplier, not by memory. The vector paths use
+/// feeds <see cref="Rows"/> accumulators held in registers for a whole chunk of coefficients; the reductions and the
+/// bias happen in registers too, so a short row (a convolution's 25 terms) does not pay for passes over memory. The vector paths use
 /// the 32×32→64-bit unsigned multiply of the low halves of each 64-bit lane (<c>vpmuludq</c>); the scalar path is the
 /// reference and all paths give identical results (exact integer arithmetic). Primes of 31 bits or more (a wide base
 /// prime) take <see cref="BlockWide"/>, a Shoup multiplication and modular addition per term.
 /// </remarks>
 internal static class ConstantMultiplyAccumulate
 {
-    /// <summary>Rows per block.</summary>
-    public const int Rows = 4;
+    /// <summary>Rows per block (five: the output channels of the MNIST models' convolutions, and a divisor of their dense widths).</summary>
+    public const int Rows = 5;
 
-    /// <summary>Coefficients per call on the Vector256 and scalar paths (two vectors of four lanes).</summary>
+    /// <summary>Coefficients per vector chunk on the Vector256 path (two vectors of four lanes per row).</summary>
     public const int Chunk256 = 8;
 
-    /// <summary>Coefficients per call on the Vector512 path (two vectors of eight lanes).</summary>
+    /// <summary>Coefficients per vector chunk on the Vector512 path (two vectors of eight lanes per row).</summary>
     public const int Chunk512 = 16;
 
-    /// <summary>Coefficients gathered per input at once (four cache lines; 845 inputs then take 216 KB, within a 512 KB L2), processed as several kernel chunks.</summary>
+    /// <summary>Coefficients gathered per input at once (four cache lines; 845 inputs then take 216 KB, within a 512 KB L2).</summary>
     public const int GatherWidth = 32;
 
     /// <summary>The largest modulus the lazy kernel accepts (exclusive): products must fit the 32-bit multiplier.</summary>
     public const ulong MaxModulus = 1UL << 31;
 
-    /// <summary>The chunk width for a SIMD level.</summary>
+    /// <summary>Bits in the low half of a split residue (see <see cref="BlockSplit"/>).</summary>
+    public const int SplitBits = 21;
+
+    /// <summary>The largest modulus the split kernel accepts (exclusive): both halves of a residue must fit 21 bits.</summary>
+    public const ulong MaxSplitModulus = 1UL << (2 * SplitBits);
+
+    /// <summary>Terms the split kernel sums before folding its sums (each term adds less than 2^44 to the middle sum).</summary>
+    public const int SplitTermsBeforeReduction = 1 << 19;
+
+    /// <summary>Rows the split kernel keeps in registers at once (three rows of three sums; a block takes two passes).</summary>
+    private const int SplitPassRows = 3;
+
+    /// <summary>The vector chunk width for a SIMD level (the scalar path takes any width).</summary>
     public static int ChunkFor(SimdLevel level) => level >= SimdLevel.Vector512 && Avx512F.IsSupported ? Chunk512 : Chunk256;
 
     /// <summary>How many products may be summed onto a reduced value without passing 2^63.</summary>
@@ -49,38 +63,37 @@ internal static class ConstantMultiplyAccumulate
     }
 
     /// <summary>
-    /// One block: <c>destination[r·width + k] = (Σ_e weights[e·Rows + r] · x[columns[e]·stride + k] + bias[r]) mod q</c>
-    /// for <c>r &lt; Rows</c>, <c>k &lt; width</c>, where <paramref name="gathered"/> holds the inputs' coefficients
-    /// contiguously, <paramref name="stride"/> apart (see <see cref="Gather"/>), and width = <see cref="ChunkFor"/>(level)
-    /// (or fewer on the scalar path). Unused rows have zero weights.
+    /// One block: <c>outputs[rows[r]][offset + k] = (Σ_e weights[e·Rows + r] · gathered[columns[e]·stride + k] + bias[r]) mod q</c>
+    /// for <c>r &lt; rows.Length</c> (at most <see cref="Rows"/>; the weights of missing rows are ignored) and
+    /// <c>k &lt; width</c> (any width up to <paramref name="stride"/>: whole vector chunks, then a scalar tail), where
+    /// <paramref name="gathered"/> holds the inputs' coefficients contiguously (see <see cref="Gather"/>). Residues and
+    /// weights must be below q &lt; <see cref="MaxModulus"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Block(
-        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> gathered, int stride, ReadOnlySpan<ulong> bias, Span<ulong> destination,
-        int width, Modulus q, int termsBeforeReduction, SimdLevel level)
+        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> gathered, int stride, int width, ReadOnlySpan<ulong> bias,
+        ulong[][] outputs, ReadOnlySpan<int> rows, int offset, Modulus q, int termsBeforeReduction, SimdLevel level)
     {
-        if (width == Chunk512 && level >= SimdLevel.Vector512 && Avx512F.IsSupported)
+        CheckBlock(columns.Length, weights.Length, 1, stride, width, bias.Length, rows.Length);
+        int k = 0;
+        if (level >= SimdLevel.Vector512 && Avx512F.IsSupported)
         {
-            Block512(columns, weights, gathered, stride, destination, q, termsBeforeReduction);
+            for (; k + Chunk512 <= width; k += Chunk512)
+            {
+                Chunk512Narrow(columns, weights, ref Unsafe.Add(ref MemoryMarshal.GetReference(gathered), k), stride, bias, outputs, rows, offset + k, q, termsBeforeReduction);
+            }
         }
-        else if (width == Chunk256 && level >= SimdLevel.Vector256 && Avx2.IsSupported)
+        else if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
         {
-            Block256(columns, weights, gathered, stride, destination, q, termsBeforeReduction);
-        }
-        else
-        {
-            BlockScalar(columns, weights, gathered, stride, destination[..(Rows * width)], width, q, termsBeforeReduction);
+            for (; k + Chunk256 <= width; k += Chunk256)
+            {
+                Chunk256Narrow(columns, weights, ref Unsafe.Add(ref MemoryMarshal.GetReference(gathered), k), stride, bias, outputs, rows, offset + k, q, termsBeforeReduction);
+            }
         }
 
-        Span<ulong> all = destination[..(Rows * width)];
-        ElementwiseKernels.Reduce(all, all, q, level);
-        for (int r = 0; r < Rows; r++)
+        if (k < width)
         {
-            if (bias[r] != 0)
-            {
-                Span<ulong> row = destination.Slice(r * width, width);
-                ElementwiseKernels.AddConstant(row, bias[r], row, q, level);
-            }
+            BlockScalar(columns, weights, gathered, stride, k, width, bias, outputs, rows, offset, q, termsBeforeReduction);
         }
     }
 
@@ -107,45 +120,33 @@ internal static class ConstantMultiplyAccumulate
     }
 
     /// <summary>
-    /// The path for primes of 31 bits or more: the same block with a Shoup multiplication and a modular addition per
-    /// term (<c>weights[e·Rows + r]</c> precomputed for q).
+    /// The path for primes of 42 bits or more: the same block with a Shoup multiplication and a modular addition per
+    /// term (<c>weights[e·Rows + r]</c> precomputed for q), accumulated in the output rows.
     /// </summary>
     public static void BlockWide(
-        ReadOnlySpan<int> columns, ReadOnlySpan<ShoupOperand> weights, ReadOnlySpan<ulong> gathered, int stride, ReadOnlySpan<ulong> bias, Span<ulong> destination,
-        int width, Modulus q, SimdLevel level)
+        ReadOnlySpan<int> columns, ReadOnlySpan<ShoupOperand> weights, ReadOnlySpan<ulong> gathered, int stride, int width, ReadOnlySpan<ulong> bias,
+        ulong[][] outputs, ReadOnlySpan<int> rows, int offset, Modulus q, SimdLevel level)
     {
-        destination[..(Rows * width)].Clear();
-        for (int e = 0; e < columns.Length; e++)
+        CheckBlock(columns.Length, weights.Length, 1, stride, width, bias.Length, rows.Length);
+        for (int r = 0; r < rows.Length; r++)
         {
-            ReadOnlySpan<ulong> source = gathered.Slice(columns[e] * stride, width);
-            for (int r = 0; r < Rows; r++)
+            Span<ulong> row = outputs[rows[r]].AsSpan(offset, width);
+            row.Clear();
+            for (int e = 0; e < columns.Length; e++)
             {
                 ShoupOperand w = weights[(e * Rows) + r];
                 if (w.Value != 0)
                 {
-                    ElementwiseKernels.MultiplyShoupAccumulate(source, w, destination.Slice(r * width, width), q, level);
+                    ElementwiseKernels.MultiplyShoupAccumulate(gathered.Slice(columns[e] * stride, width), w, row, q, level);
                 }
             }
-        }
 
-        for (int r = 0; r < Rows; r++)
-        {
             if (bias[r] != 0)
             {
-                Span<ulong> row = destination.Slice(r * width, width);
                 ElementwiseKernels.AddConstant(row, bias[r], row, q, level);
             }
         }
     }
-
-    /// <summary>Bits in the low half of a split residue (see <see cref="BlockSplit"/>).</summary>
-    public const int SplitBits = 21;
-
-    /// <summary>The largest modulus the split kernel accepts (exclusive): both halves of a residue must fit 21 bits.</summary>
-    public const ulong MaxSplitModulus = 1UL << (2 * SplitBits);
-
-    /// <summary>Terms the split kernel sums before folding its sums (each term adds less than 2^44 to the middle sum).</summary>
-    public const int SplitTermsBeforeReduction = 1 << 19;
 
     /// <summary>
     /// As <see cref="Gather"/>, for <see cref="BlockSplit"/>: each residue x is written as its low <see cref="SplitBits"/>
@@ -184,107 +185,334 @@ internal static class ConstantMultiplyAccumulate
     /// as the narrow kernel (four products per term instead of one, but no modular reduction per term) and combines them
     /// as <c>lo + 2^21·mid + 2^42·hi mod q</c> at the end. <paramref name="weights"/> holds <c>(w0, w1)</c> of term e,
     /// row r at <c>2·(e·Rows + r)</c>; <paramref name="low"/> and <paramref name="high"/> come from <see cref="GatherSplit"/>.
-    /// All paths give identical results (exact integer arithmetic).
+    /// Rows are kept in registers three at a time (rows 0–2, then 2–4). All paths give identical results (exact integer arithmetic).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BlockSplit(
-        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> low, ReadOnlySpan<ulong> high, int stride, ReadOnlySpan<ulong> bias,
-        Span<ulong> destination, int width, Modulus q, SimdLevel level)
+        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> low, ReadOnlySpan<ulong> high, int stride, int width, ReadOnlySpan<ulong> bias,
+        ulong[][] outputs, ReadOnlySpan<int> rows, int offset, Modulus q, SimdLevel level)
     {
         if (q.Value >= MaxSplitModulus)
         {
             throw new ArgumentOutOfRangeException(nameof(q), q.Value, $"The split kernel needs a modulus below 2^{2 * SplitBits}.");
         }
 
-        Span<ulong> sums = stackalloc ulong[3 * Rows * Chunk512];
-        Span<ulong> lo = sums[..(Rows * width)], mid = sums.Slice(Rows * width, Rows * width), hi = sums.Slice(2 * Rows * width, Rows * width);
-        sums.Clear();
-        bool v512 = width == Chunk512 && level >= SimdLevel.Vector512 && Avx512F.IsSupported;
-        bool v256 = width == Chunk256 && level >= SimdLevel.Vector256 && Avx2.IsSupported;
-        for (int e = 0; e < columns.Length;)
+        CheckBlock(columns.Length, weights.Length, 2, stride, width, bias.Length, rows.Length);
+        if (low.Length < high.Length)
         {
-            int end = (int)Math.Min(columns.Length, (long)e + SplitTermsBeforeReduction);
-            ReadOnlySpan<int> segment = columns[e..end];
-            ReadOnlySpan<uint> w = weights[(2 * e * Rows)..(2 * end * Rows)];
-            if (v512)
-            {
-                for (int half = 0; half < width; half += 8)
-                {
-                    SegmentSplit512(segment, w, ref Unsafe.AsRef(in low[half]), ref Unsafe.AsRef(in high[half]), stride, sums, half, width);
-                }
-            }
-            else if (v256)
-            {
-                for (int half = 0; half < width; half += 4)
-                {
-                    SegmentSplit256(segment, w, ref Unsafe.AsRef(in low[half]), ref Unsafe.AsRef(in high[half]), stride, sums, half, width);
-                }
-            }
-            else
-            {
-                SegmentSplitScalar(segment, w, low, high, stride, lo, mid, hi, width);
-            }
+            throw new ArgumentException("The low and high halves must have the same length.", nameof(low));
+        }
 
-            e = end;
-            if (e < columns.Length)
+        bool v512 = level >= SimdLevel.Vector512 && Avx512F.IsSupported;
+        bool v256 = !v512 && level >= SimdLevel.Vector256 && Avx2.IsSupported;
+        int lanes = v512 ? 8 : 4;
+        Span<ulong> sums = stackalloc ulong[3 * SplitPassRows * 8];
+        int k = 0;
+        if (v512 || v256)
+        {
+            for (; k + lanes <= width; k += lanes)
             {
-                for (int i = 0; i < lo.Length; i++)
+                for (int pass = 0; pass < 2; pass++)
                 {
-                    lo[i] = q.Reduce(lo[i]);
-                    mid[i] = q.Reduce(mid[i]);
-                    hi[i] = q.Reduce(hi[i]);
+                    int first = pass == 0 ? 0 : Rows - SplitPassRows;
+                    if (first >= rows.Length)
+                    {
+                        break;
+                    }
+
+                    sums.Clear();
+                    for (int e = 0; e < columns.Length;)
+                    {
+                        int end = (int)Math.Min(columns.Length, (long)e + SplitTermsBeforeReduction);
+                        if (v512)
+                        {
+                            SegmentSplit512(columns[e..end], weights[(2 * e * Rows)..(2 * end * Rows)], ref Unsafe.AsRef(in low[k]), ref Unsafe.AsRef(in high[k]), stride, sums, first);
+                        }
+                        else
+                        {
+                            SegmentSplit256(columns[e..end], weights[(2 * e * Rows)..(2 * end * Rows)], ref Unsafe.AsRef(in low[k]), ref Unsafe.AsRef(in high[k]), stride, sums, first);
+                        }
+
+                        e = end;
+                        if (e < columns.Length)
+                        {
+                            ReduceEach(sums, q);
+                        }
+                    }
+
+                    for (int r = first; r < first + SplitPassRows && r < rows.Length; r++)
+                    {
+                        int at = (r - first) * 3 * lanes;
+                        CombineSplit(sums.Slice(at, lanes), sums.Slice(at + lanes, lanes), sums.Slice(at + (2 * lanes), lanes), bias[r], outputs[rows[r]].AsSpan(offset + k, lanes), q);
+                    }
                 }
             }
         }
 
-        ShoupOperand shift1 = q.CreateShoupOperand(q.Reduce(1UL << SplitBits));
-        ShoupOperand shift2 = q.CreateShoupOperand(q.Reduce(1UL << (2 * SplitBits)));
-        for (int r = 0; r < Rows; r++)
+        for (; k < width; k++)
         {
-            for (int k = 0; k < width; k++)
+            for (int r = 0; r < rows.Length; r++)
             {
-                int i = (r * width) + k;
-                ulong value = q.Add(q.Reduce(lo[i]), q.MultiplyShoup(q.Reduce(mid[i]), shift1));
-                value = q.Add(value, q.MultiplyShoup(q.Reduce(hi[i]), shift2));
-                destination[i] = q.Add(value, bias[r]);
+                ulong lo = 0, mid = 0, hi = 0;
+                for (int e = 0; e < columns.Length; e++)
+                {
+                    if (e > 0 && e % SplitTermsBeforeReduction == 0)
+                    {
+                        (lo, mid, hi) = (q.Reduce(lo), q.Reduce(mid), q.Reduce(hi));
+                    }
+
+                    int at = columns[e] * stride;
+                    ulong x0 = low[at + k], x1 = high[at + k];
+                    ulong w0 = weights[2 * ((e * Rows) + r)], w1 = weights[(2 * ((e * Rows) + r)) + 1];
+                    lo += x0 * w0;
+                    mid += (x0 * w1) + (x1 * w0);
+                    hi += x1 * w1;
+                }
+
+                Span<ulong> one = outputs[rows[r]].AsSpan(offset + k, 1);
+                CombineSplit([lo], [mid], [hi], bias[r], one, q);
             }
         }
     }
 
-    private static void SegmentSplitScalar(
-        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> low, ReadOnlySpan<ulong> high, int stride,
-        Span<ulong> lo, Span<ulong> mid, Span<ulong> hi, int width)
+    /// <summary>The scalar reference of <see cref="Block"/> for coefficients <c>[from, width)</c>.</summary>
+    internal static void BlockScalar(
+        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> gathered, int stride, int from, int width, ReadOnlySpan<ulong> bias,
+        ulong[][] outputs, ReadOnlySpan<int> rows, int offset, Modulus q, int termsBeforeReduction)
     {
-        for (int e = 0; e < columns.Length; e++)
+        for (int r = 0; r < rows.Length; r++)
         {
-            ReadOnlySpan<ulong> x0 = low.Slice(columns[e] * stride, width), x1 = high.Slice(columns[e] * stride, width);
-            for (int r = 0; r < Rows; r++)
+            ulong[] row = outputs[rows[r]];
+            for (int k = from; k < width; k++)
             {
-                ulong w0 = weights[2 * ((e * Rows) + r)], w1 = weights[(2 * ((e * Rows) + r)) + 1];
-                for (int k = 0; k < width; k++)
+                ulong acc = 0;
+                int since = 0;
+                for (int e = 0; e < columns.Length; e++)
                 {
-                    int i = (r * width) + k;
-                    lo[i] += x0[k] * w0;
-                    mid[i] += (x0[k] * w1) + (x1[k] * w0);
-                    hi[i] += x1[k] * w1;
+                    if (since == termsBeforeReduction)
+                    {
+                        acc = q.Reduce(acc);
+                        since = 0;
+                    }
+
+                    acc += (ulong)weights[(e * Rows) + r] * gathered[(columns[e] * stride) + k];
+                    since++;
                 }
+
+                row[offset + k] = q.Add(q.Reduce(acc), bias[r]);
             }
         }
     }
 
-    /// <summary>Four coefficients (lanes <paramref name="half"/>..+3) of the four rows: twelve sums in registers.</summary>
+    private static void CheckBlock(int columns, int weights, int wordsPerWeight, int stride, int width, int bias, int rows)
+    {
+        if (rows is < 1 or > Rows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A block has 1 to {Rows} rows.");
+        }
+
+        if (weights < wordsPerWeight * columns * Rows || bias < rows || width < 0 || width > stride)
+        {
+            throw new ArgumentException(
+                $"A block of {columns} terms needs {wordsPerWeight * columns * Rows} weight words (has {weights}), a bias per row (has {bias} for {rows}) and a width of at most the stride ({width} > {stride}).");
+        }
+    }
+
+    private static void ReduceEach(Span<ulong> values, Modulus q)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = q.Reduce(values[i]);
+        }
+    }
+
+    /// <summary><c>destination[k] = (lo[k] + 2^21·mid[k] + 2^42·hi[k] + bias) mod q</c>.</summary>
+    private static void CombineSplit(ReadOnlySpan<ulong> lo, ReadOnlySpan<ulong> mid, ReadOnlySpan<ulong> hi, ulong bias, Span<ulong> destination, Modulus q)
+    {
+        ulong shift1 = q.Reduce(1UL << SplitBits), shift2 = q.Reduce(1UL << (2 * SplitBits));
+        ShoupOperand s1 = q.CreateShoupOperand(shift1), s2 = q.CreateShoupOperand(shift2);
+        for (int k = 0; k < destination.Length; k++)
+        {
+            ulong value = q.Add(q.Reduce(lo[k]), q.MultiplyShoup(q.Reduce(mid[k]), s1));
+            value = q.Add(value, q.MultiplyShoup(q.Reduce(hi[k]), s2));
+            destination[k] = q.Add(value, bias);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> Barrett(Vector256<ulong> v, Vector256<ulong> q, Vector256<ulong> ratio) =>
+        ElementwiseVectorMath.ReduceOnce(v - ElementwiseVectorMath.MulLow(ElementwiseVectorMath.MulHigh(v, ratio), q), q);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> Barrett(Vector512<ulong> v, Vector512<ulong> q, Vector512<ulong> ratio) =>
+        ElementwiseVectorMath.ReduceOnce(v - ElementwiseVectorMath.MulLow(ElementwiseVectorMath.MulHigh(v, ratio), q), q);
+
+    /// <summary>Stores <c>(Barrett(v) + bias) mod q</c> (four lanes) at <paramref name="at"/> of row <paramref name="r"/>, if the block has that row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(Vector256<ulong> lo, Vector256<ulong> hi, int r, ReadOnlySpan<ulong> bias, ulong[][] outputs, ReadOnlySpan<int> rows, int at, Vector256<ulong> q, Vector256<ulong> ratio)
+    {
+        if (r < rows.Length)
+        {
+            Vector256<ulong> b = Vector256.Create(bias[r]);
+            ulong[] row = outputs[rows[r]];
+            ref ulong d = ref MemoryMarshal.GetArrayDataReference(row);
+            if ((uint)(at + Chunk256) > (uint)row.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), "An output row is shorter than offset + width.");
+            }
+
+            ElementwiseVectorMath.AddMod(Barrett(lo, q, ratio), b, q).StoreUnsafe(ref d, (nuint)at);
+            ElementwiseVectorMath.AddMod(Barrett(hi, q, ratio), b, q).StoreUnsafe(ref d, (nuint)(at + 4));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(Vector512<ulong> lo, Vector512<ulong> hi, int r, ReadOnlySpan<ulong> bias, ulong[][] outputs, ReadOnlySpan<int> rows, int at, Vector512<ulong> q, Vector512<ulong> ratio)
+    {
+        if (r < rows.Length)
+        {
+            Vector512<ulong> b = Vector512.Create(bias[r]);
+            ulong[] row = outputs[rows[r]];
+            ref ulong d = ref MemoryMarshal.GetArrayDataReference(row);
+            if ((uint)(at + Chunk512) > (uint)row.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), "An output row is shorter than offset + width.");
+            }
+
+            ElementwiseVectorMath.AddMod(Barrett(lo, q, ratio), b, q).StoreUnsafe(ref d, (nuint)at);
+            ElementwiseVectorMath.AddMod(Barrett(hi, q, ratio), b, q).StoreUnsafe(ref d, (nuint)(at + 8));
+        }
+    }
+
+    /// <summary>Eight coefficients of the five rows: ten sums in registers for the whole row, reduced in registers between segments and at the end.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SegmentSplit256(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong low, ref ulong high, int stride, Span<ulong> sums, int half, int width)
+    private static void Chunk256Narrow(
+        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong gathered, int stride, ReadOnlySpan<ulong> bias,
+        ulong[][] outputs, ReadOnlySpan<int> rows, int at, Modulus modulus, int termsBeforeReduction)
+    {
+        Vector256<ulong> a0 = default, a1 = default, b0 = default, b1 = default, c0 = default, c1 = default;
+        Vector256<ulong> d0 = default, d1 = default, f0 = default, f1 = default;
+        Vector256<ulong> q = Vector256.Create(modulus.Value), ratio = Vector256.Create(modulus.BarrettRatio64);
+        ref uint rw = ref MemoryMarshal.GetReference(weights);
+        ref int rc = ref MemoryMarshal.GetReference(columns);
+        int n = columns.Length;
+        for (int e = 0; e < n;)
+        {
+            int end = (int)Math.Min(n, (long)e + termsBeforeReduction);
+            for (; e < end; e++)
+            {
+                ref ulong src = ref Unsafe.Add(ref gathered, (nint)Unsafe.Add(ref rc, e) * stride);
+                Vector256<uint> x0 = Vector256.LoadUnsafe(ref src).AsUInt32();
+                Vector256<uint> x1 = Vector256.LoadUnsafe(ref src, 4).AsUInt32();
+                ref uint we = ref Unsafe.Add(ref rw, e * Rows);
+                Vector256<uint> w = Vector256.Create(we);
+                a0 += Avx2.Multiply(x0, w);
+                a1 += Avx2.Multiply(x1, w);
+                w = Vector256.Create(Unsafe.Add(ref we, 1));
+                b0 += Avx2.Multiply(x0, w);
+                b1 += Avx2.Multiply(x1, w);
+                w = Vector256.Create(Unsafe.Add(ref we, 2));
+                c0 += Avx2.Multiply(x0, w);
+                c1 += Avx2.Multiply(x1, w);
+                w = Vector256.Create(Unsafe.Add(ref we, 3));
+                d0 += Avx2.Multiply(x0, w);
+                d1 += Avx2.Multiply(x1, w);
+                w = Vector256.Create(Unsafe.Add(ref we, 4));
+                f0 += Avx2.Multiply(x0, w);
+                f1 += Avx2.Multiply(x1, w);
+            }
+
+            if (e < n)
+            {
+                a0 = Barrett(a0, q, ratio);
+                a1 = Barrett(a1, q, ratio);
+                b0 = Barrett(b0, q, ratio);
+                b1 = Barrett(b1, q, ratio);
+                c0 = Barrett(c0, q, ratio);
+                c1 = Barrett(c1, q, ratio);
+                d0 = Barrett(d0, q, ratio);
+                d1 = Barrett(d1, q, ratio);
+                f0 = Barrett(f0, q, ratio);
+                f1 = Barrett(f1, q, ratio);
+            }
+        }
+
+        Finish(a0, a1, 0, bias, outputs, rows, at, q, ratio);
+        Finish(b0, b1, 1, bias, outputs, rows, at, q, ratio);
+        Finish(c0, c1, 2, bias, outputs, rows, at, q, ratio);
+        Finish(d0, d1, 3, bias, outputs, rows, at, q, ratio);
+        Finish(f0, f1, 4, bias, outputs, rows, at, q, ratio);
+    }
+
+    /// <summary>As <see cref="Chunk256Narrow"/>, with eight-lane vectors (sixteen coefficients).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Chunk512Narrow(
+        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong gathered, int stride, ReadOnlySpan<ulong> bias,
+        ulong[][] outputs, ReadOnlySpan<int> rows, int at, Modulus modulus, int termsBeforeReduction)
+    {
+        Vector512<ulong> a0 = default, a1 = default, b0 = default, b1 = default, c0 = default, c1 = default;
+        Vector512<ulong> d0 = default, d1 = default, f0 = default, f1 = default;
+        Vector512<ulong> q = Vector512.Create(modulus.Value), ratio = Vector512.Create(modulus.BarrettRatio64);
+        ref uint rw = ref MemoryMarshal.GetReference(weights);
+        ref int rc = ref MemoryMarshal.GetReference(columns);
+        int n = columns.Length;
+        for (int e = 0; e < n;)
+        {
+            int end = (int)Math.Min(n, (long)e + termsBeforeReduction);
+            for (; e < end; e++)
+            {
+                ref ulong src = ref Unsafe.Add(ref gathered, (nint)Unsafe.Add(ref rc, e) * stride);
+                Vector512<uint> x0 = Vector512.LoadUnsafe(ref src).AsUInt32();
+                Vector512<uint> x1 = Vector512.LoadUnsafe(ref src, 8).AsUInt32();
+                ref uint we = ref Unsafe.Add(ref rw, e * Rows);
+                Vector512<uint> w = Vector512.Create(we);
+                a0 += Avx512F.Multiply(x0, w);
+                a1 += Avx512F.Multiply(x1, w);
+                w = Vector512.Create(Unsafe.Add(ref we, 1));
+                b0 += Avx512F.Multiply(x0, w);
+                b1 += Avx512F.Multiply(x1, w);
+                w = Vector512.Create(Unsafe.Add(ref we, 2));
+                c0 += Avx512F.Multiply(x0, w);
+                c1 += Avx512F.Multiply(x1, w);
+                w = Vector512.Create(Unsafe.Add(ref we, 3));
+                d0 += Avx512F.Multiply(x0, w);
+                d1 += Avx512F.Multiply(x1, w);
+                w = Vector512.Create(Unsafe.Add(ref we, 4));
+                f0 += Avx512F.Multiply(x0, w);
+                f1 += Avx512F.Multiply(x1, w);
+            }
+
+            if (e < n)
+            {
+                a0 = Barrett(a0, q, ratio);
+                a1 = Barrett(a1, q, ratio);
+                b0 = Barrett(b0, q, ratio);
+                b1 = Barrett(b1, q, ratio);
+                c0 = Barrett(c0, q, ratio);
+                c1 = Barrett(c1, q, ratio);
+                d0 = Barrett(d0, q, ratio);
+                d1 = Barrett(d1, q, ratio);
+                f0 = Barrett(f0, q, ratio);
+                f1 = Barrett(f1, q, ratio);
+            }
+        }
+
+        Finish(a0, a1, 0, bias, outputs, rows, at, q, ratio);
+        Finish(b0, b1, 1, bias, outputs, rows, at, q, ratio);
+        Finish(c0, c1, 2, bias, outputs, rows, at, q, ratio);
+        Finish(d0, d1, 3, bias, outputs, rows, at, q, ratio);
+        Finish(f0, f1, 4, bias, outputs, rows, at, q, ratio);
+    }
+
+    /// <summary>Four coefficients of three rows (<paramref name="first"/>..+2): nine sums in registers, added to <paramref name="sums"/> (lo, mid, hi per row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SegmentSplit256(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong low, ref ulong high, int stride, Span<ulong> sums, int first)
     {
         ref ulong s = ref MemoryMarshal.GetReference(sums);
-        int plane = Rows * width;
-        Vector256<ulong> l0 = Vector256.LoadUnsafe(ref s, (nuint)half), l1 = Vector256.LoadUnsafe(ref s, (nuint)(width + half));
-        Vector256<ulong> l2 = Vector256.LoadUnsafe(ref s, (nuint)((2 * width) + half)), l3 = Vector256.LoadUnsafe(ref s, (nuint)((3 * width) + half));
-        Vector256<ulong> m0 = Vector256.LoadUnsafe(ref s, (nuint)(plane + half)), m1 = Vector256.LoadUnsafe(ref s, (nuint)(plane + width + half));
-        Vector256<ulong> m2 = Vector256.LoadUnsafe(ref s, (nuint)(plane + (2 * width) + half)), m3 = Vector256.LoadUnsafe(ref s, (nuint)(plane + (3 * width) + half));
-        Vector256<ulong> h0 = Vector256.LoadUnsafe(ref s, (nuint)((2 * plane) + half)), h1 = Vector256.LoadUnsafe(ref s, (nuint)((2 * plane) + width + half));
-        Vector256<ulong> h2 = Vector256.LoadUnsafe(ref s, (nuint)((2 * plane) + (2 * width) + half)), h3 = Vector256.LoadUnsafe(ref s, (nuint)((2 * plane) + (3 * width) + half));
-        ref uint rw = ref MemoryMarshal.GetReference(weights);
+        Vector256<ulong> l0 = Vector256.LoadUnsafe(ref s, 0), m0 = Vector256.LoadUnsafe(ref s, 4), h0 = Vector256.LoadUnsafe(ref s, 8);
+        Vector256<ulong> l1 = Vector256.LoadUnsafe(ref s, 12), m1 = Vector256.LoadUnsafe(ref s, 16), h1 = Vector256.LoadUnsafe(ref s, 20);
+        Vector256<ulong> l2 = Vector256.LoadUnsafe(ref s, 24), m2 = Vector256.LoadUnsafe(ref s, 28), h2 = Vector256.LoadUnsafe(ref s, 32);
+        ref uint rw = ref Unsafe.Add(ref MemoryMarshal.GetReference(weights), 2 * first);
         ref int rc = ref MemoryMarshal.GetReference(columns);
         for (int e = 0; e < columns.Length; e++)
         {
@@ -306,40 +534,28 @@ internal static class ConstantMultiplyAccumulate
             l2 += Avx2.Multiply(x0, w0);
             m2 += Avx2.Multiply(x0, w1) + Avx2.Multiply(x1, w0);
             h2 += Avx2.Multiply(x1, w1);
-            w0 = Vector256.Create(Unsafe.Add(ref we, 6));
-            w1 = Vector256.Create(Unsafe.Add(ref we, 7));
-            l3 += Avx2.Multiply(x0, w0);
-            m3 += Avx2.Multiply(x0, w1) + Avx2.Multiply(x1, w0);
-            h3 += Avx2.Multiply(x1, w1);
         }
 
-        l0.StoreUnsafe(ref s, (nuint)half);
-        l1.StoreUnsafe(ref s, (nuint)(width + half));
-        l2.StoreUnsafe(ref s, (nuint)((2 * width) + half));
-        l3.StoreUnsafe(ref s, (nuint)((3 * width) + half));
-        m0.StoreUnsafe(ref s, (nuint)(plane + half));
-        m1.StoreUnsafe(ref s, (nuint)(plane + width + half));
-        m2.StoreUnsafe(ref s, (nuint)(plane + (2 * width) + half));
-        m3.StoreUnsafe(ref s, (nuint)(plane + (3 * width) + half));
-        h0.StoreUnsafe(ref s, (nuint)((2 * plane) + half));
-        h1.StoreUnsafe(ref s, (nuint)((2 * plane) + width + half));
-        h2.StoreUnsafe(ref s, (nuint)((2 * plane) + (2 * width) + half));
-        h3.StoreUnsafe(ref s, (nuint)((2 * plane) + (3 * width) + half));
+        l0.StoreUnsafe(ref s, 0);
+        m0.StoreUnsafe(ref s, 4);
+        h0.StoreUnsafe(ref s, 8);
+        l1.StoreUnsafe(ref s, 12);
+        m1.StoreUnsafe(ref s, 16);
+        h1.StoreUnsafe(ref s, 20);
+        l2.StoreUnsafe(ref s, 24);
+        m2.StoreUnsafe(ref s, 28);
+        h2.StoreUnsafe(ref s, 32);
     }
 
     /// <summary>As <see cref="SegmentSplit256"/>, with eight-lane vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SegmentSplit512(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong low, ref ulong high, int stride, Span<ulong> sums, int half, int width)
+    private static void SegmentSplit512(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong low, ref ulong high, int stride, Span<ulong> sums, int first)
     {
         ref ulong s = ref MemoryMarshal.GetReference(sums);
-        int plane = Rows * width;
-        Vector512<ulong> l0 = Vector512.LoadUnsafe(ref s, (nuint)half), l1 = Vector512.LoadUnsafe(ref s, (nuint)(width + half));
-        Vector512<ulong> l2 = Vector512.LoadUnsafe(ref s, (nuint)((2 * width) + half)), l3 = Vector512.LoadUnsafe(ref s, (nuint)((3 * width) + half));
-        Vector512<ulong> m0 = Vector512.LoadUnsafe(ref s, (nuint)(plane + half)), m1 = Vector512.LoadUnsafe(ref s, (nuint)(plane + width + half));
-        Vector512<ulong> m2 = Vector512.LoadUnsafe(ref s, (nuint)(plane + (2 * width) + half)), m3 = Vector512.LoadUnsafe(ref s, (nuint)(plane + (3 * width) + half));
-        Vector512<ulong> h0 = Vector512.LoadUnsafe(ref s, (nuint)((2 * plane) + half)), h1 = Vector512.LoadUnsafe(ref s, (nuint)((2 * plane) + width + half));
-        Vector512<ulong> h2 = Vector512.LoadUnsafe(ref s, (nuint)((2 * plane) + (2 * width) + half)), h3 = Vector512.LoadUnsafe(ref s, (nuint)((2 * plane) + (3 * width) + half));
-        ref uint rw = ref MemoryMarshal.GetReference(weights);
+        Vector512<ulong> l0 = Vector512.LoadUnsafe(ref s, 0), m0 = Vector512.LoadUnsafe(ref s, 8), h0 = Vector512.LoadUnsafe(ref s, 16);
+        Vector512<ulong> l1 = Vector512.LoadUnsafe(ref s, 24), m1 = Vector512.LoadUnsafe(ref s, 32), h1 = Vector512.LoadUnsafe(ref s, 40);
+        Vector512<ulong> l2 = Vector512.LoadUnsafe(ref s, 48), m2 = Vector512.LoadUnsafe(ref s, 56), h2 = Vector512.LoadUnsafe(ref s, 64);
+        ref uint rw = ref Unsafe.Add(ref MemoryMarshal.GetReference(weights), 2 * first);
         ref int rc = ref MemoryMarshal.GetReference(columns);
         for (int e = 0; e < columns.Length; e++)
         {
@@ -361,170 +577,16 @@ internal static class ConstantMultiplyAccumulate
             l2 += Avx512F.Multiply(x0, w0);
             m2 += Avx512F.Multiply(x0, w1) + Avx512F.Multiply(x1, w0);
             h2 += Avx512F.Multiply(x1, w1);
-            w0 = Vector512.Create(Unsafe.Add(ref we, 6));
-            w1 = Vector512.Create(Unsafe.Add(ref we, 7));
-            l3 += Avx512F.Multiply(x0, w0);
-            m3 += Avx512F.Multiply(x0, w1) + Avx512F.Multiply(x1, w0);
-            h3 += Avx512F.Multiply(x1, w1);
         }
 
-        l0.StoreUnsafe(ref s, (nuint)half);
-        l1.StoreUnsafe(ref s, (nuint)(width + half));
-        l2.StoreUnsafe(ref s, (nuint)((2 * width) + half));
-        l3.StoreUnsafe(ref s, (nuint)((3 * width) + half));
-        m0.StoreUnsafe(ref s, (nuint)(plane + half));
-        m1.StoreUnsafe(ref s, (nuint)(plane + width + half));
-        m2.StoreUnsafe(ref s, (nuint)(plane + (2 * width) + half));
-        m3.StoreUnsafe(ref s, (nuint)(plane + (3 * width) + half));
-        h0.StoreUnsafe(ref s, (nuint)((2 * plane) + half));
-        h1.StoreUnsafe(ref s, (nuint)((2 * plane) + width + half));
-        h2.StoreUnsafe(ref s, (nuint)((2 * plane) + (2 * width) + half));
-        h3.StoreUnsafe(ref s, (nuint)((2 * plane) + (3 * width) + half));
-    }
-
-    /// <summary>The scalar reference of <see cref="Block"/>'s accumulation (before the final reduction).</summary>
-    internal static void BlockScalar(
-        ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> gathered, int stride, Span<ulong> acc, int width, Modulus q, int termsBeforeReduction)
-    {
-        acc.Clear();
-        int since = 0;
-        for (int e = 0; e < columns.Length; e++)
-        {
-            ReadOnlySpan<ulong> x = gathered.Slice(columns[e] * stride, width);
-            if (since == termsBeforeReduction)
-            {
-                for (int k = 0; k < acc.Length; k++)
-                {
-                    acc[k] = q.Reduce(acc[k]);
-                }
-
-                since = 0;
-            }
-
-            for (int r = 0; r < Rows; r++)
-            {
-                ulong w = weights[(e * Rows) + r];
-                Span<ulong> row = acc.Slice(r * width, width);
-                for (int k = 0; k < width; k++)
-                {
-                    row[k] += w * x[k];
-                }
-            }
-
-            since++;
-        }
-    }
-
-    /// <summary>Runs the columns in segments short enough for the lazy sums, reducing between segments.</summary>
-    private static void Block256(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> gathered, int stride, Span<ulong> destination, Modulus q, int termsBeforeReduction)
-    {
-        Span<ulong> acc = destination[..(Rows * Chunk256)];
-        acc.Clear();
-        for (int e = 0; e < columns.Length;)
-        {
-            int end = (int)Math.Min(columns.Length, (long)e + termsBeforeReduction);
-            Segment256(columns[e..end], weights[(e * Rows)..(end * Rows)], ref MemoryMarshal.GetReference(gathered), stride, ref MemoryMarshal.GetReference(acc));
-            e = end;
-            if (e < columns.Length)
-            {
-                ElementwiseKernels.Reduce(acc, acc, q, SimdLevel.Vector256);
-            }
-        }
-    }
-
-    /// <summary>The inner loop: eight accumulators in registers, no calls.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Segment256(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong gathered, int stride, ref ulong acc)
-    {
-        Vector256<ulong> a0 = Vector256.LoadUnsafe(ref acc, 0), a1 = Vector256.LoadUnsafe(ref acc, 4);
-        Vector256<ulong> b0 = Vector256.LoadUnsafe(ref acc, 8), b1 = Vector256.LoadUnsafe(ref acc, 12);
-        Vector256<ulong> c0 = Vector256.LoadUnsafe(ref acc, 16), c1 = Vector256.LoadUnsafe(ref acc, 20);
-        Vector256<ulong> d0 = Vector256.LoadUnsafe(ref acc, 24), d1 = Vector256.LoadUnsafe(ref acc, 28);
-        ref uint rw = ref MemoryMarshal.GetReference(weights);
-        ref int rc = ref MemoryMarshal.GetReference(columns);
-        for (int e = 0; e < columns.Length; e++)
-        {
-            ref ulong src = ref Unsafe.Add(ref gathered, (nint)Unsafe.Add(ref rc, e) * stride);
-            Vector256<uint> x0 = Vector256.LoadUnsafe(ref src).AsUInt32();
-            Vector256<uint> x1 = Vector256.LoadUnsafe(ref src, 4).AsUInt32();
-            ref uint we = ref Unsafe.Add(ref rw, e * Rows);
-            Vector256<uint> w = Vector256.Create(we);
-            a0 += Avx2.Multiply(x0, w);
-            a1 += Avx2.Multiply(x1, w);
-            w = Vector256.Create(Unsafe.Add(ref we, 1));
-            b0 += Avx2.Multiply(x0, w);
-            b1 += Avx2.Multiply(x1, w);
-            w = Vector256.Create(Unsafe.Add(ref we, 2));
-            c0 += Avx2.Multiply(x0, w);
-            c1 += Avx2.Multiply(x1, w);
-            w = Vector256.Create(Unsafe.Add(ref we, 3));
-            d0 += Avx2.Multiply(x0, w);
-            d1 += Avx2.Multiply(x1, w);
-        }
-
-        a0.StoreUnsafe(ref acc, 0);
-        a1.StoreUnsafe(ref acc, 4);
-        b0.StoreUnsafe(ref acc, 8);
-        b1.StoreUnsafe(ref acc, 12);
-        c0.StoreUnsafe(ref acc, 16);
-        c1.StoreUnsafe(ref acc, 20);
-        d0.StoreUnsafe(ref acc, 24);
-        d1.StoreUnsafe(ref acc, 28);
-    }
-
-    /// <summary>As <see cref="Block256"/>, with eight-lane vectors.</summary>
-    private static void Block512(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ReadOnlySpan<ulong> gathered, int stride, Span<ulong> destination, Modulus q, int termsBeforeReduction)
-    {
-        Span<ulong> acc = destination[..(Rows * Chunk512)];
-        acc.Clear();
-        for (int e = 0; e < columns.Length;)
-        {
-            int end = (int)Math.Min(columns.Length, (long)e + termsBeforeReduction);
-            Segment512(columns[e..end], weights[(e * Rows)..(end * Rows)], ref MemoryMarshal.GetReference(gathered), stride, ref MemoryMarshal.GetReference(acc));
-            e = end;
-            if (e < columns.Length)
-            {
-                ElementwiseKernels.Reduce(acc, acc, q, SimdLevel.Vector512);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Segment512(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong gathered, int stride, ref ulong acc)
-    {
-        Vector512<ulong> a0 = Vector512.LoadUnsafe(ref acc, 0), a1 = Vector512.LoadUnsafe(ref acc, 8);
-        Vector512<ulong> b0 = Vector512.LoadUnsafe(ref acc, 16), b1 = Vector512.LoadUnsafe(ref acc, 24);
-        Vector512<ulong> c0 = Vector512.LoadUnsafe(ref acc, 32), c1 = Vector512.LoadUnsafe(ref acc, 40);
-        Vector512<ulong> d0 = Vector512.LoadUnsafe(ref acc, 48), d1 = Vector512.LoadUnsafe(ref acc, 56);
-        ref uint rw = ref MemoryMarshal.GetReference(weights);
-        ref int rc = ref MemoryMarshal.GetReference(columns);
-        for (int e = 0; e < columns.Length; e++)
-        {
-            ref ulong src = ref Unsafe.Add(ref gathered, (nint)Unsafe.Add(ref rc, e) * stride);
-            Vector512<uint> x0 = Vector512.LoadUnsafe(ref src).AsUInt32();
-            Vector512<uint> x1 = Vector512.LoadUnsafe(ref src, 8).AsUInt32();
-            ref uint we = ref Unsafe.Add(ref rw, e * Rows);
-            Vector512<uint> w = Vector512.Create(we);
-            a0 += Avx512F.Multiply(x0, w);
-            a1 += Avx512F.Multiply(x1, w);
-            w = Vector512.Create(Unsafe.Add(ref we, 1));
-            b0 += Avx512F.Multiply(x0, w);
-            b1 += Avx512F.Multiply(x1, w);
-            w = Vector512.Create(Unsafe.Add(ref we, 2));
-            c0 += Avx512F.Multiply(x0, w);
-            c1 += Avx512F.Multiply(x1, w);
-            w = Vector512.Create(Unsafe.Add(ref we, 3));
-            d0 += Avx512F.Multiply(x0, w);
-            d1 += Avx512F.Multiply(x1, w);
-        }
-
-        a0.StoreUnsafe(ref acc, 0);
-        a1.StoreUnsafe(ref acc, 8);
-        b0.StoreUnsafe(ref acc, 16);
-        b1.StoreUnsafe(ref acc, 24);
-        c0.StoreUnsafe(ref acc, 32);
-        c1.StoreUnsafe(ref acc, 40);
-        d0.StoreUnsafe(ref acc, 48);
-        d1.StoreUnsafe(ref acc, 56);
+        l0.StoreUnsafe(ref s, 0);
+        m0.StoreUnsafe(ref s, 8);
+        h0.StoreUnsafe(ref s, 16);
+        l1.StoreUnsafe(ref s, 24);
+        m1.StoreUnsafe(ref s, 32);
+        h1.StoreUnsafe(ref s, 40);
+        l2.StoreUnsafe(ref s, 48);
+        m2.StoreUnsafe(ref s, 56);
+        h2.StoreUnsafe(ref s, 64);
     }
 }

@@ -156,7 +156,6 @@ internal sealed class ThroughputEngine
         int work = size * limbs * blocks;
         Modulus[] moduli = _context.RingQ.ModuliArray;
         SimdLevel simd = SimdCapabilities.Current;
-        int width = ConstantMultiplyAccumulate.ChunkFor(simd);
         const int R = ConstantMultiplyAccumulate.Rows;
         Parallel.For(0, work, Options, item =>
         {
@@ -170,8 +169,6 @@ internal sealed class ThroughputEngine
             ulong[]?[] x = buffers[p];
             ulong[][] y = outputBuffers[p];
             const int G = ConstantMultiplyAccumulate.GatherWidth;
-            Span<ulong> result = stackalloc ulong[R * ConstantMultiplyAccumulate.Chunk512];
-            Span<ulong> rows = stackalloc ulong[R * G];
             ulong[] gathered = System.Buffers.ArrayPool<ulong>.Shared.Rent(x.Length * G);
             ulong[]? high = split is null ? null : System.Buffers.ArrayPool<ulong>.Shared.Rent(x.Length * G);
             int start = block * blockSize, end = start + blockSize;
@@ -190,36 +187,21 @@ internal sealed class ThroughputEngine
                 foreach (RowBlock b in k.Blocks)
                 {
                     ReadOnlySpan<int> columns = map.Columns.AsSpan(b.ColumnStart, b.ColumnCount);
-                    for (int sub = 0; sub < span; sub += width)
+                    ReadOnlySpan<ulong> rowBias = bias.AsSpan(b.BiasStart, R);
+                    if (split is not null)
                     {
-                        ReadOnlySpan<ulong> source = gathered.AsSpan(sub);
-                        if (split is not null)
-                        {
-                            ConstantMultiplyAccumulate.BlockSplit(
-                                columns, split.AsSpan(2 * b.WeightStart, 2 * b.ColumnCount * R), source, high.AsSpan(sub), G, bias.AsSpan(b.BiasStart, R), result,
-                                width, q, simd);
-                        }
-                        else if (weights is not null)
-                        {
-                            ConstantMultiplyAccumulate.Block(
-                                columns, weights.AsSpan(b.WeightStart, b.ColumnCount * R), source, G, bias.AsSpan(b.BiasStart, R), result,
-                                width, q, terms, simd);
-                        }
-                        else
-                        {
-                            ConstantMultiplyAccumulate.BlockWide(
-                                columns, wide.AsSpan(b.WeightStart, b.ColumnCount * R), source, G, bias.AsSpan(b.BiasStart, R), result, width, q, simd);
-                        }
-
-                        for (int r = 0; r < R; r++)
-                        {
-                            result.Slice(r * width, width).CopyTo(rows.Slice((r * G) + sub, width));
-                        }
+                        ConstantMultiplyAccumulate.BlockSplit(
+                            columns, split.AsSpan(2 * b.WeightStart, 2 * b.ColumnCount * R), gathered, high, G, span, rowBias, y, b.Rows, offset, q, simd);
                     }
-
-                    for (int r = 0; r < b.Rows.Length; r++)
+                    else if (weights is not null)
                     {
-                        rows.Slice(r * G, span).CopyTo(y[b.Rows[r]].AsSpan(offset, span));
+                        ConstantMultiplyAccumulate.Block(
+                            columns, weights.AsSpan(b.WeightStart, b.ColumnCount * R), gathered, G, span, rowBias, y, b.Rows, offset, q, terms, simd);
+                    }
+                    else
+                    {
+                        ConstantMultiplyAccumulate.BlockWide(
+                            columns, wide.AsSpan(b.WeightStart, b.ColumnCount * R), gathered, G, span, rowBias, y, b.Rows, offset, q, simd);
                     }
                 }
             }
@@ -346,7 +328,7 @@ internal sealed class ThroughputEngine
         public Ciphertext V { get; } = new(context);
     }
 
-    /// <summary>Up to four rows with one input pattern: columns <c>[ColumnStart, +ColumnCount)</c> of the first row.</summary>
+    /// <summary>Up to <see cref="ConstantMultiplyAccumulate.Rows"/> rows with one input pattern: columns <c>[ColumnStart, +ColumnCount)</c> of the first row.</summary>
     private sealed record RowBlock(int[] Rows, int ColumnStart, int ColumnCount, int WeightStart, int BiasStart);
 
     /// <summary>A linear stage's weights and bias as residues of each limb at the stage's level and constant scale.</summary>

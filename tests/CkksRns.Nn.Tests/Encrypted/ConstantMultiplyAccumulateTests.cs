@@ -14,11 +14,11 @@ public sealed class ConstantMultiplyAccumulateTests
     private const int Width = 16;
 
     /// <summary>The oracle: Σ w·x + bias mod q with BigInteger.</summary>
-    private static ulong[] Oracle(int[] columns, ulong[] weights, ulong[]?[] inputs, int offset, ulong[] bias, int width, ulong q)
+    private static ulong[] Oracle(int[] columns, ulong[] weights, ulong[]?[] inputs, int offset, ulong[] bias, int width, ulong q, int rows = ConstantMultiplyAccumulate.Rows)
     {
         const int R = ConstantMultiplyAccumulate.Rows;
-        ulong[] result = new ulong[R * width];
-        for (int r = 0; r < R; r++)
+        ulong[] result = new ulong[rows * width];
+        for (int r = 0; r < rows; r++)
         {
             for (int k = 0; k < width; k++)
             {
@@ -34,6 +34,32 @@ public sealed class ConstantMultiplyAccumulateTests
 
                 result[(r * width) + k] = (ulong)(sum % q);
             }
+        }
+
+        return result;
+    }
+
+    /// <summary>Output rows for a block (placed at shuffled indices, with a margin before <paramref name="offset"/>), and their flattened results.</summary>
+    private static (ulong[][] Outputs, int[] Rows) Targets(int rows, int offset, int width)
+    {
+        var outputs = new ulong[rows + 2][];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            outputs[i] = new ulong[offset + width + 3];
+            Array.Fill(outputs[i], ulong.MaxValue);
+        }
+
+        int[] indices = [.. Enumerable.Range(0, rows).Select(r => (r * 3) % (rows + 2)).Distinct()];
+        return (outputs, indices.Length == rows ? indices : [.. Enumerable.Range(0, rows)]);
+    }
+
+    private static ulong[] Flatten(ulong[][] outputs, int[] rows, int offset, int width)
+    {
+        var result = new ulong[rows.Length * width];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            outputs[rows[r]].AsSpan(offset, width).CopyTo(result.AsSpan(r * width));
+            Assert.Equal(ulong.MaxValue, outputs[rows[r]][offset + width]); // nothing written past the width
         }
 
         return result;
@@ -68,36 +94,38 @@ public sealed class ConstantMultiplyAccumulateTests
     [Trait("Category", "Kernel")]
     public void Block_EveryPath_MatchesBigIntegerOracle()
     {
+        // Widths that are and are not whole vector chunks, and blocks with fewer rows than the kernel holds.
         var cases = from bits in Gen.Elements(20, 26, 28, 30, 31)
                     from terms in Gen.Choose(0, 300)
                     from offset in Gen.Choose(0, 64 - Width)
+                    from width in Gen.Elements(1, 5, 8, 13, 16)
+                    from rows in Gen.Choose(1, ConstantMultiplyAccumulate.Rows)
                     from seed in Gen.Choose(0, 1_000_000)
-                    select (bits, terms, offset, seed);
+                    select (bits, terms, offset, width, rows, seed);
         Prop.ForAll(cases.ToArbitrary(), c =>
         {
             ulong q = NttPrimes.Generate(1 << 10, [c.bits])[0];
             var modulus = new Modulus(q);
             (int[] columns, ulong[] weights, ulong[]?[] inputs, ulong[] bias) = Case(c.seed, c.terms, q, 40);
             int terms = ConstantMultiplyAccumulate.TermsBeforeReduction(q);
+            ulong[] expected = Oracle(columns, weights, inputs, c.offset, bias, c.width, q, c.rows);
+            ulong[] gathered = new ulong[inputs.Length * Width];
+            ConstantMultiplyAccumulate.Gather(inputs, c.offset, c.width, Width, gathered);
             foreach (SimdLevel level in SimdCapabilities.Supported)
             {
-                int width = ConstantMultiplyAccumulate.ChunkFor(level);
-                ulong[] expected = Oracle(columns, weights, inputs, c.offset, bias, width, q);
-                ulong[] actual = new ulong[ConstantMultiplyAccumulate.Rows * ConstantMultiplyAccumulate.Chunk512];
-                ulong[] gathered = new ulong[inputs.Length * width];
-                ConstantMultiplyAccumulate.Gather(inputs, c.offset, width, width, gathered);
+                (ulong[][] outputs, int[] rows) = Targets(c.rows, c.offset, c.width);
                 if (q < ConstantMultiplyAccumulate.MaxModulus)
                 {
                     uint[] w32 = Array.ConvertAll(weights, w => (uint)w);
-                    ConstantMultiplyAccumulate.Block(columns, w32, gathered, width, bias, actual, width, modulus, terms, level);
+                    ConstantMultiplyAccumulate.Block(columns, w32, gathered, Width, c.width, bias, outputs, rows, c.offset, modulus, terms, level);
                 }
                 else
                 {
                     ShoupOperand[] shoup = Array.ConvertAll(weights, modulus.CreateShoupOperand);
-                    ConstantMultiplyAccumulate.BlockWide(columns, shoup, gathered, width, bias, actual, width, modulus, level);
+                    ConstantMultiplyAccumulate.BlockWide(columns, shoup, gathered, Width, c.width, bias, outputs, rows, c.offset, modulus, level);
                 }
 
-                Assert.True(expected.AsSpan().SequenceEqual(actual.AsSpan(0, expected.Length)), $"{level}, {c.bits}-bit q, {c.terms} terms");
+                Assert.True(expected.AsSpan().SequenceEqual(Flatten(outputs, rows, c.offset, c.width)), $"{level}, {c.bits}-bit q, {c.terms} terms, {c.rows} rows, width {c.width}");
             }
         }).QuickCheckThrowOnFailure();
     }
@@ -109,8 +137,10 @@ public sealed class ConstantMultiplyAccumulateTests
         var cases = from bits in Gen.Elements(31, 34, 36, 40, 41, 42)
                     from terms in Gen.Choose(0, 300)
                     from offset in Gen.Choose(0, 64 - Width)
+                    from width in Gen.Elements(1, 4, 7, 8, 16)
+                    from rows in Gen.Choose(1, ConstantMultiplyAccumulate.Rows)
                     from seed in Gen.Choose(0, 1_000_000)
-                    select (bits, terms, offset, seed);
+                    select (bits, terms, offset, width, rows, seed);
         Prop.ForAll(cases.ToArbitrary(), c =>
         {
             ulong q = NttPrimes.Generate(1 << 10, [c.bits])[0];
@@ -122,21 +152,20 @@ public sealed class ConstantMultiplyAccumulateTests
                 (halves[2 * i], halves[(2 * i) + 1]) = ConstantMultiplyAccumulate.Split(weights[i]);
             }
 
+            ulong[] expected = Oracle(columns, weights, inputs, c.offset, bias, c.width, q, c.rows);
+            ulong[] low = new ulong[inputs.Length * Width], high = new ulong[inputs.Length * Width];
+            ConstantMultiplyAccumulate.GatherSplit(inputs, c.offset, c.width, Width, low, high);
+            ulong[] gathered = new ulong[inputs.Length * Width];
+            ConstantMultiplyAccumulate.Gather(inputs, c.offset, c.width, Width, gathered);
             foreach (SimdLevel level in SimdCapabilities.Supported)
             {
-                int width = ConstantMultiplyAccumulate.ChunkFor(level);
-                ulong[] expected = Oracle(columns, weights, inputs, c.offset, bias, width, q);
-                ulong[] low = new ulong[inputs.Length * width], high = new ulong[inputs.Length * width];
-                ConstantMultiplyAccumulate.GatherSplit(inputs, c.offset, width, width, low, high);
-                ulong[] actual = new ulong[ConstantMultiplyAccumulate.Rows * ConstantMultiplyAccumulate.Chunk512];
-                ConstantMultiplyAccumulate.BlockSplit(columns, halves, low, high, width, bias, actual, width, modulus, level);
-                Assert.True(expected.AsSpan().SequenceEqual(actual.AsSpan(0, expected.Length)), $"split, {level}, {c.bits}-bit q, {c.terms} terms");
+                (ulong[][] outputs, int[] rows) = Targets(c.rows, c.offset, c.width);
+                ConstantMultiplyAccumulate.BlockSplit(columns, halves, low, high, Width, c.width, bias, outputs, rows, c.offset, modulus, level);
+                Assert.True(expected.AsSpan().SequenceEqual(Flatten(outputs, rows, c.offset, c.width)), $"split, {level}, {c.bits}-bit q, {c.terms} terms, {c.rows} rows, width {c.width}");
 
-                ulong[] gathered = new ulong[inputs.Length * width];
-                ConstantMultiplyAccumulate.Gather(inputs, c.offset, width, width, gathered);
-                ulong[] shoup = new ulong[actual.Length];
-                ConstantMultiplyAccumulate.BlockWide(columns, Array.ConvertAll(weights, modulus.CreateShoupOperand), gathered, width, bias, shoup, width, modulus, level);
-                Assert.True(expected.AsSpan().SequenceEqual(shoup.AsSpan(0, expected.Length)), $"Shoup, {level}, {c.bits}-bit q, {c.terms} terms");
+                (outputs, rows) = Targets(c.rows, c.offset, c.width);
+                ConstantMultiplyAccumulate.BlockWide(columns, Array.ConvertAll(weights, modulus.CreateShoupOperand), gathered, Width, c.width, bias, outputs, rows, c.offset, modulus, level);
+                Assert.True(expected.AsSpan().SequenceEqual(Flatten(outputs, rows, c.offset, c.width)), $"Shoup, {level}, {c.bits}-bit q, {c.terms} terms");
             }
         }).QuickCheckThrowOnFailure();
     }
@@ -146,8 +175,21 @@ public sealed class ConstantMultiplyAccumulateTests
     {
         ulong q = NttPrimes.Generate(1 << 10, [43])[0];
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => ConstantMultiplyAccumulate.BlockSplit(
-            [], [], new ulong[8], new ulong[8], 8, new ulong[4], new ulong[64], 8, new Modulus(q), SimdLevel.Scalar));
+            [], [], new ulong[8], new ulong[8], 8, 8, new ulong[5], [new ulong[8]], [0], 0, new Modulus(q), SimdLevel.Scalar));
         Assert.Contains("below 2^42", e.Message);
+    }
+
+    [Fact]
+    public void Block_TooManyRowsOrTooFewWeights_IsRefused()
+    {
+        ulong q = NttPrimes.Generate(1 << 10, [28])[0];
+        ulong[][] outputs = [.. Enumerable.Range(0, 6).Select(_ => new ulong[8])];
+        var rows = Assert.Throws<ArgumentOutOfRangeException>(() => ConstantMultiplyAccumulate.Block(
+            [0], new uint[5], new ulong[8], 8, 8, new ulong[6], outputs, [0, 1, 2, 3, 4, 5], 0, new Modulus(q), 128, SimdLevel.Scalar));
+        Assert.Contains("1 to 5 rows", rows.Message);
+        var weights = Assert.Throws<ArgumentException>(() => ConstantMultiplyAccumulate.Block(
+            [0, 0], new uint[5], new ulong[8], 8, 8, new ulong[5], outputs, [0], 0, new Modulus(q), 128, SimdLevel.Scalar));
+        Assert.Contains("needs 10 weight words", weights.Message);
     }
 
     [Fact]
@@ -158,14 +200,14 @@ public sealed class ConstantMultiplyAccumulateTests
         ulong q = NttPrimes.Generate(1 << 10, [31])[0];
         (int[] columns, ulong[] weights, ulong[]?[] inputs, ulong[] bias) = Case(5, 1000, q, 50);
         Assert.Equal(2, ConstantMultiplyAccumulate.TermsBeforeReduction(q));
+        ulong[] gathered = new ulong[inputs.Length * Width];
+        ConstantMultiplyAccumulate.Gather(inputs, 3, Width, Width, gathered);
+        ulong[] expected = Oracle(columns, weights, inputs, 3, bias, Width, q);
         foreach (SimdLevel level in SimdCapabilities.Supported)
         {
-            int width = ConstantMultiplyAccumulate.ChunkFor(level);
-            ulong[] actual = new ulong[ConstantMultiplyAccumulate.Rows * ConstantMultiplyAccumulate.Chunk512];
-            ulong[] gathered = new ulong[inputs.Length * width];
-            ConstantMultiplyAccumulate.Gather(inputs, 3, width, width, gathered);
-            ConstantMultiplyAccumulate.Block(columns, Array.ConvertAll(weights, w => (uint)w), gathered, width, bias, actual, width, new Modulus(q), 2, level);
-            Assert.Equal(Oracle(columns, weights, inputs, 3, bias, width, q), actual.AsSpan(0, ConstantMultiplyAccumulate.Rows * width).ToArray());
+            (ulong[][] outputs, int[] rows) = Targets(ConstantMultiplyAccumulate.Rows, 3, Width);
+            ConstantMultiplyAccumulate.Block(columns, Array.ConvertAll(weights, w => (uint)w), gathered, Width, Width, bias, outputs, rows, 3, new Modulus(q), 2, level);
+            Assert.Equal(expected, Flatten(outputs, rows, 3, Width));
         }
     }
 
