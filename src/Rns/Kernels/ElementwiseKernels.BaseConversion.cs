@@ -35,7 +35,7 @@ internal static partial class ElementwiseKernels
         BaseConvertNarrow(rows, offsets, weights, segmentEnds, destination, p, shortSums, SimdCapabilities.Current);
 
     /// <summary>The narrow conversion sum at the given level (see the overload without a level).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void BaseConvertNarrow(
         ReadOnlySpan<ulong> rows, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds,
         Span<ulong> destination, Modulus p, bool shortSums, SimdLevel level)
@@ -88,7 +88,7 @@ internal static partial class ElementwiseKernels
         BaseConvertWide(rows, offsets, weights, segmentEnds, destination, p, SimdCapabilities.Current);
 
     /// <summary>The wide conversion sum at the given level (see the overload without a level).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void BaseConvertWide(
         ReadOnlySpan<ulong> rows, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds,
         Span<ulong> destination, Modulus p, SimdLevel level)
@@ -147,7 +147,7 @@ internal static partial class ElementwiseKernels
         BaseConvertFloat(rows, offsets, weights, ratios, destination, p, SimdCapabilities.Current);
 
     /// <summary>The floating-point-quotient conversion sum at the given level (see the overload without a level).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void BaseConvertFloat(
         ReadOnlySpan<ulong> rows, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<double> ratios,
         Span<ulong> destination, Modulus p, SimdLevel level)
@@ -186,7 +186,7 @@ internal static partial class ElementwiseKernels
         MultiplyShoupNarrow(x, w, wShoup32, destination, q, SimdCapabilities.Current);
 
     /// <summary>The 32-bit Shoup product at the given level (see the overload without a level).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyShoupNarrow(ReadOnlySpan<ulong> x, ulong w, ulong wShoup32, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
@@ -232,7 +232,7 @@ internal static partial class ElementwiseKernels
         SubtractMultiplyShoupInto(x, y, w, wShoup32, destination, q, accumulate, SimdCapabilities.Current);
 
     /// <summary>The fused ModDown step at the given level (see the overload without a level).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void SubtractMultiplyShoupInto(
         ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ShoupOperand w, ulong wShoup32, Span<ulong> destination, Modulus q, bool accumulate, SimdLevel level)
     {
@@ -291,7 +291,7 @@ internal static partial class ElementwiseKernels
     /// <c>acc1[i] += x[i]·a[i]</c> for operands below <c>2^32</c> (64-bit sums, no reduction), or <c>=</c> when
     /// <paramref name="overwrite"/> is set.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyAccumulatePairNarrow(
         ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> b, ReadOnlySpan<ulong> a, Span<ulong> acc0, Span<ulong> acc1, bool overwrite, SimdLevel level)
     {
@@ -349,7 +349,7 @@ internal static partial class ElementwiseKernels
     /// The wide form of <see cref="MultiplyAccumulatePairNarrow"/>: 128-bit sums <c>(high:low)</c> of products of
     /// operands below <c>2^62</c>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyAccumulatePairWide(
         ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> b, ReadOnlySpan<ulong> a,
         Span<ulong> low0, Span<ulong> high0, Span<ulong> low1, Span<ulong> high1, bool overwrite, SimdLevel level)
@@ -435,7 +435,7 @@ internal static partial class ElementwiseKernels
     /// <c>q ≤ 2^(b+31)</c> (<c>b</c> the bit count of <c>p</c>; as in <see cref="BaseConvertNarrow(ReadOnlySpan{ulong}, ReadOnlySpan{int}, ReadOnlySpan{ulong}, ReadOnlySpan{int}, Span{ulong}, Modulus, bool)"/>),
     /// else the general kernel.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void ReduceCenteredSized(ReadOnlySpan<ulong> x, ulong q, Span<ulong> destination, Modulus p, SimdLevel level)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
@@ -486,7 +486,7 @@ internal static partial class ElementwiseKernels
         SplitBits(x, shift, low, high, SimdCapabilities.Current);
 
     /// <summary><c>low[i] = x[i] mod 2^shift</c> and <c>high[i] = x[i] &gt;&gt; shift</c> at the given level, <c>0 &lt; shift &lt; 64</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void SplitBits(ReadOnlySpan<ulong> x, int shift, Span<ulong> low, Span<ulong> high, SimdLevel level)
     {
         AssertLengths(x.Length, low.Length, high.Length);
@@ -529,7 +529,7 @@ internal static partial class ElementwiseKernels
 
     // ---------------------------------------------------------------- Vector256
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int BaseConvertNarrow256<TReducer>(
         ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds, ref ulong rd, int n, TReducer reducer)
         where TReducer : struct, INarrowReducer256
@@ -592,7 +592,7 @@ internal static partial class ElementwiseKernels
         return c;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int BaseConvertWide256(
         ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds, ref ulong rd, int n, Modulus p)
     {
@@ -629,7 +629,7 @@ internal static partial class ElementwiseKernels
         return c;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int BaseConvertFloat256(
         ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<double> ratios, ref ulong rd, int n, Modulus p)
     {
@@ -749,7 +749,7 @@ internal static partial class ElementwiseKernels
 
     // ---------------------------------------------------------------- Vector512
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int BaseConvertNarrow512<TReducer>(
         ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds, ref ulong rd, int n, TReducer reducer)
         where TReducer : struct, INarrowReducer512
@@ -786,7 +786,7 @@ internal static partial class ElementwiseKernels
         return c;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int BaseConvertWide512(
         ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<int> segmentEnds, ref ulong rd, int n, Modulus p)
     {
@@ -823,7 +823,7 @@ internal static partial class ElementwiseKernels
         return c;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int BaseConvertFloat512(
         ref ulong rt, ReadOnlySpan<int> offsets, ReadOnlySpan<ulong> weights, ReadOnlySpan<double> ratios, ref ulong rd, int n, Modulus p)
     {

@@ -13,7 +13,7 @@ internal static partial class ElementwiseKernels
     /// <c>destination[i] = values[i] mod q</c> in <c>[0, q)</c> for signed <c>|values[i]| &lt; 2^62</c> (the rounded
     /// coefficients of an encoding): the magnitude is reduced, then negated for negative values, without branches.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void ReduceSigned(ReadOnlySpan<long> values, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(values.Length, values.Length, destination.Length);
@@ -22,7 +22,7 @@ internal static partial class ElementwiseKernels
         ReduceSignedScalar(values, destination, q, start);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int ReduceSignedVector512(ReadOnlySpan<long> values, Span<ulong> destination, Modulus q)
     {
         int n = destination.Length, i = 0;
@@ -41,7 +41,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int ReduceSignedVector256(ReadOnlySpan<long> values, Span<ulong> destination, Modulus q)
     {
         int n = destination.Length, i = 0;

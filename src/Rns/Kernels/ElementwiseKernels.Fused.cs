@@ -21,14 +21,14 @@ internal static partial class ElementwiseKernels
     /// <param name="destination">Receives residues modulo <paramref name="q"/>.</param>
     /// <param name="q">The limb's prime.</param>
     /// <param name="level">The vector width.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void RescaleCorrection(ReadOnlySpan<ulong> r, Modulus qLast, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         int start = level == SimdLevel.Vector512 ? RescaleCorrectionVector512(r, qLast, destination, q) : level == SimdLevel.Vector256 ? RescaleCorrectionVector256(r, qLast, destination, q) : 0;
         RescaleCorrectionScalar(r, qLast, destination, q, start);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int RescaleCorrectionVector512(ReadOnlySpan<ulong> r, Modulus qLast, Span<ulong> destination, Modulus q)
     {
         AssertLengths(r.Length, r.Length, destination.Length);
@@ -48,7 +48,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int RescaleCorrectionVector256(ReadOnlySpan<ulong> r, Modulus qLast, Span<ulong> destination, Modulus q)
     {
         AssertLengths(r.Length, r.Length, destination.Length);
@@ -68,7 +68,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void RescaleCorrectionScalar(ReadOnlySpan<ulong> r, Modulus qLast, Span<ulong> destination, Modulus q, int start)
     {
         AssertLengths(r.Length, r.Length, destination.Length);
@@ -83,14 +83,14 @@ internal static partial class ElementwiseKernels
     }
 
     /// <summary><c>destination[i] = (x[i] · y[i] + z[i]) mod q</c> (decryption: <c>c_1·s + c_0</c>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyAdd(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> z, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         int start = level == SimdLevel.Vector512 ? MultiplyAddVector512(x, y, z, destination, q) : level == SimdLevel.Vector256 ? MultiplyAddVector256(x, y, z, destination, q) : 0;
         MultiplyAddScalar(x, y, z, destination, q, start);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int MultiplyAddVector512(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> z, Span<ulong> destination, Modulus q)
     {
         AssertLengths(x.Length, y.Length, destination.Length);
@@ -111,7 +111,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int MultiplyAddVector256(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> z, Span<ulong> destination, Modulus q)
     {
         AssertLengths(x.Length, y.Length, destination.Length);
@@ -132,7 +132,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void MultiplyAddScalar(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> z, Span<ulong> destination, Modulus q, int start)
     {
         AssertLengths(x.Length, y.Length, destination.Length);
@@ -150,14 +150,14 @@ internal static partial class ElementwiseKernels
     }
 
     /// <summary><c>destination[i] = (z[i] - x[i] · y[i]) mod q</c> (symmetric encryption: <c>e - a·s</c>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplySubtractFrom(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> z, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         int start = level == SimdLevel.Vector512 ? MultiplySubtractFromVector512(x, y, z, destination, q) : level == SimdLevel.Vector256 ? MultiplySubtractFromVector256(x, y, z, destination, q) : 0;
         MultiplySubtractFromScalar(x, y, z, destination, q, start);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int MultiplySubtractFromVector512(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> z, Span<ulong> destination, Modulus q)
     {
         AssertLengths(x.Length, y.Length, destination.Length);
@@ -178,7 +178,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int MultiplySubtractFromVector256(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> z, Span<ulong> destination, Modulus q)
     {
         AssertLengths(x.Length, y.Length, destination.Length);
@@ -199,7 +199,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void MultiplySubtractFromScalar(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> z, Span<ulong> destination, Modulus q, int start)
     {
         AssertLengths(x.Length, y.Length, destination.Length);
@@ -220,7 +220,7 @@ internal static partial class ElementwiseKernels
     /// <c>destination[i] = ((x[i] · y[i] - t[i]) · w) mod q</c> for a precomputed operand <c>w</c> (the ModDown step of
     /// public-key encryption: <c>(u·pk - t)·P^-1</c>).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplySubtractMultiplyShoup(
         ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> t, ShoupOperand w, Span<ulong> destination, Modulus q, SimdLevel level)
     {
@@ -228,7 +228,7 @@ internal static partial class ElementwiseKernels
         MultiplySubtractMultiplyShoupScalar(x, y, t, w, destination, q, start);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int MultiplySubtractMultiplyShoupVector512(
         ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> t, ShoupOperand w, Span<ulong> destination, Modulus q)
     {
@@ -252,7 +252,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int MultiplySubtractMultiplyShoupVector256(
         ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> t, ShoupOperand w, Span<ulong> destination, Modulus q)
     {
@@ -276,7 +276,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void MultiplySubtractMultiplyShoupScalar(
         ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> t, ShoupOperand w, Span<ulong> destination, Modulus q, int start)
     {
@@ -300,14 +300,14 @@ internal static partial class ElementwiseKernels
     /// <c>destination[i] = (x[i] + sign · e[i]) mod q</c> for small signed integers <c>|e[i]| &lt; q</c> and
     /// <c>sign</c> = +1 or -1 (adds or removes an error polynomial given in coefficient form, without writing it into a limb first).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void AddSmall(ReadOnlySpan<ulong> x, ReadOnlySpan<int> e, bool subtract, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         int start = level == SimdLevel.Vector512 ? AddSmallVector512(x, e, subtract, destination, q) : level == SimdLevel.Vector256 ? AddSmallVector256(x, e, subtract, destination, q) : 0;
         AddSmallScalar(x, e, subtract, destination, q, start);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int AddSmallVector512(ReadOnlySpan<ulong> x, ReadOnlySpan<int> e, bool subtract, Span<ulong> destination, Modulus q)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
@@ -328,7 +328,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int AddSmallVector256(ReadOnlySpan<ulong> x, ReadOnlySpan<int> e, bool subtract, Span<ulong> destination, Modulus q)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
@@ -349,7 +349,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void AddSmallScalar(ReadOnlySpan<ulong> x, ReadOnlySpan<int> e, bool subtract, Span<ulong> destination, Modulus q, int start)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
@@ -373,14 +373,14 @@ internal static partial class ElementwiseKernels
     /// <paramref name="q"/> (see <see cref="ReduceCentered(ReadOnlySpan{ulong}, ulong, Span{ulong}, Modulus)"/>) and small
     /// signed <c>e[i]</c>, <c>|e[i]| &lt; p</c>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void ReduceCenteredSubtractSmall(ReadOnlySpan<ulong> x, ulong q, ReadOnlySpan<int> e, Span<ulong> destination, Modulus p, SimdLevel level)
     {
         int start = level == SimdLevel.Vector512 ? ReduceCenteredSubtractSmallVector512(x, q, e, destination, p) : level == SimdLevel.Vector256 ? ReduceCenteredSubtractSmallVector256(x, q, e, destination, p) : 0;
         ReduceCenteredSubtractSmallScalar(x, q, e, destination, p, start);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int ReduceCenteredSubtractSmallVector512(ReadOnlySpan<ulong> x, ulong q, ReadOnlySpan<int> e, Span<ulong> destination, Modulus p)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
@@ -403,7 +403,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int ReduceCenteredSubtractSmallVector256(ReadOnlySpan<ulong> x, ulong q, ReadOnlySpan<int> e, Span<ulong> destination, Modulus p)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
@@ -426,7 +426,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void ReduceCenteredSubtractSmallScalar(ReadOnlySpan<ulong> x, ulong q, ReadOnlySpan<int> e, Span<ulong> destination, Modulus p, int start)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
@@ -452,7 +452,7 @@ internal static partial class ElementwiseKernels
     /// <c>d1 = (a0 + a1)·(b0 + b1) - d0 - d2 = a0·b1 + a1·b0</c> (Karatsuba: three products instead of four).
     /// </summary>
     /// <remarks>Every input word is read before the outputs at that index are written, so each output may be one of the inputs.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Tensor(
         ReadOnlySpan<ulong> a0, ReadOnlySpan<ulong> a1, ReadOnlySpan<ulong> b0, ReadOnlySpan<ulong> b1,
         Span<ulong> d0, Span<ulong> d1, Span<ulong> d2, Modulus q, SimdLevel level)
@@ -461,7 +461,7 @@ internal static partial class ElementwiseKernels
         TensorScalar(a0, a1, b0, b1, d0, d1, d2, q, start);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int TensorVector512(
         ReadOnlySpan<ulong> a0, ReadOnlySpan<ulong> a1, ReadOnlySpan<ulong> b0, ReadOnlySpan<ulong> b1,
         Span<ulong> d0, Span<ulong> d1, Span<ulong> d2, Modulus q)
@@ -493,7 +493,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int TensorVector256(
         ReadOnlySpan<ulong> a0, ReadOnlySpan<ulong> a1, ReadOnlySpan<ulong> b0, ReadOnlySpan<ulong> b1,
         Span<ulong> d0, Span<ulong> d1, Span<ulong> d2, Modulus q)
@@ -525,7 +525,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void TensorScalar(
         ReadOnlySpan<ulong> a0, ReadOnlySpan<ulong> a1, ReadOnlySpan<ulong> b0, ReadOnlySpan<ulong> b1,
         Span<ulong> d0, Span<ulong> d1, Span<ulong> d2, Modulus q, int start)
@@ -554,7 +554,7 @@ internal static partial class ElementwiseKernels
     }
 
     /// <summary><c>d0[i] = x0[i]·y[i]</c> and <c>d1[i] = x1[i]·y[i]</c> modulo <c>q</c>, reading <c>y</c> once (ciphertext × plaintext).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyPair(
         ReadOnlySpan<ulong> x0, ReadOnlySpan<ulong> x1, ReadOnlySpan<ulong> y, Span<ulong> d0, Span<ulong> d1, Modulus q, SimdLevel level)
     {
@@ -562,7 +562,7 @@ internal static partial class ElementwiseKernels
         MultiplyPairScalar(x0, x1, y, d0, d1, q, start);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int MultiplyPairVector512(
         ReadOnlySpan<ulong> x0, ReadOnlySpan<ulong> x1, ReadOnlySpan<ulong> y, Span<ulong> d0, Span<ulong> d1, Modulus q)
     {
@@ -586,7 +586,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int MultiplyPairVector256(
         ReadOnlySpan<ulong> x0, ReadOnlySpan<ulong> x1, ReadOnlySpan<ulong> y, Span<ulong> d0, Span<ulong> d1, Modulus q)
     {
@@ -610,7 +610,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void MultiplyPairScalar(
         ReadOnlySpan<ulong> x0, ReadOnlySpan<ulong> x1, ReadOnlySpan<ulong> y, Span<ulong> d0, Span<ulong> d1, Modulus q, int start)
     {

@@ -30,7 +30,7 @@ internal static partial class ElementwiseKernels
         MultiplyAccumulateNarrow(x, y, acc, SimdCapabilities.Current);
 
     /// <summary><c>acc[i] += x[i]·y[i]</c> for <c>x[i], y[i] &lt; 2^32</c>, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyAccumulateNarrow(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, Span<ulong> acc, SimdLevel level)
     {
         AssertLengths(x.Length, y.Length, acc.Length);
@@ -66,7 +66,7 @@ internal static partial class ElementwiseKernels
         MultiplyAccumulateNarrowPermuted(x, permutation, y, acc, SimdCapabilities.Current);
 
     /// <summary><c>acc[i] += x[perm[i]]·y[i]</c> for <c>x, y &lt; 2^32</c>, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyAccumulateNarrowPermuted(
         ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, ReadOnlySpan<ulong> y, Span<ulong> acc, SimdLevel level)
     {
@@ -104,7 +104,7 @@ internal static partial class ElementwiseKernels
         MultiplyScalarAccumulateNarrow(x, w, acc, SimdCapabilities.Current);
 
     /// <summary><c>acc[i] += x[i]·w</c> for <c>x[i], w &lt; 2^32</c>, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyScalarAccumulateNarrow(ReadOnlySpan<ulong> x, ulong w, Span<ulong> acc, SimdLevel level)
     {
         AssertLengths(x.Length, x.Length, acc.Length);
@@ -139,7 +139,7 @@ internal static partial class ElementwiseKernels
         MultiplyAccumulateWide(x, y, low, high, SimdCapabilities.Current);
 
     /// <summary><c>(high:low)[i] += x[i]·y[i]</c> for <c>x[i], y[i] &lt; 2^62</c>, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyAccumulateWide(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, Span<ulong> low, Span<ulong> high, SimdLevel level)
     {
         AssertLengths(x.Length, y.Length, low.Length);
@@ -178,7 +178,7 @@ internal static partial class ElementwiseKernels
         MultiplyAccumulateWidePermuted(x, permutation, y, low, high, SimdCapabilities.Current);
 
     /// <summary><c>(high:low)[i] += x[perm[i]]·y[i]</c> for <c>x, y &lt; 2^62</c>, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyAccumulateWidePermuted(
         ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, ReadOnlySpan<ulong> y, Span<ulong> low, Span<ulong> high, SimdLevel level)
     {
@@ -218,7 +218,7 @@ internal static partial class ElementwiseKernels
         MultiplyScalarAccumulateWide(x, w, low, high, SimdCapabilities.Current);
 
     /// <summary><c>(high:low)[i] += x[i]·w</c> for <c>x[i], w &lt; 2^62</c>, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyScalarAccumulateWide(ReadOnlySpan<ulong> x, ulong w, Span<ulong> low, Span<ulong> high, SimdLevel level)
     {
         AssertLengths(x.Length, x.Length, low.Length);
@@ -261,7 +261,7 @@ internal static partial class ElementwiseKernels
     /// <c>high·(2^64 mod q)</c> by a Shoup product plus <c>low mod q</c> by Barrett, each in <c>[0, 2q)</c>, then two
     /// conditional subtractions.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void ReduceWide(ReadOnlySpan<ulong> low, ReadOnlySpan<ulong> high, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(low.Length, high.Length, destination.Length);
@@ -291,7 +291,7 @@ internal static partial class ElementwiseKernels
         return (r64, (ulong)(((UInt128)r64 << 64) / q.Value));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int ReduceWide256(ref ulong rl, ref ulong rh, ref ulong rd, int n, Modulus q)
     {
         (ulong r64, ulong r64Shoup) = TwoTo64(q);
@@ -309,7 +309,7 @@ internal static partial class ElementwiseKernels
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int ReduceWide512(ref ulong rl, ref ulong rh, ref ulong rd, int n, Modulus q)
     {
         (ulong r64, ulong r64Shoup) = TwoTo64(q);

@@ -15,7 +15,7 @@ internal static partial class ElementwiseKernels
         Reduce(x, destination, q, SimdCapabilities.Current);
 
     /// <summary><c>destination[i] = x[i] mod q</c> for any <c>x[i] &lt; 2^63</c>, at the given level (Barrett with <c>floor(2^64/q)</c>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Reduce(ReadOnlySpan<ulong> x, Span<ulong> destination, Modulus q, SimdLevel level)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
@@ -54,7 +54,7 @@ internal static partial class ElementwiseKernels
         SubtractMultiplyShoup(x, y, w, destination, q, SimdCapabilities.Current);
 
     /// <summary><c>destination[i] = ((x[i] - y[i]) · w) mod q</c> for a precomputed operand <c>w</c>, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void SubtractMultiplyShoup(
         ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ShoupOperand w, Span<ulong> destination, Modulus q, SimdLevel level)
     {
@@ -99,7 +99,7 @@ internal static partial class ElementwiseKernels
         MultiplyAccumulatePermuted(x, permutation, y, destination, q, MultiplyLevel);
 
     /// <summary>The permuted multiply-accumulate at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyAccumulatePermuted(
         ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, ReadOnlySpan<ulong> y, Span<ulong> destination, Modulus q, SimdLevel level)
     {
@@ -153,7 +153,7 @@ internal static partial class ElementwiseKernels
         ReduceCentered(x, q, destination, p, SimdCapabilities.Current);
 
     /// <summary>The centred single-prime conversion at the given level; <c>x[i] &lt; q &lt; 2^61</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void ReduceCentered(ReadOnlySpan<ulong> x, ulong q, Span<ulong> destination, Modulus p, SimdLevel level)
     {
         AssertLengths(x.Length, x.Length, destination.Length);
@@ -195,7 +195,7 @@ internal static partial class ElementwiseKernels
     }
 
     /// <summary><c>destination[i] = x[permutation[i]]</c> (a Galois automorphism in NTT form, for a block of slots).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Gather(ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, Span<ulong> destination)
     {
         AssertLengths(permutation.Length, permutation.Length, destination.Length);
