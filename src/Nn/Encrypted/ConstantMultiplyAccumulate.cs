@@ -49,7 +49,7 @@ internal static class ConstantMultiplyAccumulate
     /// <summary>Terms the split kernel sums before folding its sums (each term adds less than 2^44 to the middle sum).</summary>
     public const int SplitTermsBeforeReduction = 1 << 19;
 
-    /// <summary>Rows the split kernel keeps in registers at once (three rows of three sums; a block takes two passes).</summary>
+    /// <summary>Rows the split kernel keeps in registers at once (three rows of three sums; a block takes a pass of three rows and one of two).</summary>
     private const int SplitPassRows = 3;
 
     /// <summary>The vector chunk width for a SIMD level (the scalar path takes any width).</summary>
@@ -185,7 +185,7 @@ internal static class ConstantMultiplyAccumulate
     /// as the narrow kernel (four products per term instead of one, but no modular reduction per term) and combines them
     /// as <c>lo + 2^21·mid + 2^42·hi mod q</c> at the end. <paramref name="weights"/> holds <c>(w0, w1)</c> of term e,
     /// row r at <c>2·(e·Rows + r)</c>; <paramref name="low"/> and <paramref name="high"/> come from <see cref="GatherSplit"/>.
-    /// Rows are kept in registers three at a time (rows 0–2, then 2–4). All paths give identical results (exact integer arithmetic).
+    /// Rows are kept in registers three at a time (rows 0–2, then 3–4). All paths give identical results (exact integer arithmetic).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BlockSplit(
@@ -212,25 +212,34 @@ internal static class ConstantMultiplyAccumulate
         {
             for (; k + lanes <= width; k += lanes)
             {
-                for (int pass = 0; pass < 2; pass++)
+                for (int first = 0; first < rows.Length; first += SplitPassRows)
                 {
-                    int first = pass == 0 ? 0 : Rows - SplitPassRows;
-                    if (first >= rows.Length)
-                    {
-                        break;
-                    }
-
+                    bool three = first + SplitPassRows <= Rows;
                     sums.Clear();
                     for (int e = 0; e < columns.Length;)
                     {
                         int end = (int)Math.Min(columns.Length, (long)e + SplitTermsBeforeReduction);
+                        ReadOnlySpan<int> segment = columns[e..end];
+                        ReadOnlySpan<uint> w = weights[(2 * e * Rows)..(2 * end * Rows)];
+                        ref ulong lowK = ref Unsafe.AsRef(in low[k]), highK = ref Unsafe.AsRef(in high[k]);
                         if (v512)
                         {
-                            SegmentSplit512(columns[e..end], weights[(2 * e * Rows)..(2 * end * Rows)], ref Unsafe.AsRef(in low[k]), ref Unsafe.AsRef(in high[k]), stride, sums, first);
+                            if (three)
+                            {
+                                SegmentSplit512<ThreeRows>(segment, w, ref lowK, ref highK, stride, sums, first);
+                            }
+                            else
+                            {
+                                SegmentSplit512<TwoRows>(segment, w, ref lowK, ref highK, stride, sums, first);
+                            }
+                        }
+                        else if (three)
+                        {
+                            SegmentSplit256<ThreeRows>(segment, w, ref lowK, ref highK, stride, sums, first);
                         }
                         else
                         {
-                            SegmentSplit256(columns[e..end], weights[(2 * e * Rows)..(2 * end * Rows)], ref Unsafe.AsRef(in low[k]), ref Unsafe.AsRef(in high[k]), stride, sums, first);
+                            SegmentSplit256<TwoRows>(segment, w, ref lowK, ref highK, stride, sums, first);
                         }
 
                         e = end;
@@ -504,9 +513,10 @@ internal static class ConstantMultiplyAccumulate
         Finish(f0, f1, 4, bias, outputs, rows, at, q, ratio);
     }
 
-    /// <summary>Four coefficients of three rows (<paramref name="first"/>..+2): nine sums in registers, added to <paramref name="sums"/> (lo, mid, hi per row).</summary>
+    /// <summary>Four coefficients of two or three rows (<paramref name="first"/> onwards, <typeparamref name="TRows"/>): nine sums in registers, added to <paramref name="sums"/> (lo, mid, hi per row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SegmentSplit256(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong low, ref ulong high, int stride, Span<ulong> sums, int first)
+    private static void SegmentSplit256<TRows>(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong low, ref ulong high, int stride, Span<ulong> sums, int first)
+        where TRows : struct, IPassRows
     {
         ref ulong s = ref MemoryMarshal.GetReference(sums);
         Vector256<ulong> l0 = Vector256.LoadUnsafe(ref s, 0), m0 = Vector256.LoadUnsafe(ref s, 4), h0 = Vector256.LoadUnsafe(ref s, 8);
@@ -529,11 +539,14 @@ internal static class ConstantMultiplyAccumulate
             l1 += Avx2.Multiply(x0, w0);
             m1 += Avx2.Multiply(x0, w1) + Avx2.Multiply(x1, w0);
             h1 += Avx2.Multiply(x1, w1);
-            w0 = Vector256.Create(Unsafe.Add(ref we, 4));
-            w1 = Vector256.Create(Unsafe.Add(ref we, 5));
-            l2 += Avx2.Multiply(x0, w0);
-            m2 += Avx2.Multiply(x0, w1) + Avx2.Multiply(x1, w0);
-            h2 += Avx2.Multiply(x1, w1);
+            if (TRows.Count == 3)
+            {
+                w0 = Vector256.Create(Unsafe.Add(ref we, 4));
+                w1 = Vector256.Create(Unsafe.Add(ref we, 5));
+                l2 += Avx2.Multiply(x0, w0);
+                m2 += Avx2.Multiply(x0, w1) + Avx2.Multiply(x1, w0);
+                h2 += Avx2.Multiply(x1, w1);
+            }
         }
 
         l0.StoreUnsafe(ref s, 0);
@@ -542,14 +555,18 @@ internal static class ConstantMultiplyAccumulate
         l1.StoreUnsafe(ref s, 12);
         m1.StoreUnsafe(ref s, 16);
         h1.StoreUnsafe(ref s, 20);
-        l2.StoreUnsafe(ref s, 24);
-        m2.StoreUnsafe(ref s, 28);
-        h2.StoreUnsafe(ref s, 32);
+        if (TRows.Count == 3)
+        {
+            l2.StoreUnsafe(ref s, 24);
+            m2.StoreUnsafe(ref s, 28);
+            h2.StoreUnsafe(ref s, 32);
+        }
     }
 
     /// <summary>As <see cref="SegmentSplit256"/>, with eight-lane vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SegmentSplit512(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong low, ref ulong high, int stride, Span<ulong> sums, int first)
+    private static void SegmentSplit512<TRows>(ReadOnlySpan<int> columns, ReadOnlySpan<uint> weights, ref ulong low, ref ulong high, int stride, Span<ulong> sums, int first)
+        where TRows : struct, IPassRows
     {
         ref ulong s = ref MemoryMarshal.GetReference(sums);
         Vector512<ulong> l0 = Vector512.LoadUnsafe(ref s, 0), m0 = Vector512.LoadUnsafe(ref s, 8), h0 = Vector512.LoadUnsafe(ref s, 16);
@@ -572,11 +589,14 @@ internal static class ConstantMultiplyAccumulate
             l1 += Avx512F.Multiply(x0, w0);
             m1 += Avx512F.Multiply(x0, w1) + Avx512F.Multiply(x1, w0);
             h1 += Avx512F.Multiply(x1, w1);
-            w0 = Vector512.Create(Unsafe.Add(ref we, 4));
-            w1 = Vector512.Create(Unsafe.Add(ref we, 5));
-            l2 += Avx512F.Multiply(x0, w0);
-            m2 += Avx512F.Multiply(x0, w1) + Avx512F.Multiply(x1, w0);
-            h2 += Avx512F.Multiply(x1, w1);
+            if (TRows.Count == 3)
+            {
+                w0 = Vector512.Create(Unsafe.Add(ref we, 4));
+                w1 = Vector512.Create(Unsafe.Add(ref we, 5));
+                l2 += Avx512F.Multiply(x0, w0);
+                m2 += Avx512F.Multiply(x0, w1) + Avx512F.Multiply(x1, w0);
+                h2 += Avx512F.Multiply(x1, w1);
+            }
         }
 
         l0.StoreUnsafe(ref s, 0);
@@ -585,8 +605,27 @@ internal static class ConstantMultiplyAccumulate
         l1.StoreUnsafe(ref s, 24);
         m1.StoreUnsafe(ref s, 32);
         h1.StoreUnsafe(ref s, 40);
-        l2.StoreUnsafe(ref s, 48);
-        m2.StoreUnsafe(ref s, 56);
-        h2.StoreUnsafe(ref s, 64);
+        if (TRows.Count == 3)
+        {
+            l2.StoreUnsafe(ref s, 48);
+            m2.StoreUnsafe(ref s, 56);
+            h2.StoreUnsafe(ref s, 64);
+        }
+    }
+
+    /// <summary>How many rows a split pass keeps in registers (a type argument, so each count gets its own compiled kernel).</summary>
+    private interface IPassRows
+    {
+        static abstract int Count { get; }
+    }
+
+    private readonly struct ThreeRows : IPassRows
+    {
+        public static int Count => 3;
+    }
+
+    private readonly struct TwoRows : IPassRows
+    {
+        public static int Count => 2;
     }
 }
