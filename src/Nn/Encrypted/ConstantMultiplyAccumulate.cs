@@ -198,11 +198,12 @@ internal static class ConstantMultiplyAccumulate
         }
 
         CheckBlock(columns.Length, weights.Length, 2, stride, width, bias.Length, rows.Length);
-        if (low.Length < high.Length)
+        if (low.Length != high.Length)
         {
             throw new ArgumentException("The low and high halves must have the same length.", nameof(low));
         }
 
+        ShoupOperand s1 = q.CreateShoupOperand(q.Reduce(1UL << SplitBits)), s2 = q.CreateShoupOperand(q.Reduce(1UL << (2 * SplitBits)));
         bool v512 = level >= SimdLevel.Vector512 && Avx512F.IsSupported;
         bool v256 = !v512 && level >= SimdLevel.Vector256 && Avx2.IsSupported;
         int lanes = v512 ? 8 : 4;
@@ -252,7 +253,7 @@ internal static class ConstantMultiplyAccumulate
                     for (int r = first; r < first + SplitPassRows && r < rows.Length; r++)
                     {
                         int at = (r - first) * 3 * lanes;
-                        CombineSplit(sums.Slice(at, lanes), sums.Slice(at + lanes, lanes), sums.Slice(at + (2 * lanes), lanes), bias[r], outputs[rows[r]].AsSpan(offset + k, lanes), q);
+                        CombineSplit(sums.Slice(at, lanes), sums.Slice(at + lanes, lanes), sums.Slice(at + (2 * lanes), lanes), bias[r], outputs[rows[r]].AsSpan(offset + k, lanes), q, s1, s2);
                     }
                 }
             }
@@ -279,7 +280,7 @@ internal static class ConstantMultiplyAccumulate
                 }
 
                 Span<ulong> one = outputs[rows[r]].AsSpan(offset + k, 1);
-                CombineSplit([lo], [mid], [hi], bias[r], one, q);
+                CombineSplit([lo], [mid], [hi], bias[r], one, q, s1, s2);
             }
         }
     }
@@ -335,11 +336,10 @@ internal static class ConstantMultiplyAccumulate
         }
     }
 
-    /// <summary><c>destination[k] = (lo[k] + 2^21·mid[k] + 2^42·hi[k] + bias) mod q</c>.</summary>
-    private static void CombineSplit(ReadOnlySpan<ulong> lo, ReadOnlySpan<ulong> mid, ReadOnlySpan<ulong> hi, ulong bias, Span<ulong> destination, Modulus q)
+    /// <summary><c>destination[k] = (lo[k] + 2^21·mid[k] + 2^42·hi[k] + bias) mod q</c>, with <paramref name="s1"/>, <paramref name="s2"/> = 2^21, 2^42 mod q.</summary>
+    private static void CombineSplit(
+        ReadOnlySpan<ulong> lo, ReadOnlySpan<ulong> mid, ReadOnlySpan<ulong> hi, ulong bias, Span<ulong> destination, Modulus q, ShoupOperand s1, ShoupOperand s2)
     {
-        ulong shift1 = q.Reduce(1UL << SplitBits), shift2 = q.Reduce(1UL << (2 * SplitBits));
-        ShoupOperand s1 = q.CreateShoupOperand(shift1), s2 = q.CreateShoupOperand(shift2);
         for (int k = 0; k < destination.Length; k++)
         {
             ulong value = q.Add(q.Reduce(lo[k]), q.MultiplyShoup(q.Reduce(mid[k]), s1));
