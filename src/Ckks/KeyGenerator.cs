@@ -15,7 +15,7 @@ namespace CkksRns.Ckks;
 /// <remarks>
 /// <para>
 /// Secrets and errors come from the operating system's CSPRNG. Uniform polynomials of public objects are expanded with
-/// SHAKE256 from a fresh 32-byte seed kept with the object, so that keys can be stored in a compressed form.
+/// AES-256 in counter mode from a fresh 32-byte seed kept with the object, so that keys can be stored in a compressed form.
 /// </para>
 /// <para>
 /// Key switching is hybrid: each key holds one component per digit of <see cref="CkksParameters.DigitSize"/>

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Polynomials;
 using CkksRns.Rns.Sampling;
 
@@ -200,10 +202,31 @@ public static partial class CkksSerializer
             return false;
         }
 
-        int limbs = ciphertext.Level + 1;
-        var expanded = new RnsPoly(ciphertext.Context.RingQ, limbs, isNttForm: true);
-        ExpandUniform(seed, 0, expanded, null);
-        return expanded.Coefficients.SequenceEqual(ciphertext[1].Coefficients[..(limbs * ciphertext.Context.N)]);
+        // Limb by limb into one pooled limb (the stream fills limbs in order), stopping at the first difference.
+        int limbs = ciphertext.Level + 1, n = ciphertext.Context.N;
+        RnsPoly c1 = ciphertext[1];
+        Modulus[] moduli = ciphertext.Context.RingQ.ModuliArray;
+        ulong[] scratch = ArrayPool<ulong>.Shared.Rent(n);
+        try
+        {
+            using RandomSource source = RandomSource.FromSeed(seed, 0);
+            var sampler = new UniformSampler(source);
+            Span<ulong> expected = scratch.AsSpan(0, n);
+            for (int i = 0; i < limbs; i++)
+            {
+                sampler.Sample(expected, moduli[i]);
+                if (!expected.SequenceEqual(c1.LimbUnchecked(i)))
+                {
+                    return false;
+                }
+            }
+
+            return c1.IsNttForm;
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(scratch);
+        }
     }
 
     /// <summary>Fills the second polynomial of a seeded ciphertext loaded with <c>expandSeed: false</c> from its seed.</summary>

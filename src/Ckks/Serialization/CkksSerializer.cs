@@ -214,7 +214,8 @@ public static partial class CkksSerializer
         if (version != FormatConstants.Version)
         {
             throw new InvalidDataException(
-                $"Invalid serialized {what}: format version {version} is not supported; this library reads version {FormatConstants.Version}.");
+                $"Invalid serialized {what}: format version {version} is not supported; this library reads version {FormatConstants.Version}" +
+                (version < FormatConstants.Version ? " (older versions expanded seeds differently: save the object again with this version)." : "."));
         }
 
         var kind = (SerializedKind)bytes[6];

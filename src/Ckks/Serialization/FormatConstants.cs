@@ -9,7 +9,7 @@ internal static class FormatConstants
     public static ReadOnlySpan<byte> Magic => "CKRS"u8;
 
     /// <summary>The format version this code writes and reads.</summary>
-    public const ushort Version = 2;
+    public const ushort Version = 3;
 
     /// <summary>The header size in bytes: magic, version, kind, flags, fingerprint, body length.</summary>
     public const int HeaderSize = 32;

@@ -1,7 +1,12 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Ckks.Serialization;
@@ -70,32 +75,76 @@ internal sealed class FormatReader : IDisposable
     {
         Modulus[] moduli = destination.Context.ModuliArray;
         int n = destination.N;
+        SimdLevel simd = SimdCapabilities.Current;
         for (int i = 0; i < limbs; i++)
         {
             ulong q = moduli[i].Value;
             int width = FormatConstants.ByteWidth(q);
             Span<ulong> limb = destination.LimbUnchecked(i);
             int done = 0;
+
+            // At most buffer/8 values per chunk, so an 8-byte load at the last value's offset stays inside the buffer.
             int perChunk = _buffer.Length / 8;
             while (done < n)
             {
                 int count = Math.Min(perChunk, n - done);
-                ReadOnlySpan<byte> bytes = Read(count * width);
-                for (int j = 0; j < count; j++)
+                Read(count * width);
+                Span<ulong> values = limb.Slice(done, count);
+                if (UnpackWidth(_buffer, width, values, simd) >= q)
                 {
-                    ulong value = ReadWidth(bytes.Slice(j * width, width));
-                    if (value >= q)
+                    int j = 0;
+                    while (values[j] < q)
                     {
-                        throw Invalid(string.Create(CultureInfo.InvariantCulture,
-                            $"{name}: coefficient {done + j} of limb {i} is {value}, not below its prime q = {q}"));
+                        j++;
                     }
 
-                    limb[done + j] = value;
+                    throw Invalid(string.Create(CultureInfo.InvariantCulture,
+                        $"{name}: coefficient {done + j} of limb {i} is {values[j]}, not below its prime q = {q}"));
                 }
 
                 done += count;
             }
         }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="values"/>.Length little-endian values of <paramref name="width"/> bytes each from the start
+    /// of <paramref name="source"/> (which has at least 8 bytes from the last value's offset) and returns the largest.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    internal static ulong UnpackWidth(ReadOnlySpan<byte> source, int width, Span<ulong> values, SimdLevel simd)
+    {
+        int n = values.Length, j = 0;
+        Debug.Assert(n == 0 || source.Length >= ((n - 1) * width) + 8, "an 8-byte load at the last offset stays inside");
+        ref byte s = ref MemoryMarshal.GetReference(source);
+        ref ulong v = ref MemoryMarshal.GetReference(values);
+        ulong max = 0;
+        if (width == 4 && simd >= SimdLevel.Vector256)
+        {
+            Vector256<uint> vmax = Vector256<uint>.Zero;
+            for (; j + 8 <= n; j += 8)
+            {
+                Vector256<uint> packed = Vector256.LoadUnsafe(ref s, (nuint)(4 * j)).AsUInt32();
+                vmax = Vector256.Max(vmax, packed);
+                Vector256.WidenLower(packed).StoreUnsafe(ref v, (nuint)j);
+                Vector256.WidenUpper(packed).StoreUnsafe(ref v, (nuint)j + 4);
+            }
+
+            for (int k = 0; k < Vector256<uint>.Count; k++)
+            {
+                max = Math.Max(max, vmax.GetElement(k));
+            }
+        }
+
+        ulong mask = width == 8 ? ulong.MaxValue : (1UL << (8 * width)) - 1;
+        for (; j < n; j++)
+        {
+            ulong value = BinaryPrimitives.ReadUInt64LittleEndian(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref s, j * width), 8)) & mask;
+            Unsafe.Add(ref v, j) = value;
+            max = Math.Max(max, value);
+        }
+
+        return max;
     }
 
     /// <summary>Throws unless the whole body has been consumed.</summary>
@@ -119,22 +168,6 @@ internal sealed class FormatReader : IDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
         }
-    }
-
-    private static ulong ReadWidth(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length == 8)
-        {
-            return BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        }
-
-        ulong value = 0;
-        for (int k = bytes.Length - 1; k >= 0; k--)
-        {
-            value = (value << 8) | bytes[k];
-        }
-
-        return value;
     }
 
     /// <summary>Reads exactly <paramref name="count"/> (at most the buffer size) bytes into the buffer.</summary>

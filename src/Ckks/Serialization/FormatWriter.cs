@@ -1,6 +1,11 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Ckks.Serialization;
@@ -59,18 +64,47 @@ internal sealed class FormatWriter : IDisposable
         {
             int width = FormatConstants.ByteWidth(moduli[i].Value);
             ReadOnlySpan<ulong> limb = poly.LimbUnchecked(i);
-            foreach (ulong value in limb)
+            while (!limb.IsEmpty)
             {
-                if (_position > BufferSize - 8)
+                // Each value is stored as 8 bytes of which the next value overwrites all but `width`: keep 8 bytes of room.
+                int count = Math.Min(limb.Length, (BufferSize - 8 - _position) / width);
+                if (count <= 0)
                 {
                     Flush();
+                    continue;
                 }
 
-                // Write all 8 bytes, keep only the low `width`; the rest is overwritten by the next value or never flushed.
-                BinaryPrimitives.WriteUInt64LittleEndian(_buffer.AsSpan(_position, 8), value);
-                _position += width;
-                Written += width;
+                PackWidth(limb[..count], width, _buffer.AsSpan(_position), SimdCapabilities.Current);
+                _position += count * width;
+                Written += count * width;
+                limb = limb[count..];
             }
+        }
+    }
+
+    /// <summary>
+    /// Stores the low <paramref name="width"/> bytes of each value, little-endian, back to back; writes up to 8 bytes past
+    /// the last value's (which the caller must have room for). Values are below <c>2^(8·width)</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    internal static void PackWidth(ReadOnlySpan<ulong> values, int width, Span<byte> destination, SimdLevel simd)
+    {
+        Debug.Assert(destination.Length >= (values.Length * width) + 8 - width, "room for the last 8-byte store");
+        ref ulong v = ref MemoryMarshal.GetReference(values);
+        ref byte d = ref MemoryMarshal.GetReference(destination);
+        int n = values.Length, j = 0;
+        if (width == 4 && simd >= SimdLevel.Vector256)
+        {
+            for (; j + 8 <= n; j += 8)
+            {
+                Vector256<uint> packed = Vector256.Narrow(Vector256.LoadUnsafe(ref v, (nuint)j), Vector256.LoadUnsafe(ref v, (nuint)j + 4));
+                packed.AsByte().StoreUnsafe(ref d, (nuint)(4 * j));
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref d, j * width), 8), Unsafe.Add(ref v, j));
         }
     }
 

@@ -163,7 +163,7 @@ public sealed class EncryptedBatch
             list.Add(CkksSerializer.LoadCiphertext(context, stream, expandSeed: false));
         }
 
-        // The stream is read in order; the seeds (a SHAKE256 stream and rejection sampling per polynomial) expand in parallel.
+        // The stream is read in order; the seeds (an AES-256-CTR stream and rejection sampling per polynomial) expand in parallel.
         Parallel.ForEach(
             list.Where(c => c.Seed is not null),
             new ParallelOptions { MaxDegreeOfParallelism = context.MaxDegreeOfParallelism },

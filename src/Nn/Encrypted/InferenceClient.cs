@@ -1,4 +1,5 @@
 using CkksRns.Ckks;
+using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Nn.Encrypted;
 
@@ -98,10 +99,13 @@ public sealed class InferenceClient : IDisposable
         }
         else
         {
+            // One ciphertext per thread, each encoded and encrypted on its thread: a few ciphertexts of one image are too
+            // little work to split their limbs over the threads as well (the hand-offs cost more than they save).
             LatencyLayout layout = Plan.Layout!;
             int b = layout.BlockStride, per = layout.BlocksPerCiphertext;
-            for (int g = 0; g < ciphertexts.Length; g++)
+            Parallel.For(0, ciphertexts.Length, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, g =>
             {
+                using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
                 double[] v = new double[slots];
                 for (int j = 0; j < per; j++)
                 {
@@ -122,7 +126,7 @@ public sealed class InferenceClient : IDisposable
                 }
 
                 ciphertexts[g] = _encryptor.Encrypt(_encoder.Encode(v, level, scale));
-            }
+            });
         }
 
         return new EncryptedBatch(Plan.Packing, isReply: false, count, length, ciphertexts);

@@ -6,7 +6,7 @@ namespace CkksRns.Rns.Sampling;
 
 /// <summary>
 /// A stream of random bytes for the samplers: either the operating system's CSPRNG (<see cref="CreateSystem"/>, the
-/// default for secrets and errors) or a deterministic expansion of a 32-byte seed with SHAKE256
+/// default for secrets and errors) or a deterministic expansion of a 32-byte seed with AES-256 in counter mode
 /// (<see cref="FromSeed(ReadOnlySpan{byte}, ulong)"/>, for public uniform polynomials that are sent as a seed and for
 /// reproducible tests).
 /// </summary>
@@ -49,20 +49,19 @@ public abstract class RandomSource : IDisposable
     public static RandomSource CreateSystem() => new SystemRandomSource();
 
     /// <summary>
-    /// Creates a deterministic source that expands <paramref name="seed"/> with SHAKE256; <paramref name="stream"/>
-    /// selects one of 2^64 independent streams of the same seed.
+    /// Creates a deterministic source that expands <paramref name="seed"/> with AES-256 in counter mode;
+    /// <paramref name="stream"/> selects one of 2^64 independent streams of the same seed.
     /// </summary>
     /// <remarks>
-    /// Block <c>b</c> (<c>b = 0, 1, …</c>) of the stream is the first 8192 bytes of
-    /// <c>SHAKE256("CkksRns.Seed.v1" ‖ seed ‖ LE64(stream) ‖ LE64(b))</c>; the stream is the concatenation of the blocks.
-    /// The definition is fixed: the same seed gives the same bytes on every machine and version.
+    /// The key is <c>SHA-256("CkksRns.Seed.v2" ‖ seed)</c>, and the stream is the concatenation of the 16-byte blocks
+    /// <c>AES-256(key, LE64(stream) ‖ LE64(j))</c> for <c>j = 0, 1, …</c>. The definition is fixed: the same seed gives
+    /// the same bytes on every machine (docs/format.md, "Seeds").
     /// </remarks>
     /// <param name="seed">Exactly <see cref="SeedLength"/> bytes.</param>
     /// <param name="stream">The stream index (domain separation between uses of one seed).</param>
     /// <returns>A new deterministic source.</returns>
     /// <exception cref="ArgumentException"><paramref name="seed"/> is not <see cref="SeedLength"/> bytes long.</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform's cryptography library has no SHAKE256 (<see cref="Shake256.IsSupported"/> is false).</exception>
-    public static RandomSource FromSeed(ReadOnlySpan<byte> seed, ulong stream = 0) => new Shake256RandomSource(seed, stream);
+    public static RandomSource FromSeed(ReadOnlySpan<byte> seed, ulong stream = 0) => new AesCtrRandomSource(seed, stream);
 
     /// <summary>Returns a fresh 32-byte seed from the operating system's CSPRNG.</summary>
     /// <returns>A new array of <see cref="SeedLength"/> random bytes.</returns>

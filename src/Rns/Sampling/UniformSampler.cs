@@ -2,7 +2,9 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Runtime.Intrinsics;
 using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Rns.Sampling;
@@ -44,8 +46,11 @@ public sealed class UniformSampler(RandomSource source)
     /// <param name="destination">The values to overwrite.</param>
     /// <param name="q">The modulus.</param>
     /// <exception cref="ArgumentException"><paramref name="q"/> is an uninitialized <see cref="Modulus"/> (value 0).</exception>
+    public void Sample(Span<ulong> destination, Modulus q) => Sample(destination, q, SimdCapabilities.Current);
+
+    /// <summary><see cref="Sample(Span{ulong}, Modulus)"/> with an explicit SIMD level (every level gives the same values).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public void Sample(Span<ulong> destination, Modulus q)
+    internal void Sample(Span<ulong> destination, Modulus q, SimdLevel simd)
     {
         if (q.Value == 0)
         {
@@ -64,6 +69,8 @@ public sealed class UniformSampler(RandomSource source)
         buffer.Clear();
         ref byte rb = ref MemoryMarshal.GetReference(buffer);
         ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        bool packed = bytes == 4 && simd >= SimdLevel.Vector256 && BitConverter.IsLittleEndian;
+        Vector256<uint> mask32 = Vector256.Create((uint)mask), q32 = Vector256.Create((uint)Math.Min(modulus, uint.MaxValue));
         int filled = 0;
         try
         {
@@ -71,12 +78,37 @@ public sealed class UniformSampler(RandomSource source)
             {
                 int candidates = Math.Min(ChunkCandidates, destination.Length - filled);
                 source.Fill(buffer[..(candidates * bytes)]);
-                for (int c = 0; c < candidates; c++)
+                int c = 0;
+                if (packed)
                 {
-                    ulong candidate = BinaryPrimitives.ReadUInt64LittleEndian(buffer.Slice(c * bytes, 8)) & mask;
+                    // Eight 4-byte candidates at a time; a group with a rejection takes the one-at-a-time loop below,
+                    // so the accepted values and their order are those of that loop. Each group writes eight values at
+                    // `filled`, within the destination because every remaining candidate fills at most one.
+                    for (; c + 8 <= candidates; c += 8)
+                    {
+                        Vector256<uint> v = Vector256.LoadUnsafe(ref rb, (nuint)(4 * c)).AsUInt32() & mask32;
+                        if (Vector256.LessThanAll(v, q32))
+                        {
+                            Vector256.WidenLower(v).StoreUnsafe(ref rd, (nuint)filled);
+                            Vector256.WidenUpper(v).StoreUnsafe(ref rd, (nuint)filled + 4);
+                            filled += 8;
+                            continue;
+                        }
 
+                        for (int k = c; k < c + 8; k++)
+                        {
+                            ulong candidate = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref rb, 4 * k)) & mask;
+                            Unsafe.Add(ref rd, filled) = candidate;
+                            filled += candidate < modulus ? 1 : 0;
+                        }
+                    }
+                }
+
+                for (; c < candidates; c++)
+                {
                     // Always write, advance only on acceptance (a rejected value is overwritten or left past the end).
-                    // filled + c < destination.Length, and filled only grows when accepted, so the write stays in range.
+                    // filled + (candidates - c) <= destination.Length, so the write stays in range.
+                    ulong candidate = ReadLittleEndian(ref Unsafe.Add(ref rb, c * bytes)) & mask;
                     Unsafe.Add(ref rd, filled) = candidate;
                     filled += candidate < modulus ? 1 : 0;
                 }
@@ -86,6 +118,13 @@ public sealed class UniformSampler(RandomSource source)
         {
             CryptographicOperations.ZeroMemory(buffer);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ReadLittleEndian(ref byte source)
+    {
+        ulong value = Unsafe.ReadUnaligned<ulong>(ref source);
+        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
     }
 
     /// <summary>Candidates per call of <see cref="RandomSource.Fill(Span{byte})"/>.</summary>

@@ -1,4 +1,5 @@
 using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Polynomials;
 using CkksRns.Rns.Sampling;
 using CkksRns.Rns.Tests.Polynomials;
@@ -64,6 +65,59 @@ public sealed class SamplerTests
         double expected = count / 64.0;
         double chiSquare = buckets.Sum(b => (b - expected) * (b - expected) / expected);
         Assert.True(chiSquare < 150, $"chi-square {chiSquare:F1} over 64 buckets");
+    }
+
+    public static TheoryData<ulong, int> UniformPrimesAndLevels()
+    {
+        var data = new TheoryData<ulong, int>();
+        ulong[] primes =
+        [
+            1_073_479_681UL,          // 30-bit NTT prime: almost no rejections, the packed 4-byte path
+            (1UL << 29) + 11,         // 30 bits, half the candidates rejected: packed groups fall back often
+            (1UL << 31) + 11,         // 32 bits in 4 bytes
+            (1UL << 25) - 39,         // 25 bits in 4 bytes
+            (1UL << 20) + 7,          // 3 bytes
+            (1UL << 40) + 15,         // 5 bytes
+            (1UL << 61) - 1,          // 8 bytes
+        ];
+        foreach (ulong q in primes)
+        {
+            foreach (SimdLevel level in SimdCapabilities.Supported)
+            {
+                data.Add(q, (int)level);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(UniformPrimesAndLevels))]
+    public void Uniform_EverySimdLevel_IsTheOneCandidateAtATimeDefinition(ulong qValue, int level)
+    {
+        var q = new Modulus(qValue);
+        int bytes = (q.BitCount + 7) / 8;
+        ulong mask = q.BitCount == 64 ? ulong.MaxValue : (1UL << q.BitCount) - 1;
+        foreach (int count in new[] { 1, 7, 8, 9, 511, 512, 513, 5000 })
+        {
+            // The definition (docs/format.md): next ceil(k/8) bytes little-endian, masked, kept when below q.
+            using RandomSource reference = Seeded(11, (ulong)count);
+            var expected = new ulong[count];
+            for (int filled = 0; filled < count;)
+            {
+                ulong candidate = reference.NextUInt64(bytes) & mask;
+                if (candidate < qValue)
+                {
+                    expected[filled++] = candidate;
+                }
+            }
+
+            var actual = new ulong[count + 1];
+            actual[count] = 12345; // must stay untouched
+            new UniformSampler(Seeded(11, (ulong)count)).Sample(actual.AsSpan(0, count), q, (SimdLevel)level);
+            Assert.Equal(expected, actual[..count]);
+            Assert.Equal(12345UL, actual[count]);
+        }
     }
 
     [Fact]
