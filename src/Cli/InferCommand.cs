@@ -152,7 +152,8 @@ internal sealed class InferCommand : ICommand
             int first = r * perRequest, count = Math.Min(perRequest, images - first);
             clock.Restart();
             EncryptedBatch request = client.Encrypt(pixels.AsSpan(first * length, count * length));
-            var wire = new MemoryStream();
+            // Sized from the previous request: growing a stream by doubling copies megabytes and touches fresh pages.
+            var wire = new MemoryStream((int)Math.Min(requestBytes, Array.MaxLength));
             request.Save(wire);
             encrypt.Add(clock.Elapsed.TotalSeconds);
             requestBytes = wire.Length;
