@@ -49,6 +49,9 @@ internal static class ConstantMultiplyAccumulate
     /// <summary>Terms the split kernel sums before folding its sums (each term adds less than 2^44 to the middle sum).</summary>
     public const int SplitTermsBeforeReduction = 1 << 19;
 
+    /// <summary>Terms the signed split kernel sums before reducing: each product is below 2^52 in magnitude, so 1023 of them and a reduced value stay below 2^62.</summary>
+    public const int SignedSplitTermsBeforeReduction = 1023;
+
     /// <summary>Rows the split kernel keeps in registers at once (three rows of three sums; a block takes a pass of three rows and one of two).</summary>
     private const int SplitPassRows = 3;
 
@@ -161,7 +164,19 @@ internal static class ConstantMultiplyAccumulate
             if (inputs[i] is ulong[] x)
             {
                 ReadOnlySpan<ulong> source = x.AsSpan(offset, width);
-                for (int k = 0; k < source.Length; k++)
+                int k = 0;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<ulong> mask = Vector256.Create(Mask);
+                    for (; k + 4 <= source.Length; k += 4)
+                    {
+                        Vector256<ulong> v = Vector256.Create(source.Slice(k, 4));
+                        (v & mask).CopyTo(lo.Slice(k, 4));
+                        Vector256.ShiftRightLogical(v, SplitBits).CopyTo(hi.Slice(k, 4));
+                    }
+                }
+
+                for (; k < source.Length; k++)
                 {
                     lo[k] = source[k] & Mask;
                     hi[k] = source[k] >> SplitBits;
@@ -284,6 +299,88 @@ internal static class ConstantMultiplyAccumulate
             }
         }
     }
+
+    /// <summary>
+    /// The block of <see cref="BlockSplit"/> with the weights as signed integers (<c>|w| ≤ 2^31 − 1</c>, the rounded
+    /// <c>value · scale</c> itself rather than its residue): the kernel sums <c>x0·w</c> and <c>x1·w</c> with the signed
+    /// 32×32→64-bit multiply (<c>vpmuldq</c>), two products per term and two sums per row instead of four and three, so
+    /// all five rows fit the registers in one pass. Each product is below 2^52 in magnitude; the sums are reduced every
+    /// <see cref="SignedSplitTermsBeforeReduction"/> terms (their magnitude stays below 2^62) by adding a multiple of q
+    /// near 2^62 and a Barrett reduction. <paramref name="weights"/> holds w of term e, row r at <c>e·Rows + r</c>;
+    /// <paramref name="low"/> and <paramref name="high"/> come from <see cref="GatherSplit"/>. All paths give identical
+    /// results (exact integer arithmetic).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BlockSplitSigned(
+        ReadOnlySpan<int> columns, ReadOnlySpan<int> weights, ReadOnlySpan<ulong> low, ReadOnlySpan<ulong> high, int stride, int width, ReadOnlySpan<ulong> bias,
+        ulong[][] outputs, ReadOnlySpan<int> rows, int offset, Modulus q, SimdLevel level)
+    {
+        if (q.Value >= MaxSplitModulus)
+        {
+            throw new ArgumentOutOfRangeException(nameof(q), q.Value, $"The split kernel needs a modulus below 2^{2 * SplitBits}.");
+        }
+
+        CheckBlock(columns.Length, weights.Length, 1, stride, width, bias.Length, rows.Length);
+        if (low.Length != high.Length)
+        {
+            throw new ArgumentException("The low and high halves must have the same length.", nameof(low));
+        }
+
+        for (int i = 0; i < columns.Length * Rows; i++)
+        {
+            if (weights[i] == int.MinValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(weights), "Signed weights must be within ±(2^31 − 1).");
+            }
+        }
+
+        ShoupOperand s1 = q.CreateShoupOperand(q.Reduce(1UL << SplitBits));
+        ulong lift = SignedLift(q.Value);
+        int k = 0;
+        if (level >= SimdLevel.Vector512 && Avx512F.IsSupported)
+        {
+            for (; k + 8 <= width; k += 8)
+            {
+                ChunkSigned512(columns, weights, ref Unsafe.AsRef(in low[k]), ref Unsafe.AsRef(in high[k]), stride, bias, outputs, rows, offset + k, q, s1, lift);
+            }
+        }
+        else if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
+        {
+            for (; k + 4 <= width; k += 4)
+            {
+                ChunkSigned256(columns, weights, ref Unsafe.AsRef(in low[k]), ref Unsafe.AsRef(in high[k]), stride, bias, outputs, rows, offset + k, q, s1, lift);
+            }
+        }
+
+        for (; k < width; k++)
+        {
+            for (int r = 0; r < rows.Length; r++)
+            {
+                long lo = 0, hi = 0;
+                for (int e = 0; e < columns.Length; e++)
+                {
+                    if (e > 0 && e % SignedSplitTermsBeforeReduction == 0)
+                    {
+                        (lo, hi) = ((long)q.Reduce((ulong)lo + lift), (long)q.Reduce((ulong)hi + lift));
+                    }
+
+                    int at = columns[e] * stride;
+                    long w = weights[(e * Rows) + r];
+                    lo += (long)low[at + k] * w;
+                    hi += (long)high[at + k] * w;
+                }
+
+                ulong value = q.Add(q.Reduce((ulong)lo + lift), q.MultiplyShoup(q.Reduce((ulong)hi + lift), s1));
+                outputs[rows[r]][offset + k] = q.Add(value, bias[r]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The multiple of q added to a signed sum (|sum| &lt; 2^62) before its Barrett reduction: the smallest one at or
+    /// above 2^62, so the lifted value lies in (0, 2^63 + q), where one Barrett step and one correction reduce it fully.
+    /// </summary>
+    internal static ulong SignedLift(ulong q) => (((1UL << 62) + q - 1) / q) * q;
 
     /// <summary>The scalar reference of <see cref="Block"/> for coefficients <c>[from, width)</c>.</summary>
     internal static void BlockScalar(
@@ -511,6 +608,165 @@ internal static class ConstantMultiplyAccumulate
         Finish(c0, c1, 2, bias, outputs, rows, at, q, ratio);
         Finish(d0, d1, 3, bias, outputs, rows, at, q, ratio);
         Finish(f0, f1, 4, bias, outputs, rows, at, q, ratio);
+    }
+
+    /// <summary>Four coefficients of the five rows for <see cref="BlockSplitSigned"/>: ten signed sums in registers, reduced between segments and combined at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ChunkSigned256(
+        ReadOnlySpan<int> columns, ReadOnlySpan<int> weights, ref ulong low, ref ulong high, int stride, ReadOnlySpan<ulong> bias,
+        ulong[][] outputs, ReadOnlySpan<int> rows, int at, Modulus modulus, ShoupOperand s1, ulong lift)
+    {
+        Vector256<long> l0 = default, l1 = default, l2 = default, l3 = default, l4 = default;
+        Vector256<long> h0 = default, h1 = default, h2 = default, h3 = default, h4 = default;
+        ref int rw = ref MemoryMarshal.GetReference(weights);
+        ref int rc = ref MemoryMarshal.GetReference(columns);
+        int n = columns.Length;
+        for (int e = 0; e < n;)
+        {
+            int end = Math.Min(n, e + SignedSplitTermsBeforeReduction);
+            for (; e < end; e++)
+            {
+                nint src = (nint)Unsafe.Add(ref rc, e) * stride;
+                Vector256<int> x0 = Vector256.LoadUnsafe(ref Unsafe.Add(ref low, src)).AsInt32();
+                Vector256<int> x1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref high, src)).AsInt32();
+                ref int we = ref Unsafe.Add(ref rw, e * Rows);
+                Vector256<int> w = Vector256.Create(we);
+                l0 += Avx2.Multiply(x0, w);
+                h0 += Avx2.Multiply(x1, w);
+                w = Vector256.Create(Unsafe.Add(ref we, 1));
+                l1 += Avx2.Multiply(x0, w);
+                h1 += Avx2.Multiply(x1, w);
+                w = Vector256.Create(Unsafe.Add(ref we, 2));
+                l2 += Avx2.Multiply(x0, w);
+                h2 += Avx2.Multiply(x1, w);
+                w = Vector256.Create(Unsafe.Add(ref we, 3));
+                l3 += Avx2.Multiply(x0, w);
+                h3 += Avx2.Multiply(x1, w);
+                w = Vector256.Create(Unsafe.Add(ref we, 4));
+                l4 += Avx2.Multiply(x0, w);
+                h4 += Avx2.Multiply(x1, w);
+            }
+
+            if (e < n)
+            {
+                Vector256<ulong> q = Vector256.Create(modulus.Value), ratio = Vector256.Create(modulus.BarrettRatio64), m = Vector256.Create(lift);
+                l0 = Barrett(l0.AsUInt64() + m, q, ratio).AsInt64();
+                l1 = Barrett(l1.AsUInt64() + m, q, ratio).AsInt64();
+                l2 = Barrett(l2.AsUInt64() + m, q, ratio).AsInt64();
+                l3 = Barrett(l3.AsUInt64() + m, q, ratio).AsInt64();
+                l4 = Barrett(l4.AsUInt64() + m, q, ratio).AsInt64();
+                h0 = Barrett(h0.AsUInt64() + m, q, ratio).AsInt64();
+                h1 = Barrett(h1.AsUInt64() + m, q, ratio).AsInt64();
+                h2 = Barrett(h2.AsUInt64() + m, q, ratio).AsInt64();
+                h3 = Barrett(h3.AsUInt64() + m, q, ratio).AsInt64();
+                h4 = Barrett(h4.AsUInt64() + m, q, ratio).AsInt64();
+            }
+        }
+
+        FinishSigned(l0, h0, 0, bias, outputs, rows, at, modulus, s1, lift);
+        FinishSigned(l1, h1, 1, bias, outputs, rows, at, modulus, s1, lift);
+        FinishSigned(l2, h2, 2, bias, outputs, rows, at, modulus, s1, lift);
+        FinishSigned(l3, h3, 3, bias, outputs, rows, at, modulus, s1, lift);
+        FinishSigned(l4, h4, 4, bias, outputs, rows, at, modulus, s1, lift);
+    }
+
+    /// <summary>As <see cref="ChunkSigned256"/>, with eight-lane vectors (eight coefficients).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ChunkSigned512(
+        ReadOnlySpan<int> columns, ReadOnlySpan<int> weights, ref ulong low, ref ulong high, int stride, ReadOnlySpan<ulong> bias,
+        ulong[][] outputs, ReadOnlySpan<int> rows, int at, Modulus modulus, ShoupOperand s1, ulong lift)
+    {
+        Vector512<long> l0 = default, l1 = default, l2 = default, l3 = default, l4 = default;
+        Vector512<long> h0 = default, h1 = default, h2 = default, h3 = default, h4 = default;
+        ref int rw = ref MemoryMarshal.GetReference(weights);
+        ref int rc = ref MemoryMarshal.GetReference(columns);
+        int n = columns.Length;
+        for (int e = 0; e < n;)
+        {
+            int end = Math.Min(n, e + SignedSplitTermsBeforeReduction);
+            for (; e < end; e++)
+            {
+                nint src = (nint)Unsafe.Add(ref rc, e) * stride;
+                Vector512<int> x0 = Vector512.LoadUnsafe(ref Unsafe.Add(ref low, src)).AsInt32();
+                Vector512<int> x1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref high, src)).AsInt32();
+                ref int we = ref Unsafe.Add(ref rw, e * Rows);
+                Vector512<int> w = Vector512.Create(we);
+                l0 += Avx512F.Multiply(x0, w);
+                h0 += Avx512F.Multiply(x1, w);
+                w = Vector512.Create(Unsafe.Add(ref we, 1));
+                l1 += Avx512F.Multiply(x0, w);
+                h1 += Avx512F.Multiply(x1, w);
+                w = Vector512.Create(Unsafe.Add(ref we, 2));
+                l2 += Avx512F.Multiply(x0, w);
+                h2 += Avx512F.Multiply(x1, w);
+                w = Vector512.Create(Unsafe.Add(ref we, 3));
+                l3 += Avx512F.Multiply(x0, w);
+                h3 += Avx512F.Multiply(x1, w);
+                w = Vector512.Create(Unsafe.Add(ref we, 4));
+                l4 += Avx512F.Multiply(x0, w);
+                h4 += Avx512F.Multiply(x1, w);
+            }
+
+            if (e < n)
+            {
+                Vector512<ulong> q = Vector512.Create(modulus.Value), ratio = Vector512.Create(modulus.BarrettRatio64), m = Vector512.Create(lift);
+                l0 = Barrett(l0.AsUInt64() + m, q, ratio).AsInt64();
+                l1 = Barrett(l1.AsUInt64() + m, q, ratio).AsInt64();
+                l2 = Barrett(l2.AsUInt64() + m, q, ratio).AsInt64();
+                l3 = Barrett(l3.AsUInt64() + m, q, ratio).AsInt64();
+                l4 = Barrett(l4.AsUInt64() + m, q, ratio).AsInt64();
+                h0 = Barrett(h0.AsUInt64() + m, q, ratio).AsInt64();
+                h1 = Barrett(h1.AsUInt64() + m, q, ratio).AsInt64();
+                h2 = Barrett(h2.AsUInt64() + m, q, ratio).AsInt64();
+                h3 = Barrett(h3.AsUInt64() + m, q, ratio).AsInt64();
+                h4 = Barrett(h4.AsUInt64() + m, q, ratio).AsInt64();
+            }
+        }
+
+        FinishSigned(l0, h0, 0, bias, outputs, rows, at, modulus, s1, lift);
+        FinishSigned(l1, h1, 1, bias, outputs, rows, at, modulus, s1, lift);
+        FinishSigned(l2, h2, 2, bias, outputs, rows, at, modulus, s1, lift);
+        FinishSigned(l3, h3, 3, bias, outputs, rows, at, modulus, s1, lift);
+        FinishSigned(l4, h4, 4, bias, outputs, rows, at, modulus, s1, lift);
+    }
+
+    /// <summary>Stores <c>(lo + 2^21·hi + bias) mod q</c> (four lanes of signed sums) at <paramref name="at"/> of row <paramref name="r"/>, if the block has that row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FinishSigned(Vector256<long> lo, Vector256<long> hi, int r, ReadOnlySpan<ulong> bias, ulong[][] outputs, ReadOnlySpan<int> rows, int at, Modulus modulus, ShoupOperand s1, ulong lift)
+    {
+        if (r < rows.Length)
+        {
+            ulong[] row = outputs[rows[r]];
+            if ((uint)(at + 4) > (uint)row.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), "An output row is shorter than offset + width.");
+            }
+
+            Vector256<ulong> q = Vector256.Create(modulus.Value), ratio = Vector256.Create(modulus.BarrettRatio64), m = Vector256.Create(lift);
+            Vector256<ulong> low = Barrett(lo.AsUInt64() + m, q, ratio), high = Barrett(hi.AsUInt64() + m, q, ratio);
+            Vector256<ulong> value = ElementwiseVectorMath.AddMod(
+                low, ElementwiseVectorMath.MultiplyShoup(high, Vector256.Create(s1.Value), Vector256.Create(s1.Quotient), q), q);
+            ElementwiseVectorMath.AddMod(value, Vector256.Create(bias[r]), q).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(row), (nuint)at);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FinishSigned(Vector512<long> lo, Vector512<long> hi, int r, ReadOnlySpan<ulong> bias, ulong[][] outputs, ReadOnlySpan<int> rows, int at, Modulus modulus, ShoupOperand s1, ulong lift)
+    {
+        if (r < rows.Length)
+        {
+            ulong[] row = outputs[rows[r]];
+            if ((uint)(at + 8) > (uint)row.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rows), "An output row is shorter than offset + width.");
+            }
+
+            Vector512<ulong> q = Vector512.Create(modulus.Value), ratio = Vector512.Create(modulus.BarrettRatio64), m = Vector512.Create(lift);
+            Vector512<ulong> low = Barrett(lo.AsUInt64() + m, q, ratio), high = Barrett(hi.AsUInt64() + m, q, ratio);
+            Vector512<ulong> value = ElementwiseVectorMath.AddMod(
+                low, ElementwiseVectorMath.MultiplyShoup(high, Vector512.Create(s1.Value), Vector512.Create(s1.Quotient), q), q);
+            ElementwiseVectorMath.AddMod(value, Vector512.Create(bias[r]), q).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(row), (nuint)at);
+        }
     }
 
     /// <summary>Four coefficients of two or three rows (<paramref name="first"/> onwards, <typeparamref name="TRows"/>): nine sums in registers, added to <paramref name="sums"/> (lo, mid, hi per row).</summary>

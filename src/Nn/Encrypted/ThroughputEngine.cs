@@ -190,7 +190,12 @@ internal sealed class ThroughputEngine
                 {
                     ReadOnlySpan<int> columns = map.Columns.AsSpan(b.ColumnStart, b.ColumnCount);
                     ReadOnlySpan<ulong> rowBias = bias.AsSpan(b.BiasStart, R);
-                    if (split is not null)
+                    if (split is not null && k.SignedWeights is int[] signed)
+                    {
+                        ConstantMultiplyAccumulate.BlockSplitSigned(
+                            columns, signed.AsSpan(b.WeightStart, b.ColumnCount * R), gathered, high, G, span, rowBias, y, b.Rows, offset, q, simd);
+                    }
+                    else if (split is not null)
                     {
                         ConstantMultiplyAccumulate.BlockSplit(
                             columns, split.AsSpan(2 * b.WeightStart, 2 * b.ColumnCount * R), gathered, high, G, span, rowBias, y, b.Rows, offset, q, simd);
@@ -383,6 +388,28 @@ internal sealed class ThroughputEngine
 
             Blocks = [.. blocks];
             ZeroBias = new ulong[Blocks.Length * R];
+
+            // The split kernel's faster form takes the weights as signed integers (the same for every limb) when they fit 32 bits.
+            var signed = new int[weightCount];
+            foreach (RowBlock b in Blocks)
+            {
+                for (int r = 0; r < b.Rows.Length && signed is not null; r++)
+                {
+                    for (int e = 0; e < b.ColumnCount; e++)
+                    {
+                        double w = Math.Round(Map.Values[Map.RowStart[b.Rows[r]] + e] * ConstantScale);
+                        if (!(Math.Abs(w) <= int.MaxValue))
+                        {
+                            signed = null;
+                            break;
+                        }
+
+                        signed[b.WeightStart + (e * R) + r] = (int)w;
+                    }
+                }
+            }
+
+            SignedWeights = signed;
             Weights = new uint[]?[limbs];
             SplitWeights = new uint[]?[limbs];
             WideWeights = new ShoupOperand[]?[limbs];
@@ -394,6 +421,7 @@ internal sealed class ThroughputEngine
                 bool splittable = !narrow && q.Value < ConstantMultiplyAccumulate.MaxSplitModulus;
                 uint[]? w32 = narrow ? new uint[weightCount] : null;
                 uint[]? halves = splittable ? new uint[2 * weightCount] : null;
+                bool needHalves = SignedWeights is null;
                 ShoupOperand[]? wide = narrow || splittable ? null : new ShoupOperand[weightCount];
                 ulong[] bias = new ulong[Blocks.Length * R];
                 foreach (RowBlock b in Blocks)
@@ -412,7 +440,10 @@ internal sealed class ThroughputEngine
                             }
                             else if (splittable)
                             {
-                                (halves![2 * at], halves[(2 * at) + 1]) = ConstantMultiplyAccumulate.Split(residue);
+                                if (needHalves)
+                                {
+                                    (halves![2 * at], halves[(2 * at) + 1]) = ConstantMultiplyAccumulate.Split(residue);
+                                }
                             }
                             else
                             {
@@ -450,6 +481,12 @@ internal sealed class ThroughputEngine
         public ulong[] ZeroBias { get; }
 
         public uint[]?[] Weights { get; }
+
+        /// <summary>
+        /// The weights as signed integers in the blocks' layout (the same for every limb), for the split kernel's signed
+        /// form; null when one of them does not fit 32 bits (the halves in <see cref="SplitWeights"/> are used then).
+        /// </summary>
+        public int[]? SignedWeights { get; }
 
         /// <summary>Per limb of 31 to 42 bits: the weights as (low, high) halves for <see cref="ConstantMultiplyAccumulate.BlockSplit"/>.</summary>
         public uint[]?[] SplitWeights { get; }

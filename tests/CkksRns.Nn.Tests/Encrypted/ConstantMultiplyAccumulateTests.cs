@@ -171,6 +171,70 @@ public sealed class ConstantMultiplyAccumulateTests
     }
 
     [Fact]
+    [Trait("Category", "Kernel")]
+    public void BlockSplitSigned_EveryPath_MatchesBigIntegerOracle()
+    {
+        // Signed weights up to ±(2^31 − 1) (extremes often), residues up to q − 1, and rows long enough to need the
+        // intermediate reductions (1023 terms per segment).
+        var cases = from bits in Gen.Elements(31, 34, 40, 41, 42)
+                    from terms in Gen.OneOf(Gen.Choose(0, 60), Gen.Choose(1000, 2500))
+                    from offset in Gen.Choose(0, 64 - Width)
+                    from width in Gen.Elements(1, 4, 7, 8, 13, 16)
+                    from rows in Gen.Choose(1, ConstantMultiplyAccumulate.Rows)
+                    from seed in Gen.Choose(0, 1_000_000)
+                    select (bits, terms, offset, width, rows, seed);
+        Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            ulong q = NttPrimes.Generate(1 << 10, [c.bits])[0];
+            var modulus = new Modulus(q);
+            (int[] columns, _, ulong[]?[] inputs, ulong[] bias) = Case(c.seed, c.terms, q, 40);
+            var random = new Random(c.seed + 1);
+            int[] weights = [.. Enumerable.Range(0, c.terms * ConstantMultiplyAccumulate.Rows).Select(_ => random.Next(4) switch
+            {
+                0 => int.MaxValue,
+                1 => -int.MaxValue,
+                _ => random.Next(-int.MaxValue, int.MaxValue),
+            })];
+            const int R = ConstantMultiplyAccumulate.Rows;
+            ulong[] expected = new ulong[c.rows * c.width];
+            for (int r = 0; r < c.rows; r++)
+            {
+                for (int k = 0; k < c.width; k++)
+                {
+                    BigInteger sum = bias[r];
+                    for (int e = 0; e < columns.Length; e++)
+                    {
+                        if (inputs[columns[e]] is ulong[] x)
+                        {
+                            sum += (BigInteger)weights[(e * R) + r] * x[c.offset + k];
+                        }
+                    }
+
+                    expected[(r * c.width) + k] = (ulong)(((sum % q) + q) % q);
+                }
+            }
+
+            ulong[] low = new ulong[inputs.Length * Width], high = new ulong[inputs.Length * Width];
+            ConstantMultiplyAccumulate.GatherSplit(inputs, c.offset, c.width, Width, low, high);
+            foreach (SimdLevel level in SimdCapabilities.Supported)
+            {
+                (ulong[][] outputs, int[] rows) = Targets(c.rows, c.offset, c.width);
+                ConstantMultiplyAccumulate.BlockSplitSigned(columns, weights, low, high, Width, c.width, bias, outputs, rows, c.offset, modulus, level);
+                Assert.True(expected.AsSpan().SequenceEqual(Flatten(outputs, rows, c.offset, c.width)), $"{level}, {c.bits}-bit q, {c.terms} terms, {c.rows} rows, width {c.width}");
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void BlockSplitSigned_WeightOfMinus2To31_IsRefused()
+    {
+        ulong q = NttPrimes.Generate(1 << 10, [40])[0];
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ConstantMultiplyAccumulate.BlockSplitSigned(
+            [0], [1, 2, int.MinValue, 4, 5], new ulong[8], new ulong[8], 8, 8, new ulong[5], [new ulong[8]], [0], 0, new Modulus(q), SimdLevel.Scalar));
+        Assert.Contains("±(2^31 − 1)", e.Message);
+    }
+
+    [Fact]
     public void BlockSplit_ModulusOf43Bits_IsRefused()
     {
         ulong q = NttPrimes.Generate(1 << 10, [43])[0];
