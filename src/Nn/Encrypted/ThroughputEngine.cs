@@ -165,6 +165,7 @@ internal sealed class ThroughputEngine
             Modulus q = moduli[l];
             int terms = ConstantMultiplyAccumulate.TermsBeforeReduction(q.Value);
             uint[]? weights = k.Weights[l];
+            bool splitLimb = k.SplitLimbs[l];
             uint[]? split = k.SplitWeights[l];
             ShoupOperand[]? wide = k.WideWeights[l];
             ulong[] bias = p == 0 ? k.Bias[l] : k.ZeroBias;
@@ -172,7 +173,7 @@ internal sealed class ThroughputEngine
             ulong[][] y = outputBuffers[p];
             const int G = ConstantMultiplyAccumulate.GatherWidth;
             ulong[] gathered = System.Buffers.ArrayPool<ulong>.Shared.Rent(x.Length * G);
-            ulong[]? high = split is null ? null : System.Buffers.ArrayPool<ulong>.Shared.Rent(x.Length * G);
+            ulong[]? high = splitLimb ? System.Buffers.ArrayPool<ulong>.Shared.Rent(x.Length * G) : null;
             int start = block * blockSize, end = start + blockSize;
             for (int k0 = start; k0 < end; k0 += G)
             {
@@ -190,15 +191,15 @@ internal sealed class ThroughputEngine
                 {
                     ReadOnlySpan<int> columns = map.Columns.AsSpan(b.ColumnStart, b.ColumnCount);
                     ReadOnlySpan<ulong> rowBias = bias.AsSpan(b.BiasStart, R);
-                    if (split is not null && k.SignedWeights is int[] signed)
+                    if (splitLimb && k.SignedWeights is int[] signed)
                     {
                         ConstantMultiplyAccumulate.BlockSplitSigned(
                             columns, signed.AsSpan(b.WeightStart, b.ColumnCount * R), gathered, high, G, span, rowBias, y, b.Rows, offset, q, simd);
                     }
-                    else if (split is not null)
+                    else if (splitLimb)
                     {
                         ConstantMultiplyAccumulate.BlockSplit(
-                            columns, split.AsSpan(2 * b.WeightStart, 2 * b.ColumnCount * R), gathered, high, G, span, rowBias, y, b.Rows, offset, q, simd);
+                            columns, split!.AsSpan(2 * b.WeightStart, 2 * b.ColumnCount * R), gathered, high, G, span, rowBias, y, b.Rows, offset, q, simd);
                     }
                     else if (weights is not null)
                     {
@@ -412,6 +413,7 @@ internal sealed class ThroughputEngine
             SignedWeights = signed;
             Weights = new uint[]?[limbs];
             SplitWeights = new uint[]?[limbs];
+            SplitLimbs = new bool[limbs];
             WideWeights = new ShoupOperand[]?[limbs];
             Bias = new ulong[limbs][];
             for (int l = 0; l < limbs; l++)
@@ -420,8 +422,7 @@ internal sealed class ThroughputEngine
                 bool narrow = q.Value < ConstantMultiplyAccumulate.MaxModulus;
                 bool splittable = !narrow && q.Value < ConstantMultiplyAccumulate.MaxSplitModulus;
                 uint[]? w32 = narrow ? new uint[weightCount] : null;
-                uint[]? halves = splittable ? new uint[2 * weightCount] : null;
-                bool needHalves = SignedWeights is null;
+                uint[]? halves = splittable && SignedWeights is null ? new uint[2 * weightCount] : null;
                 ShoupOperand[]? wide = narrow || splittable ? null : new ShoupOperand[weightCount];
                 ulong[] bias = new ulong[Blocks.Length * R];
                 foreach (RowBlock b in Blocks)
@@ -438,16 +439,13 @@ internal sealed class ThroughputEngine
                             {
                                 w32![at] = (uint)residue;
                             }
-                            else if (splittable)
+                            else if (halves is not null)
                             {
-                                if (needHalves)
-                                {
-                                    (halves![2 * at], halves[(2 * at) + 1]) = ConstantMultiplyAccumulate.Split(residue);
-                                }
+                                (halves[2 * at], halves[(2 * at) + 1]) = ConstantMultiplyAccumulate.Split(residue);
                             }
-                            else
+                            else if (wide is not null)
                             {
-                                wide![at] = q.CreateShoupOperand(residue);
+                                wide[at] = q.CreateShoupOperand(residue);
                             }
                         }
                     }
@@ -455,6 +453,7 @@ internal sealed class ThroughputEngine
 
                 Weights[l] = w32;
                 SplitWeights[l] = halves;
+                SplitLimbs[l] = splittable;
                 WideWeights[l] = wide;
                 Bias[l] = bias;
             }
@@ -488,7 +487,10 @@ internal sealed class ThroughputEngine
         /// </summary>
         public int[]? SignedWeights { get; }
 
-        /// <summary>Per limb of 31 to 42 bits: the weights as (low, high) halves for <see cref="ConstantMultiplyAccumulate.BlockSplit"/>.</summary>
+        /// <summary>Per limb: whether its prime (31 to 42 bits) takes the split kernel.</summary>
+        public bool[] SplitLimbs { get; }
+
+        /// <summary>Per split limb, when <see cref="SignedWeights"/> is null: the weights as (low, high) halves for <see cref="ConstantMultiplyAccumulate.BlockSplit"/>.</summary>
         public uint[]?[] SplitWeights { get; }
 
         public ShoupOperand[]?[] WideWeights { get; }
