@@ -28,6 +28,14 @@ internal static partial class ElementwiseKernels
         RescaleCorrectionScalar(r, qLast, destination, q, start);
     }
 
+    /// <summary>
+    /// How the rescaling correction reduces a value below <paramref name="qLast"/> modulo <paramref name="q"/>: 0 or 1
+    /// when <c>q_ℓ ≤ 2q</c> (at most one subtraction), 2 for a 32-bit Barrett step when <c>q &lt; 2^31</c> and
+    /// <c>q_ℓ ≤ 2^(b+31)</c> (<c>b</c> the bit count of <c>q</c>), 3 for the general 64-bit one.
+    /// </summary>
+    private static int RescaleReduction(Modulus qLast, Modulus q) =>
+        qLast.Value <= q.Value ? 0 : qLast.Value <= 2 * q.Value ? 1 : IsNarrow(q) && qLast.Value <= 1UL << (q.BitCount + 31) ? 2 : 3;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static int RescaleCorrectionVector512(ReadOnlySpan<ulong> r, Modulus qLast, Span<ulong> destination, Modulus q)
     {
@@ -38,6 +46,26 @@ internal static partial class ElementwiseKernels
         ulong halfLast = qLast.Value >> 1, half = q.Reduce(halfLast);
         Vector512<ulong> vl = Vector512.Create(qLast.Value), vhl = Vector512.Create(halfLast);
         Vector512<ulong> vq = Vector512.Create(q.Value), ratio = Vector512.Create(q.BarrettRatio64), vh = Vector512.Create(half);
+        int mode = RescaleReduction(qLast, q);
+        if (mode == 2)
+        {
+            var shortBarrett = new ShortBarrett512(q);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> v = AddMod(Vector512.LoadUnsafe(ref rr, (nuint)i), vhl, vl);
+                SubtractMod(shortBarrett.Reduce(v), vh, vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        else if (mode < 2)
+        {
+            // v < q_ℓ ≤ 2q: at most one subtraction (none when q_ℓ ≤ q: ReduceOnce leaves v as it is).
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> v = AddMod(Vector512.LoadUnsafe(ref rr, (nuint)i), vhl, vl);
+                SubtractMod(ReduceOnce(v, vq), vh, vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
         for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
         {
             Vector512<ulong> v = AddMod(Vector512.LoadUnsafe(ref rr, (nuint)i), vhl, vl);
@@ -58,6 +86,26 @@ internal static partial class ElementwiseKernels
         ulong halfLast = qLast.Value >> 1, half = q.Reduce(halfLast);
         Vector256<ulong> vl = Vector256.Create(qLast.Value), vhl = Vector256.Create(halfLast);
         Vector256<ulong> vq = Vector256.Create(q.Value), ratio = Vector256.Create(q.BarrettRatio64), vh = Vector256.Create(half);
+        int mode = RescaleReduction(qLast, q);
+        if (mode == 2)
+        {
+            var shortBarrett = new ShortBarrett256(q);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> v = AddMod(Vector256.LoadUnsafe(ref rr, (nuint)i), vhl, vl);
+                SubtractMod(shortBarrett.Reduce(v), vh, vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        else if (mode < 2)
+        {
+            // v < q_ℓ ≤ 2q: at most one subtraction (none when q_ℓ ≤ q: ReduceOnce leaves v as it is).
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> v = AddMod(Vector256.LoadUnsafe(ref rr, (nuint)i), vhl, vl);
+                SubtractMod(ReduceOnce(v, vq), vh, vq).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
         for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
         {
             Vector256<ulong> v = AddMod(Vector256.LoadUnsafe(ref rr, (nuint)i), vhl, vl);
@@ -102,6 +150,19 @@ internal static partial class ElementwiseKernels
         ref ulong rd = ref MemoryMarshal.GetReference(destination);
         int k = q.BitCount;
         Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+        if (IsNarrow(q))
+        {
+            // x·y + z < q² + q < 2^(2b) fits the 32-bit Barrett step: one 32×32-bit product and two for the reduction.
+            var shortBarrett = new ShortBarrett512(q);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> p = MulLo32(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i));
+                shortBarrett.Reduce(p + Vector512.LoadUnsafe(ref rz, (nuint)i)).StoreUnsafe(ref rd, (nuint)i);
+            }
+
+            return i;
+        }
+
         for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
         {
             Vector512<ulong> p = MultiplyMod(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
@@ -123,6 +184,19 @@ internal static partial class ElementwiseKernels
         ref ulong rd = ref MemoryMarshal.GetReference(destination);
         int k = q.BitCount;
         Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+        if (IsNarrow(q))
+        {
+            // x·y + z < q² + q < 2^(2b) fits the 32-bit Barrett step: one 32×32-bit product and two for the reduction.
+            var shortBarrett = new ShortBarrett256(q);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> p = MulLo32(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i));
+                shortBarrett.Reduce(p + Vector256.LoadUnsafe(ref rz, (nuint)i)).StoreUnsafe(ref rd, (nuint)i);
+            }
+
+            return i;
+        }
+
         for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
         {
             Vector256<ulong> p = MultiplyMod(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
@@ -479,6 +553,22 @@ internal static partial class ElementwiseKernels
         ref ulong rd2 = ref MemoryMarshal.GetReference(d2);
         int k = q.BitCount;
         Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+        if (k <= 30)
+        {
+            // Below 2^30 the cross term is x0·y1 + x1·y0 < 2q² < 2^(b+31): four 32×32-bit products and three 32-bit Barrett steps.
+            var shortBarrett = new ShortBarrett512(q);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> x0 = Vector512.LoadUnsafe(ref ra0, (nuint)i), x1 = Vector512.LoadUnsafe(ref ra1, (nuint)i);
+                Vector512<ulong> y0 = Vector512.LoadUnsafe(ref rb0, (nuint)i), y1 = Vector512.LoadUnsafe(ref rb1, (nuint)i);
+                shortBarrett.Reduce(MulLo32(x0, y0)).StoreUnsafe(ref rd0, (nuint)i);
+                shortBarrett.Reduce(MulLo32(x0, y1) + MulLo32(x1, y0)).StoreUnsafe(ref rd1, (nuint)i);
+                shortBarrett.Reduce(MulLo32(x1, y1)).StoreUnsafe(ref rd2, (nuint)i);
+            }
+
+            return i;
+        }
+
         for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
         {
             Vector512<ulong> x0 = Vector512.LoadUnsafe(ref ra0, (nuint)i), x1 = Vector512.LoadUnsafe(ref ra1, (nuint)i);
@@ -511,6 +601,22 @@ internal static partial class ElementwiseKernels
         ref ulong rd2 = ref MemoryMarshal.GetReference(d2);
         int k = q.BitCount;
         Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+        if (k <= 30)
+        {
+            // Below 2^30 the cross term is x0·y1 + x1·y0 < 2q² < 2^(b+31): four 32×32-bit products and three 32-bit Barrett steps.
+            var shortBarrett = new ShortBarrett256(q);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> x0 = Vector256.LoadUnsafe(ref ra0, (nuint)i), x1 = Vector256.LoadUnsafe(ref ra1, (nuint)i);
+                Vector256<ulong> y0 = Vector256.LoadUnsafe(ref rb0, (nuint)i), y1 = Vector256.LoadUnsafe(ref rb1, (nuint)i);
+                shortBarrett.Reduce(MulLo32(x0, y0)).StoreUnsafe(ref rd0, (nuint)i);
+                shortBarrett.Reduce(MulLo32(x0, y1) + MulLo32(x1, y0)).StoreUnsafe(ref rd1, (nuint)i);
+                shortBarrett.Reduce(MulLo32(x1, y1)).StoreUnsafe(ref rd2, (nuint)i);
+            }
+
+            return i;
+        }
+
         for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
         {
             Vector256<ulong> x0 = Vector256.LoadUnsafe(ref ra0, (nuint)i), x1 = Vector256.LoadUnsafe(ref ra1, (nuint)i);

@@ -23,7 +23,11 @@ internal static partial class ElementwiseKernels
         ref ulong ry = ref MemoryMarshal.GetReference(y);
         ref ulong rd = ref MemoryMarshal.GetReference(destination);
         int k = q.BitCount;
-        if (level == SimdLevel.Vector512)
+        if (IsNarrow(q) && level != SimdLevel.Scalar)
+        {
+            i = MultiplyNarrow(ref rx, ref ry, ref rd, n, q, level);
+        }
+        else if (level == SimdLevel.Vector512)
         {
             Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
             for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
@@ -44,5 +48,30 @@ internal static partial class ElementwiseKernels
         {
             Unsafe.Add(ref rd, i) = q.Multiply(Unsafe.Add(ref rx, i), Unsafe.Add(ref ry, i));
         }
+    }
+
+    /// <summary>The vector part of <see cref="Multiply(ReadOnlySpan{ulong}, ReadOnlySpan{ulong}, Span{ulong}, Modulus, SimdLevel)"/> for <c>q &lt; 2^31</c>: one 32×32-bit product and a 32-bit Barrett step; returns the first index left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static int MultiplyNarrow(ref ulong rx, ref ulong ry, ref ulong rd, int n, Modulus q, SimdLevel level)
+    {
+        int i = 0;
+        if (level == SimdLevel.Vector512)
+        {
+            var shortBarrett = new ShortBarrett512(q);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                shortBarrett.Reduce(MulLo32(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i))).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+        else
+        {
+            var shortBarrett = new ShortBarrett256(q);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                shortBarrett.Reduce(MulLo32(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i))).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        return i;
     }
 }

@@ -58,6 +58,13 @@ internal static partial class ElementwiseKernels
     public static void SubtractMultiplyShoup(
         ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, ShoupOperand w, Span<ulong> destination, Modulus q, SimdLevel level)
     {
+        if (q.BitCount <= 32 && level != SimdLevel.Scalar)
+        {
+            // The rescale's last pass: the 32-bit Shoup product (three 32×32-bit multiplies per lane instead of ten).
+            SubtractMultiplyShoupInto(x, y, w, Shoup32(w.Value, q), destination, q, accumulate: false, level);
+            return;
+        }
+
         AssertLengths(x.Length, y.Length, destination.Length);
         int n = destination.Length, i = 0;
         ref ulong rx = ref MemoryMarshal.GetReference(x);
