@@ -682,6 +682,19 @@ internal static partial class ElementwiseKernels
         ref ulong rd1 = ref MemoryMarshal.GetReference(d1);
         int k = q.BitCount;
         Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+        if (IsNarrow(q))
+        {
+            var shortBarrett = new ShortBarrett512(q);
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> vy = Vector512.LoadUnsafe(ref ry, (nuint)i);
+                shortBarrett.Reduce(MulLo32(Vector512.LoadUnsafe(ref rx0, (nuint)i), vy)).StoreUnsafe(ref rd0, (nuint)i);
+                shortBarrett.Reduce(MulLo32(Vector512.LoadUnsafe(ref rx1, (nuint)i), vy)).StoreUnsafe(ref rd1, (nuint)i);
+            }
+
+            return i;
+        }
+
         for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
         {
             Vector512<ulong> vy = Vector512.LoadUnsafe(ref ry, (nuint)i);
@@ -706,6 +719,19 @@ internal static partial class ElementwiseKernels
         ref ulong rd1 = ref MemoryMarshal.GetReference(d1);
         int k = q.BitCount;
         Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+        if (IsNarrow(q))
+        {
+            var shortBarrett = new ShortBarrett256(q);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> vy = Vector256.LoadUnsafe(ref ry, (nuint)i);
+                shortBarrett.Reduce(MulLo32(Vector256.LoadUnsafe(ref rx0, (nuint)i), vy)).StoreUnsafe(ref rd0, (nuint)i);
+                shortBarrett.Reduce(MulLo32(Vector256.LoadUnsafe(ref rx1, (nuint)i), vy)).StoreUnsafe(ref rd1, (nuint)i);
+            }
+
+            return i;
+        }
+
         for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
         {
             Vector256<ulong> vy = Vector256.LoadUnsafe(ref ry, (nuint)i);
