@@ -343,7 +343,7 @@ internal sealed class KeySwitcher(CkksContext context)
             context.RingQ.NttTablesArray[i].Forward(temp.LimbUnchecked(i));
 
             // destination (+)= (acc - temp)·P^-1 in one pass (a 32-bit Shoup product for primes below 2^32).
-            ulong pInverse32 = q.BitCount <= 32 ? (pInverse.Value << 32) / q.Value : 0;
+            ulong pInverse32 = q.BitCount <= 32 ? ElementwiseKernels.Shoup32(pInverse.Value, q) : 0;
             ElementwiseKernels.SubtractMultiplyShoupInto(
                 accQ.LimbUnchecked(i), temp.LimbUnchecked(i), pInverse, pInverse32, destination.LimbUnchecked(i), q, accumulate);
         }

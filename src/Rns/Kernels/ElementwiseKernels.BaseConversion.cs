@@ -198,9 +198,7 @@ internal static partial class ElementwiseKernels
             Vector512<ulong> vq = Vector512.Create(q.Value), vw = Vector512.Create(w), vws = Vector512.Create(wShoup32);
             for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
             {
-                Vector512<ulong> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
-                Vector512<ulong> quotient = Vector512.ShiftRightLogical(MulLo32(v, vws), 32);
-                ReduceOnce(MulLo32(v, vw) - MulLo32(quotient, vq), vq).StoreUnsafe(ref rd, (nuint)i);
+                ElementwiseVectorMath.MultiplyShoupNarrow(Vector512.LoadUnsafe(ref rx, (nuint)i), vw, vws, vq).StoreUnsafe(ref rd, (nuint)i);
             }
         }
         else if (level == SimdLevel.Vector256)
@@ -208,9 +206,7 @@ internal static partial class ElementwiseKernels
             Vector256<ulong> vq = Vector256.Create(q.Value), vw = Vector256.Create(w), vws = Vector256.Create(wShoup32);
             for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
             {
-                Vector256<ulong> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
-                Vector256<ulong> quotient = Vector256.ShiftRightLogical(MulLo32(v, vws), 32);
-                ReduceOnce(MulLo32(v, vw) - MulLo32(quotient, vq), vq).StoreUnsafe(ref rd, (nuint)i);
+                ElementwiseVectorMath.MultiplyShoupNarrow(Vector256.LoadUnsafe(ref rx, (nuint)i), vw, vws, vq).StoreUnsafe(ref rd, (nuint)i);
             }
         }
 
@@ -250,7 +246,7 @@ internal static partial class ElementwiseKernels
             {
                 Vector512<ulong> d = SubtractMod(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i), vq);
                 Vector512<ulong> product = narrow
-                    ? ReduceOnce(MulLo32(d, vw) - MulLo32(Vector512.ShiftRightLogical(MulLo32(d, vws), 32), vq), vq)
+                    ? ElementwiseVectorMath.MultiplyShoupNarrow(d, vw, vws, vq)
                     : ElementwiseVectorMath.MultiplyShoup(d, vw, vws, vq);
                 if (accumulate)
                 {
@@ -268,7 +264,7 @@ internal static partial class ElementwiseKernels
             {
                 Vector256<ulong> d = SubtractMod(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i), vq);
                 Vector256<ulong> product = narrow
-                    ? ReduceOnce(MulLo32(d, vw) - MulLo32(Vector256.ShiftRightLogical(MulLo32(d, vws), 32), vq), vq)
+                    ? ElementwiseVectorMath.MultiplyShoupNarrow(d, vw, vws, vq)
                     : ElementwiseVectorMath.MultiplyShoup(d, vw, vws, vq);
                 if (accumulate)
                 {

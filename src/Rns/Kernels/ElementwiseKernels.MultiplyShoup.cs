@@ -70,7 +70,7 @@ internal static partial class ElementwiseKernels
             for (; narrow && i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
             {
                 Vector512<ulong> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
-                Vector512<ulong> product = ReduceOnce(MulLo32(v, vw) - MulLo32(Vector512.ShiftRightLogical(MulLo32(v, vws), 32), vq), vq);
+                Vector512<ulong> product = ElementwiseVectorMath.MultiplyShoupNarrow(v, vw, vws, vq);
                 AddMod(Vector512.LoadUnsafe(ref rd, (nuint)i), product, vq).StoreUnsafe(ref rd, (nuint)i);
             }
 
@@ -87,7 +87,7 @@ internal static partial class ElementwiseKernels
             for (; narrow && i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
             {
                 Vector256<ulong> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
-                Vector256<ulong> product = ReduceOnce(MulLo32(v, vw) - MulLo32(Vector256.ShiftRightLogical(MulLo32(v, vws), 32), vq), vq);
+                Vector256<ulong> product = ElementwiseVectorMath.MultiplyShoupNarrow(v, vw, vws, vq);
                 AddMod(Vector256.LoadUnsafe(ref rd, (nuint)i), product, vq).StoreUnsafe(ref rd, (nuint)i);
             }
 

@@ -134,6 +134,15 @@ internal static class ElementwiseVectorMath
         return ReduceOnce(MulLow(x, w) - MulLow(qhat, q), q);
     }
 
+    /// <summary>
+    /// <c>(x · w) mod q</c> for <c>q &lt; 2^32</c>, lanes <c>x &lt; 2^32</c> and <c>w &lt; q</c>, with the 32-bit Shoup
+    /// quotient <c>w' = floor(w·2^32/q)</c>: <c>q̂ = (x·w') &gt;&gt; 32</c> is at most one below <c>floor(x·w/q)</c>
+    /// (three 32×32-bit multiplies).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ulong> MultiplyShoupNarrow(Vector256<ulong> x, Vector256<ulong> w, Vector256<ulong> wShoup32, Vector256<ulong> q) =>
+        ReduceOnce(MulLo32(x, w) - MulLo32(Vector256.ShiftRightLogical(MulLo32(x, wShoup32), 32), q), q);
+
     // ---------------------------------------------------------------- Vector512
 
     /// <summary><c>(x mod 2^32)·(y mod 2^32)</c> in each lane.</summary>
@@ -226,6 +235,15 @@ internal static class ElementwiseVectorMath
         Vector512<ulong> qhat = MulHigh(x, wShoup);
         return ReduceOnce(MulLow(x, w) - MulLow(qhat, q), q);
     }
+
+    /// <summary>
+    /// <c>(x · w) mod q</c> for <c>q &lt; 2^32</c>, lanes <c>x &lt; 2^32</c> and <c>w &lt; q</c>, with the 32-bit Shoup
+    /// quotient <c>w' = floor(w·2^32/q)</c>: <c>q̂ = (x·w') &gt;&gt; 32</c> is at most one below <c>floor(x·w/q)</c>
+    /// (three 32×32-bit multiplies).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ulong> MultiplyShoupNarrow(Vector512<ulong> x, Vector512<ulong> w, Vector512<ulong> wShoup32, Vector512<ulong> q) =>
+        ReduceOnce(MulLo32(x, w) - MulLo32(Vector512.ShiftRightLogical(MulLo32(x, wShoup32), 32), q), q);
 
     // ---------------------------------------------------------------- constants
 
