@@ -3,9 +3,10 @@ using CkksRns.Rns.Polynomials;
 namespace CkksRns.Ckks;
 
 /// <summary>
-/// An encrypted vector: two polynomials <c>(c_0, c_1)</c> (three, <c>(c_0, c_1, c_2)</c>, after a multiplication that
-/// was not relinearized) of the data chain at some level, in NTT form, with the scale <c>Δ</c> of the encrypted values.
-/// Decryption computes <c>c_0 + c_1·s (+ c_2·s²)</c>.
+/// An encrypted vector: two polynomials <c>(c_0, c_1)</c> of the data chain at some level, in NTT form, with the scale
+/// <c>Δ</c> of the encrypted values; three, <c>(c_0, c_1, c_2)</c>, after a multiplication that was not relinearized,
+/// and four (at most <see cref="MaxSize"/>) after multiplying such a product by a size-2 ciphertext. Decryption
+/// computes <c>c_0 + c_1·s (+ c_2·s² + c_3·s³)</c>.
 /// </summary>
 /// <remarks>
 /// A ciphertext is a mutable container: evaluator operations that take a <c>destination</c> overwrite its size, level,
@@ -13,7 +14,10 @@ namespace CkksRns.Ckks;
 /// </remarks>
 public sealed class Ciphertext
 {
-    private readonly RnsPoly[] _polys = new RnsPoly[3];
+    /// <summary>The largest number of polynomials a ciphertext can have (a size-3 product times a size-2 ciphertext).</summary>
+    public const int MaxSize = 4;
+
+    private readonly RnsPoly[] _polys = new RnsPoly[MaxSize];
 
     /// <summary>Creates an encryption-of-nothing container (size 2, top level, default scale, zero content).</summary>
     /// <param name="context">The context it belongs to.</param>
@@ -39,7 +43,7 @@ public sealed class Ciphertext
     /// <summary>The context this ciphertext belongs to.</summary>
     public CkksContext Context { get; }
 
-    /// <summary>The number of polynomials: 2, or 3 after a multiplication without relinearization.</summary>
+    /// <summary>The number of polynomials: 2, or 3 to <see cref="MaxSize"/> after multiplications without relinearization.</summary>
     public int Size { get; private set; }
 
     /// <summary>The level <c>ℓ</c>: the ciphertext lives modulo <c>q_0·...·q_ℓ</c> and can be rescaled <c>ℓ</c> more times.</summary>
@@ -87,7 +91,7 @@ public sealed class Ciphertext
     }
 
     /// <summary>
-    /// Sets size, level and scale, allocating a third polynomial if needed; clears the seed. Content of limbs already in
+    /// Sets size, level and scale, allocating polynomials beyond the second if needed; clears the seed. Content of limbs already in
     /// use is kept; new limbs are zero.
     /// </summary>
     internal void Reshape(int size, int level, double scale)

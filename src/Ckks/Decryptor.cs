@@ -3,7 +3,7 @@ using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Ckks;
 
-/// <summary>Decrypts ciphertexts with the secret key: <c>m = c_0 + c_1·s (+ c_2·s²)</c>.</summary>
+/// <summary>Decrypts ciphertexts with the secret key: <c>m = c_0 + c_1·s (+ c_2·s² + c_3·s³)</c>.</summary>
 /// <remarks>The plaintext takes the ciphertext's level and scale. A decryptor is thread-safe.</remarks>
 public sealed class Decryptor
 {
@@ -29,7 +29,7 @@ public sealed class Decryptor
     public CkksContext Context { get; }
 
     /// <summary>Decrypts <paramref name="ciphertext"/>.</summary>
-    /// <param name="ciphertext">A ciphertext of size 2 or 3.</param>
+    /// <param name="ciphertext">A ciphertext of size 2 to <see cref="Ciphertext.MaxSize"/>.</param>
     /// <returns>The plaintext, at the ciphertext's level and scale.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="ciphertext"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="ciphertext"/> belongs to another context.</exception>
@@ -43,7 +43,7 @@ public sealed class Decryptor
     }
 
     /// <summary>Decrypts <paramref name="ciphertext"/> into <paramref name="destination"/>.</summary>
-    /// <param name="ciphertext">A ciphertext of size 2 or 3.</param>
+    /// <param name="ciphertext">A ciphertext of size 2 to <see cref="Ciphertext.MaxSize"/>.</param>
     /// <param name="destination">The plaintext to overwrite.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">An argument belongs to another context.</exception>
@@ -58,13 +58,19 @@ public sealed class Decryptor
         int level = ciphertext.Level, limbs = level + 1;
         double scale = ciphertext.Scale;
         RnsPoly m = destination.Poly;
-        if (ciphertext.Size == 3)
+        if (ciphertext.Size > 2)
         {
-            // m = c0 + (c1 + c2·s)·s, computed in scratch so that destination may alias nothing of the input.
+            // Horner: m = c0 + (c1 + (c2 + c3·s)·s)·s, the inner sums in scratch.
             RnsPoly t = _pool.Rent(limbs, true);
             try
             {
-                LimbParallel.For(Context.RingQ, limbs, 4L * Context.N, new MultiplyAddAction(ciphertext[2], s, ciphertext[1], t));
+                int top = ciphertext.Size - 1;
+                LimbParallel.For(Context.RingQ, limbs, 4L * Context.N, new MultiplyAddAction(ciphertext[top], s, ciphertext[top - 1], t));
+                for (int j = top - 2; j >= 1; j--)
+                {
+                    LimbParallel.For(Context.RingQ, limbs, 4L * Context.N, new MultiplyAddAction(t, s, ciphertext[j], t));
+                }
+
                 destination.Reshape(level, scale);
                 LimbParallel.For(Context.RingQ, limbs, 4L * Context.N, new MultiplyAddAction(t, s, ciphertext[0], m));
             }

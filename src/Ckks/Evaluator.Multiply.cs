@@ -8,11 +8,14 @@ namespace CkksRns.Ckks;
 public sealed partial class Evaluator
 {
     /// <summary>Returns the tensor product <c>a·b = (a_0b_0, a_0b_1 + a_1b_0, a_1b_1)</c>, a size-3 ciphertext.</summary>
-    /// <param name="a">The first operand (size 2).</param>
-    /// <param name="b">The second operand (size 2, same level).</param>
-    /// <returns>The product: size 3, same level, scale <c>a.Scale·b.Scale</c>. Relinearize and rescale it next.</returns>
+    /// <param name="a">The first operand (size 2; or size 3 when <paramref name="b"/> has size 2).</param>
+    /// <param name="b">The second operand (size 2, or size 3 when <paramref name="a"/> has size 2; same level).</param>
+    /// <returns>
+    /// The product: size 3 (size 4 when an operand has size 3), same level, scale <c>a.Scale·b.Scale</c>. Relinearize
+    /// and rescale it next (size 4 needs a key made by <see cref="KeyGenerator.CreateRelinearizationKey(int)"/> with 4).
+    /// </returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The levels differ, an operand has size 3, or an operand belongs to another context.</exception>
+    /// <exception cref="ArgumentException">The levels differ, the product would have more than <see cref="Ciphertext.MaxSize"/> polynomials, or an operand belongs to another context.</exception>
     public Ciphertext Multiply(Ciphertext a, Ciphertext b)
     {
         var destination = NewLike(a);
@@ -20,28 +23,95 @@ public sealed partial class Evaluator
         return destination;
     }
 
-    /// <summary>Computes the tensor product <c>destination = a·b</c> (size 3).</summary>
-    /// <param name="a">The first operand (size 2).</param>
-    /// <param name="b">The second operand (size 2, same level).</param>
+    /// <summary>Computes the tensor product <c>destination = a·b</c> (size 3, or 4 when an operand has size 3).</summary>
+    /// <param name="a">The first operand (size 2; or size 3 when <paramref name="b"/> has size 2).</param>
+    /// <param name="b">The second operand (size 2, or size 3 when <paramref name="a"/> has size 2; same level).</param>
     /// <param name="destination">Receives the product; may be <paramref name="a"/> or <paramref name="b"/>.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The levels differ, an operand has size 3, or an argument belongs to another context.</exception>
+    /// <exception cref="ArgumentException">The levels differ, the product would have more than <see cref="Ciphertext.MaxSize"/> polynomials, or an argument belongs to another context.</exception>
     public void Multiply(Ciphertext a, Ciphertext b, Ciphertext destination)
     {
         CheckCiphertext(a, nameof(a));
         CheckCiphertext(b, nameof(b));
         CheckDestination(destination);
         CheckSameLevel(a, b);
-        CheckSize2(a, nameof(a), "Multiply");
-        CheckSize2(b, nameof(b), "Multiply");
         int level = a.Level, limbs = level + 1;
         double scale = a.Scale * b.Scale;
+        if (a.Size == 2 && b.Size == 2)
+        {
+            // One fused pass per limb (Karatsuba: three products); the kernel reads every input word before it writes the
+            // outputs at that index, so destination may be a or b.
+            RnsPoly a0 = a[0], a1 = a[1], b0 = b[0], b1 = b[1];
+            destination.Reshape(3, level, scale);
+            LimbParallel.For(Context.RingQ, limbs, 12L * Context.N, new TensorAction(a0, a1, b0, b1, destination[0], destination[1], destination[2]));
+            return;
+        }
 
-        // One fused pass per limb (Karatsuba: three products); the kernel reads every input word before it writes the
-        // outputs at that index, so destination may be a or b.
-        RnsPoly a0 = a[0], a1 = a[1], b0 = b[0], b1 = b[1];
-        destination.Reshape(3, level, scale);
-        LimbParallel.For(Context.RingQ, limbs, 12L * Context.N, new TensorAction(a0, a1, b0, b1, destination[0], destination[1], destination[2]));
+        if (a.Size < b.Size)
+        {
+            (a, b) = (b, a);
+        }
+
+        if (a.Size != 3 || b.Size != 2)
+        {
+            throw new ArgumentException(
+                $"Multiply takes two ciphertexts of size 2, or one of size 3 and one of size 2 (a product of at most {Ciphertext.MaxSize} polynomials); " +
+                $"the operands have sizes {a.Size} and {b.Size}. Relinearize one of them first.", nameof(a));
+        }
+
+        // (a_0, a_1, a_2)·(b_0, b_1) = (a_0b_0, a_0b_1 + a_1b_0, a_1b_1 + a_2b_0, a_2b_1), one pass per limb. The outputs
+        // overwrite inputs the later products still read, so an aliased destination gets scratch first.
+        bool aliased = ReferenceEquals(destination, a) || ReferenceEquals(destination, b);
+        RnsPoly[] d = new RnsPoly[4];
+        for (int i = 0; i < 4; i++)
+        {
+            d[i] = aliased ? _pool.Rent(limbs, true) : null!;
+        }
+
+        try
+        {
+            if (!aliased)
+            {
+                destination.Reshape(4, level, scale);
+                for (int i = 0; i < 4; i++)
+                {
+                    d[i] = destination[i];
+                }
+            }
+
+            LimbParallel.For(Context.RingQ, limbs, 20L * Context.N, new TensorBySize2Action(a[0], a[1], a[2], b[0], b[1], d[0], d[1], d[2], d[3]));
+            if (aliased)
+            {
+                destination.Reshape(4, level, scale);
+                for (int i = 0; i < 4; i++)
+                {
+                    LimbOps.Copy(d[i], destination[i], limbs);
+                }
+            }
+        }
+        finally
+        {
+            if (aliased)
+            {
+                foreach (RnsPoly poly in d)
+                {
+                    _pool.Return(poly);
+                }
+            }
+        }
+    }
+
+    private readonly struct TensorBySize2Action(RnsPoly a0, RnsPoly a1, RnsPoly a2, RnsPoly b0, RnsPoly b1, RnsPoly d0, RnsPoly d1, RnsPoly d2, RnsPoly d3) : ILimbAction
+    {
+        public void Invoke(int i)
+        {
+            Modulus q = a0.Context.ModuliArray[i];
+            SimdLevel simd = SimdCapabilities.Current;
+            ElementwiseKernels.Tensor(
+                a0.LimbUnchecked(i), a1.LimbUnchecked(i), b0.LimbUnchecked(i), b1.LimbUnchecked(i), d0.LimbUnchecked(i), d1.LimbUnchecked(i), d2.LimbUnchecked(i), q, simd);
+            ElementwiseKernels.MultiplyAdd(a2.LimbUnchecked(i), b0.LimbUnchecked(i), d2.LimbUnchecked(i), d2.LimbUnchecked(i), q, simd);
+            ElementwiseKernels.Multiply(a2.LimbUnchecked(i), b1.LimbUnchecked(i), d3.LimbUnchecked(i), q, simd);
+        }
     }
 
     private readonly struct TensorAction(RnsPoly a0, RnsPoly a1, RnsPoly b0, RnsPoly b1, RnsPoly d0, RnsPoly d1, RnsPoly d2) : ILimbAction
@@ -220,12 +290,15 @@ public sealed partial class Evaluator
         MultiplyByComplexInteger(a, value, BigInteger.Zero, a.Scale, destination);
     }
 
-    /// <summary>Computes <c>destination = (a_0, a_1, a_2·…) + key switch of a_2</c>: a size-3 ciphertext back to size 2.</summary>
-    /// <param name="a">The ciphertext; size 3 (a size-2 ciphertext is copied unchanged).</param>
+    /// <summary>
+    /// Returns <c>(a_0, a_1) + key switch of a_2 (and a_3)</c>: a ciphertext of size 3 (or 4, with a key that covers
+    /// it) back to size 2.
+    /// </summary>
+    /// <param name="a">The ciphertext; size 3 or 4 (a size-2 ciphertext is copied unchanged).</param>
     /// <returns>The relinearized ciphertext: size 2, same level and scale.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="a"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="a"/> belongs to another context.</exception>
-    /// <exception cref="InvalidOperationException">The evaluator has no relinearization key.</exception>
+    /// <exception cref="InvalidOperationException">The evaluator has no relinearization key, or its key does not cover <paramref name="a"/>'s size.</exception>
     public Ciphertext Relinearize(Ciphertext a)
     {
         var destination = NewLike(a);
@@ -234,28 +307,48 @@ public sealed partial class Evaluator
     }
 
     /// <summary>Relinearizes <paramref name="a"/> into <paramref name="destination"/> (size 2).</summary>
-    /// <param name="a">The ciphertext; size 3 (a size-2 ciphertext is copied unchanged).</param>
+    /// <param name="a">The ciphertext; size 3 or 4 (a size-2 ciphertext is copied unchanged).</param>
     /// <param name="destination">Receives the result; may be <paramref name="a"/>.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">An argument belongs to another context.</exception>
-    /// <exception cref="InvalidOperationException">The evaluator has no relinearization key.</exception>
+    /// <exception cref="InvalidOperationException">The evaluator has no relinearization key, or its key does not cover <paramref name="a"/>'s size.</exception>
+    /// <remarks>
+    /// A size-4 ciphertext takes two decompositions (of <c>a_3</c> with the key from <c>s³</c>, of <c>a_2</c> with the
+    /// key from <c>s²</c>) whose sums over <c>Q·P</c> are added before one division by <c>P</c>.
+    /// </remarks>
     public void Relinearize(Ciphertext a, Ciphertext destination)
     {
         CheckCiphertext(a, nameof(a));
         CheckDestination(destination);
-        KeySwitchingKey key = RequireRelinearizationKey();
+        RequireRelinearizationKey();
         if (a.Size == 2)
         {
             a.CopyTo(destination);
             return;
         }
 
+        RelinearizationKey keys = RelinearizationKey!;
+        if (a.Size > keys.MaxCiphertextSize)
+        {
+            throw new InvalidOperationException(
+                $"The ciphertext has size {a.Size}, but this evaluator's relinearization key covers size {keys.MaxCiphertextSize} at most: " +
+                $"create it with KeyGenerator.CreateRelinearizationKey({a.Size}).");
+        }
+
         int level = a.Level, limbs = level + 1;
         KeySwitcher.Scratch s = _keySwitcher.Rent();
+        KeySwitcher.Scratch? extra = a.Size == 4 ? _keySwitcher.Rent() : null;
         try
         {
             _keySwitcher.Decompose(a[2], level, s);
-            _keySwitcher.InnerProduct(s, key);
+            _keySwitcher.InnerProduct(s, keys.Keys[0]);
+            if (extra is not null)
+            {
+                _keySwitcher.Decompose(a[3], level, extra);
+                _keySwitcher.InnerProduct(extra, keys.Keys[1]);
+                _keySwitcher.AddAccumulators(extra, s);
+            }
+
             if (!ReferenceEquals(a, destination))
             {
                 destination.Reshape(2, level, a.Scale);
@@ -272,6 +365,10 @@ public sealed partial class Evaluator
         finally
         {
             _keySwitcher.Return(s);
+            if (extra is not null)
+            {
+                _keySwitcher.Return(extra);
+            }
         }
     }
 

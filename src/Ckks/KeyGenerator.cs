@@ -102,19 +102,45 @@ public sealed class KeyGenerator
     }
 
     /// <summary>Creates the relinearization key: a key-switching key from <c>s²</c> to <c>s</c>.</summary>
-    /// <returns>The key.</returns>
+    /// <returns>The key (it relinearizes ciphertexts of size 3).</returns>
     /// <exception cref="ObjectDisposedException">The secret key has been disposed.</exception>
-    public RelinearizationKey CreateRelinearizationKey()
+    public RelinearizationKey CreateRelinearizationKey() => CreateRelinearizationKey(3);
+
+    /// <summary>
+    /// Creates a relinearization key for ciphertexts of up to <paramref name="maxCiphertextSize"/> polynomials:
+    /// key-switching keys from <c>s²</c>, …, <c>s^(maxCiphertextSize−1)</c> to <c>s</c>. Size 4 arises when a size-3
+    /// product is multiplied by a size-2 ciphertext before relinearizing (one key switch of each kind then replaces a
+    /// relinearization per factor); each extra power costs one more key-switching key of memory and transfer.
+    /// </summary>
+    /// <param name="maxCiphertextSize">3 (the key from <c>s²</c> only) to <see cref="Ciphertext.MaxSize"/>.</param>
+    /// <returns>The key.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCiphertextSize"/> is not between 3 and <see cref="Ciphertext.MaxSize"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The secret key has been disposed.</exception>
+    public RelinearizationKey CreateRelinearizationKey(int maxCiphertextSize)
     {
-        var square = new RnsPoly(_context.RingQ, _context.Parameters.QCount, isNttForm: true);
+        if (maxCiphertextSize is < 3 or > Ciphertext.MaxSize)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(maxCiphertextSize), maxCiphertextSize, $"A relinearization key covers ciphertexts of size 3 to {Ciphertext.MaxSize}.");
+        }
+
+        var power = new RnsPoly(_context.RingQ, _context.Parameters.QCount, isNttForm: true);
+        var keys = new List<KeySwitchingKey>(maxCiphertextSize - 2);
         try
         {
-            RnsPoly.MultiplyPointwise(SecretKey.Q, SecretKey.Q, square);
-            return new RelinearizationKey(_context, CreateSwitchingKey(square));
+            RnsPoly.MultiplyPointwise(SecretKey.Q, SecretKey.Q, power);
+            keys.Add(CreateSwitchingKey(power));
+            for (int size = 4; size <= maxCiphertextSize; size++)
+            {
+                RnsPoly.MultiplyPointwise(power, SecretKey.Q, power);
+                keys.Add(CreateSwitchingKey(power));
+            }
+
+            return new RelinearizationKey(_context, keys);
         }
         finally
         {
-            Wipe(square);
+            Wipe(power);
         }
     }
 

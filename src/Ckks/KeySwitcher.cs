@@ -85,6 +85,16 @@ internal sealed class KeySwitcher(CkksContext context)
         LimbParallel.For(context.RingQ, limbs + k, 8L * key.DigitCount * context.N, new InnerProductAction(context, decomposition, key, accumulators));
     }
 
+    /// <summary>Adds <paramref name="source"/>'s sums over <c>Q_ℓ·P</c> into <paramref name="target"/>'s (same level).</summary>
+    public void AddAccumulators(Scratch source, Scratch target)
+    {
+        int limbs = target.Level + 1, k = context.Parameters.PCount;
+        LimbOps.Add(source.Acc0Q, target.Acc0Q, target.Acc0Q, limbs);
+        LimbOps.Add(source.Acc1Q, target.Acc1Q, target.Acc1Q, limbs);
+        LimbOps.Add(source.Acc0P, target.Acc0P, target.Acc0P, k);
+        LimbOps.Add(source.Acc1P, target.Acc1P, target.Acc1P, k);
+    }
+
     /// <summary>
     /// Divides both accumulators by <c>P</c> and writes <c>d_0</c>, <c>d_1</c> into the first <c>ℓ+1</c> limbs of
     /// <paramref name="d0"/> and <paramref name="d1"/> (NTT form); when <paramref name="accumulate"/> is set, adds

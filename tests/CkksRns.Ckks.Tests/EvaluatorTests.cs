@@ -1,6 +1,7 @@
 using System.Numerics;
 using FsCheck;
 using FsCheck.Fluent;
+using CkksRns.Ckks.Tests.Serialization;
 using Xunit;
 
 namespace CkksRns.Ckks.Tests;
@@ -94,6 +95,63 @@ public sealed class EvaluatorTests
             ev.Relinearize(alias, alias);
             Oracle.AssertClose(expected, t.Decrypt(alias), Oracle.Bound(t, 3), "aliased multiply");
         }));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestSetup.Names), MemberType = typeof(TestSetup))]
+    public void Multiply_Size3BySize2_DecryptsAndRelinearizesWithTheCubeKey(string name)
+    {
+        TestSetup t = TestSetup.ByName(name);
+        RelinearizationKey cubeKey = t.Generator.CreateRelinearizationKey(4);
+        Assert.Equal(4, cubeKey.MaxCiphertextSize);
+        var ev = new Evaluator(t.Context, cubeKey);
+        // The product's scale Δ³ must fit the modulus at its level (with room for the values): the lowest such level and up.
+        int lowest = 0;
+        for (double bits = Math.Log2(t.Context.Parameters.Q[0]); bits < (3 * Math.Log2(t.Scale)) + 8; bits += Math.Log2(t.Context.Parameters.Q[lowest]))
+        {
+            lowest++;
+        }
+
+        var gen = from a in t.Vector() from b in t.Vector() from c in t.Vector() from level in Gen.Choose(lowest, t.Context.MaxLevel) select (a, b, c, level);
+        Check.One(Few(4), Prop.ForAll(gen.ToArbitrary(), x =>
+        {
+            Ciphertext ca = t.Encrypt(x.a, x.level), cb = t.Encrypt(x.b, x.level), cc = t.Encrypt(x.c, x.level);
+            double[] expected = x.a.Select((p, i) => p * x.b[i] * x.c[i]).ToArray();
+            double cube = t.Scale * t.Scale * t.Scale;
+            Ciphertext ab = ev.Multiply(ca, cb);
+            Ciphertext abc = ev.Multiply(ab, cc);
+            Assert.Equal(4, abc.Size);
+            Assert.Equal(cube, abc.Scale);
+            Oracle.AssertClose(expected, t.Decrypt(abc), Oracle.Bound(t, 3), "size-4 product");
+
+            // The operand order and an aliased destination give the same ciphertext.
+            Ciphertext cab = ev.Multiply(cc, ab);
+            Ciphertext inPlace = ab.Clone();
+            ev.Multiply(inPlace, cc, inPlace);
+            CkksSerializerRoundTripTests.AssertSameCiphertext(abc, cab);
+            CkksSerializerRoundTripTests.AssertSameCiphertext(abc, inPlace);
+
+            Ciphertext relinearized = ev.Relinearize(abc);
+            Assert.Equal(2, relinearized.Size);
+            Oracle.AssertClose(expected, t.Decrypt(relinearized), Oracle.Bound(t, 4), "relinearized from size 4");
+            Ciphertext rescaled = ev.Rescale(relinearized);
+            Oracle.AssertClose(expected, t.Decrypt(rescaled), Oracle.Bound(t, 5), "rescaled");
+
+            // A size-3 ciphertext still relinearizes with the same key.
+            Oracle.AssertClose(Oracle.Map(x.a, x.b, (p, q) => p * q), t.Decrypt(ev.Relinearize(ab)), Oracle.Bound(t, 3), "size 3 with the cube key");
+        }));
+
+        double[] v = [0.5, -0.25];
+        Ciphertext three = t.Evaluator.Multiply(t.Encrypt(v), t.Encrypt(v));
+        Ciphertext four = t.Evaluator.Multiply(three, t.Encrypt(v));
+        var missing = Assert.Throws<InvalidOperationException>(() => t.Evaluator.Relinearize(four));
+        Assert.Contains("CreateRelinearizationKey(4)", missing.Message);
+        Assert.Contains("size 3 at most", missing.Message);
+        var tooLarge = Assert.Throws<ArgumentException>(() => ev.Multiply(three, three));
+        Assert.Contains("sizes 3 and 3", tooLarge.Message);
+        Assert.Throws<ArgumentException>(() => ev.Multiply(four, t.Encrypt(v)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => t.Generator.CreateRelinearizationKey(5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => t.Generator.CreateRelinearizationKey(2));
     }
 
     [Theory]
@@ -289,7 +347,7 @@ public sealed class EvaluatorTests
         Assert.Contains("plaintext is at level 0", plainLevel.Message);
         Ciphertext three = ev.Multiply(top, top);
         Assert.Contains("Relinearize", Assert.Throws<ArgumentException>(() => ev.Rotate(three, 1)).Message);
-        Assert.Throws<ArgumentException>(() => ev.Multiply(three, top));
+        Assert.Throws<ArgumentException>(() => ev.Multiply(three, three));
         Assert.Contains("level 0", Assert.Throws<InvalidOperationException>(() => ev.Rescale(t.Encrypt(v, 0))).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => ev.DropLevel(lower, t.Context.MaxLevel));
         Assert.Throws<ArgumentNullException>(() => ev.Add(top, (Ciphertext)null!));

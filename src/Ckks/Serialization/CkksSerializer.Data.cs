@@ -17,7 +17,7 @@ public static partial class CkksSerializer
     /// written in its seeded form: <c>c_0</c> and the 32-byte seed of <c>c_1</c>, about half the size. Any other
     /// ciphertext is written in full. Whether the seed still describes <c>c_1</c> is checked, not assumed.
     /// </remarks>
-    /// <param name="ciphertext">The ciphertext (size 2 or 3).</param>
+    /// <param name="ciphertext">The ciphertext (size 2 to <see cref="Ciphertext.MaxSize"/>).</param>
     /// <param name="stream">A writable stream.</param>
     /// <param name="compress">Whether to write the seeded form when it is available.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -77,16 +77,16 @@ public static partial class CkksSerializer
         CheckFlags(header, Kind, allowSeeded: true);
         int maxLevel = context.MaxLevel;
         long fullPoly = PolyBytes(context.RingQ, maxLevel + 1);
-        CheckMaximum(header, Kind, CiphertextFixedSize + 3 * fullPoly, $"size 3 at level {maxLevel}");
+        CheckMaximum(header, Kind, CiphertextFixedSize + (Ciphertext.MaxSize * fullPoly), $"size {Ciphertext.MaxSize} at level {maxLevel}");
 
         using var reader = new FormatReader(stream, header.BodyLength, FormatConstants.Describe(Kind), ReadBufferSize);
         int size = reader.ReadByte();
         reader.ExpectZero(reader.ReadByte(), "at byte 1");
         int level = reader.ReadUInt16();
         double scale = reader.ReadDouble();
-        if (size is not (2 or 3))
+        if (size is < 2 or > Ciphertext.MaxSize)
         {
-            throw reader.Invalid($"the size is {size}; a ciphertext has 2 or 3 polynomials");
+            throw reader.Invalid($"the size is {size}; a ciphertext has 2 to {Ciphertext.MaxSize} polynomials");
         }
 
         if (level > maxLevel)

@@ -85,10 +85,10 @@ public static partial class CkksSerializer
         return new PublicKey(context, b, a, bp, ap, seed);
     }
 
-    /// <summary>Writes <paramref name="relinearizationKey"/> to <paramref name="stream"/>.</summary>
+    /// <summary>Writes <paramref name="relinearizationKey"/> to <paramref name="stream"/> (one key-switching key per power of <c>s</c>).</summary>
     /// <param name="relinearizationKey">The key.</param>
     /// <param name="stream">A writable stream.</param>
-    /// <param name="compress">Whether to write the seeded form (the <c>a_j</c> replaced by one 32-byte seed) when available.</param>
+    /// <param name="compress">Whether to write the seeded form (the <c>a_j</c> replaced by one 32-byte seed per power) when available.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="stream"/> is not writable.</exception>
     public static void Save(RelinearizationKey relinearizationKey, Stream stream, bool compress = true)
@@ -96,11 +96,20 @@ public static partial class CkksSerializer
         ArgumentNullException.ThrowIfNull(relinearizationKey);
         CheckWritable(stream);
         CkksContext context = relinearizationKey.Context;
-        bool seeded = compress && HasSeed(relinearizationKey.Key);
+        bool seeded = compress;
+        foreach (KeySwitchingKey key in relinearizationKey.Keys)
+        {
+            seeded &= HasSeed(key);
+        }
+
         using var writer = new FormatWriter(stream);
         WriteHeader(writer, SerializedKind.RelinearizationKey, seeded ? FormatConstants.SeededFlag : (byte)0,
-            ParameterEncoding.Fingerprint(context.Parameters), SwitchingKeyBytes(context, seeded));
-        WriteSwitchingKey(writer, context, relinearizationKey.Key, seeded);
+            ParameterEncoding.Fingerprint(context.Parameters), relinearizationKey.Keys.Count * SwitchingKeyBytes(context, seeded));
+        foreach (KeySwitchingKey key in relinearizationKey.Keys)
+        {
+            WriteSwitchingKey(writer, context, key, seeded);
+        }
+
         writer.Flush();
     }
 
@@ -116,15 +125,23 @@ public static partial class CkksSerializer
         ArgumentNullException.ThrowIfNull(context);
         CheckReadable(stream);
         const SerializedKind Kind = SerializedKind.RelinearizationKey;
+        const int MaxKeys = Ciphertext.MaxSize - 2;
         Header header = ReadHeader(stream, Kind, ParameterEncoding.Fingerprint(context.Parameters), checkFingerprint: true);
         CheckFlags(header, Kind, allowSeeded: true);
-        CheckMaximum(header, Kind, SwitchingKeyBytes(context, seeded: false), $"an unseeded key of {context.Parameters.Dnum} digits");
+        CheckMaximum(header, Kind, MaxKeys * SwitchingKeyBytes(context, seeded: false), $"{MaxKeys} unseeded keys of {context.Parameters.Dnum} digits");
         using var reader = new FormatReader(stream, header.BodyLength, FormatConstants.Describe(Kind), ReadBufferSize);
-        CheckExactLength(reader, header, SwitchingKeyBytes(context, header.IsSeeded),
-            $"{(header.IsSeeded ? "a seeded" : "an unseeded")} key of {context.Parameters.Dnum} digits");
-        KeySwitchingKey key = ReadSwitchingKey(reader, context, header.IsSeeded);
+        long perKey = SwitchingKeyBytes(context, header.IsSeeded);
+        long count = Math.Clamp(header.BodyLength / perKey, 1, MaxKeys);
+        CheckExactLength(reader, header, count * perKey,
+            $"{count} {(header.IsSeeded ? "seeded" : "unseeded")} key{(count == 1 ? "" : "s")} of {context.Parameters.Dnum} digits (a body holds 1 to {MaxKeys} keys of {perKey} bytes)");
+        var keys = new List<KeySwitchingKey>((int)count);
+        for (int i = 0; i < count; i++)
+        {
+            keys.Add(ReadSwitchingKey(reader, context, header.IsSeeded));
+        }
+
         reader.ExpectEnd();
-        return new RelinearizationKey(context, key);
+        return new RelinearizationKey(context, keys);
     }
 
     /// <summary>Writes <paramref name="galoisKeys"/> to <paramref name="stream"/> (keys in increasing Galois element order).</summary>

@@ -380,6 +380,25 @@ public sealed class CkksSerializerMalformedInputTests
     }
 
     [Fact]
+    public void LoadRelinearizationKey_BodyNotAWholeNumberOfKeys_Throws()
+    {
+        byte[] one = Valid("RelinearizationKey");
+        long perKey = one.Length - Header;
+
+        // Three keys (s², s³, s⁴) are more than a ciphertext of at most size 4 needs: refused before reading a key.
+        byte[] three = new byte[Header + (3 * perKey)];
+        one.CopyTo(three, 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(three.AsSpan(24), (ulong)(3 * perKey));
+        Rejects("RelinearizationKey", three, "body");
+
+        // One and a half keys.
+        byte[] partial = new byte[Header + perKey + (perKey / 2)];
+        one.CopyTo(partial, 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(partial.AsSpan(24), (ulong)(perKey + (perKey / 2)));
+        Rejects("RelinearizationKey", partial, "1 to 2 keys");
+    }
+
+    [Fact]
     public void LoadSecretKey_UndefinedCode_Throws()
     {
         byte[] bytes = Valid("SecretKey");

@@ -213,6 +213,34 @@ public sealed class CkksSerializerRoundTripTests
 
     [Theory]
     [MemberData(nameof(Fixtures))]
+    public void RelinearizationKey_WithCubeKey_BothForms_RoundTripAndRelinearizeSize4BitIdentically(string name)
+    {
+        SerializationFixture f = Get(name);
+        RelinearizationKey key = f.Generator.CreateRelinearizationKey(4);
+        var evaluator = new Evaluator(f.Context, key);
+        Ciphertext a = f.Encryptor.Encrypt(f.Encoder.Encode(f.RandomVector(9)));
+        Ciphertext four = evaluator.Multiply(evaluator.Multiply(a, a), a);
+        AssertSameCiphertext(four, f.LoadCiphertext(f.Save(four)));
+        Ciphertext expected = evaluator.Relinearize(four);
+        long single = SerializationFixture.ToBytes(s => CkksSerializer.Save(f.RelinearizationKey, s, compress: false)).Length;
+        foreach (bool compress in new[] { true, false })
+        {
+            byte[] bytes = SerializationFixture.ToBytes(s => CkksSerializer.Save(key, s, compress));
+            if (!compress)
+            {
+                Assert.Equal((2 * (single - 32)) + 32, bytes.Length); // two key bodies after one 32-byte header
+            }
+
+            RelinearizationKey loaded = SerializationFixture.FromBytes(bytes, s => CkksSerializer.LoadRelinearizationKey(f.Context, s));
+            Assert.Equal(4, loaded.MaxCiphertextSize);
+            AssertSameKey(key.Keys[0], loaded.Keys[0]);
+            AssertSameKey(key.Keys[1], loaded.Keys[1]);
+            AssertSameCiphertext(expected, new Evaluator(f.Context, loaded).Relinearize(four));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
     public void GaloisKeys_BothForms_RotateBitIdentically(string name)
     {
         SerializationFixture f = Get(name);
