@@ -134,7 +134,7 @@ internal sealed class InferCommand : ICommand
         keyStream = null!;
         double serverSetup = clock.Elapsed.TotalSeconds;
         output.WriteLine(F($"compile {compileSeconds:0.00} s; client key generation {keySeconds:0.00} s; server setup (load keys, encode weights) {serverSetup:0.00} s"));
-        output.WriteLine(F($"evaluation keys: {Bytes(keyBytes)} (relinearization {(plan.NeedsRelinearizationKey ? "yes" : "no")}, {plan.RotationSteps.Count} rotation keys, seeded form)"));
+        output.WriteLine(F($"evaluation keys: {Bytes(keyBytes)} (relinearization {(plan.RelinearizationKeySize switch { 0 => "no", 4 => "s² and s³", _ => "s²" })}, {plan.RotationSteps.Count} rotation keys, seeded form)"));
 
         // Requests.
         int perRequest = plan.BatchCapacity;

@@ -53,7 +53,7 @@ public sealed class InferenceClient : IDisposable
     public EvaluationKeys CreateEvaluationKeys()
     {
         ThrowIfDisposed();
-        RelinearizationKey? relin = Plan.NeedsRelinearizationKey ? _keyGenerator.CreateRelinearizationKey() : null;
+        RelinearizationKey? relin = Plan.NeedsRelinearizationKey ? _keyGenerator.CreateRelinearizationKey(Plan.RelinearizationKeySize) : null;
         GaloisKeys? galois = Plan.RotationSteps.Count > 0 ? _keyGenerator.CreateGaloisKeys(Plan.RotationSteps) : null;
         return new EvaluationKeys(Context, relin, galois);
     }

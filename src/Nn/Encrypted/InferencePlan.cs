@@ -88,6 +88,13 @@ public sealed class InferencePlan
     /// <summary>Whether the server needs a relinearization key (any SLAF of degree 2 or more).</summary>
     public bool NeedsRelinearizationKey => _stages.Any(s => s is ActivationStage { Degree: > 1 });
 
+    /// <summary>
+    /// The largest ciphertext size the server relinearizes, for <see cref="KeyGenerator.CreateRelinearizationKey(int)"/>:
+    /// 4 when a throughput plan leaves a degree-3 SLAF's result unrelinearized for the next linear stage (the key then
+    /// also switches <c>s³</c>), 3 otherwise; 0 when no key is needed.
+    /// </summary>
+    public int RelinearizationKeySize => !NeedsRelinearizationKey ? 0 : Packing == Packing.Throughput ? Math.Max(3, ThroughputEngine.RelinearizedSize(this, Parameters)) : 3;
+
     /// <summary>The last model layer evaluated (the model's last layer unless in transfer-learning mode).</summary>
     public int LastLayer { get; }
 

@@ -47,6 +47,13 @@ public sealed class InferenceServer
             throw new ArgumentException("The evaluation keys have no relinearization key, which the plan's activations need.", nameof(keys));
         }
 
+        if (keys.RelinearizationKey is { } relin && relin.MaxCiphertextSize < plan.RelinearizationKeySize)
+        {
+            throw new ArgumentException(
+                $"The relinearization key covers ciphertexts of size {relin.MaxCiphertextSize}, but the plan relinearizes size {plan.RelinearizationKeySize} " +
+                $"(it needs the key from s³ too). Create the keys with InferenceClient.CreateEvaluationKeys().", nameof(keys));
+        }
+
         int[] missing = [.. plan.RotationSteps.Where(step => keys.GaloisKeys is null || !keys.GaloisKeys.ContainsRotation(step))];
         if (missing.Length > 0)
         {

@@ -21,6 +21,7 @@ internal sealed class ThroughputEngine
     private readonly int _parallelism;
     private readonly LinearConstants?[] _constants;
     private readonly bool[] _deferred;
+    private readonly double[] _boost;
 
     // Intermediate ciphertexts and per-thread scratch are kept for the next request: a batch of 8192 images moves
     // gigabytes, and memory the process has not touched yet costs a page fault per 4 KiB (on this VM, about as much as
@@ -35,41 +36,82 @@ internal sealed class ThroughputEngine
         _evaluator = evaluator;
         _parallelism = parallelism;
         _constants = new LinearConstants?[plan.Stages.Count];
-        _deferred = new bool[plan.Stages.Count];
-        CkksParameters p = context.Parameters;
+        Deferral deferral = PlanDeferral(plan, context.Parameters);
+        _deferred = deferral.Deferred;
+        _boost = deferral.Boost;
         for (int i = 0; i < plan.Stages.Count; i++)
         {
             if (plan.Stages[i] is LinearStage linear)
             {
-                // A SLAF of degree 2 or 3 just before this stage hands over x²·t + v unrelinearized and unrescaled
-                // (size 3, level a − 1, scale U) when the modulus there has room for U·c: this stage multiplies and sums
-                // first, then relinearizes each output and rescales twice. One key switch per output instead of one
-                // per input neuron, and no rescale of a size-3 ciphertext (whose rounding error the decryption would
-                // multiply by s², about 50 times the noise of a size-2 rescale). That pays only when the stage has fewer
-                // outputs than inputs: each output then costs a key switch and a second rescale, and the multiply-
-                // accumulate runs on three polynomials instead of two (CNN2's 845→1250 convolution is faster without it).
-                double? pendingScale = null;
-                if (i > 0 && plan.Stages[i - 1] is ActivationStage { Degree: > 1 } a && linear.Map.OutputLength < linear.Map.InputLength)
-                {
-                    int level = a.InputLevel;
-                    ActivationScales sc = ScaleRules.Activation(a.Degree, a.InputScale, p.Q[level], p.Q[level - 1], a.TargetScale);
-                    double c = linear.ConstantScale;
-                    double capacity = 0;
-                    for (int l = 0; l < level; l++)
-                    {
-                        capacity += Math.Log2(p.Q[l]);
-                    }
-
-                    if (capacity - Math.Log2(sc.U * c * Math.Max(1, plan.Options.OutputBound)) >= 8 && c >= Math.ScaleB(1, ScaleRules.MinConstantBits))
-                    {
-                        pendingScale = sc.U;
-                        _deferred[i - 1] = true;
-                    }
-                }
-
-                _constants[i] = new LinearConstants(linear, context, pendingScale);
+                _constants[i] = new LinearConstants(linear, context, deferral.PendingScale[i]);
             }
         }
+    }
+
+    /// <summary>
+    /// The largest ciphertext the engine relinearizes: 4 when a SLAF of degree 3 hands its result over unrelinearized
+    /// (see <see cref="PlanDeferral"/>), 3 when any SLAF squares, 2 (no key needed) otherwise.
+    /// </summary>
+    public static int RelinearizedSize(InferencePlan plan, CkksParameters parameters)
+    {
+        bool[] deferred = PlanDeferral(plan, parameters).Deferred;
+        int size = 2;
+        for (int i = 0; i < plan.Stages.Count; i++)
+        {
+            if (plan.Stages[i] is ActivationStage { Degree: > 1 } a)
+            {
+                size = Math.Max(size, deferred[i] && a.Degree == 3 ? 4 : 3);
+            }
+        }
+
+        return size;
+    }
+
+    /// <summary>
+    /// Which SLAFs hand over their result unrelinearized and unrescaled to the linear stage after them, at which scale,
+    /// and by how much each boosts its square.
+    /// </summary>
+    /// <remarks>
+    /// A SLAF of degree 2 or 3 just before a linear stage with fewer outputs than inputs hands over <c>x²·t + v</c>
+    /// without any key switch: x² is squared, rescaled and multiplied while still of size 3, so the result has size 4
+    /// (degree 3; size 3 for degree 2), level <c>a − 1</c>, scale U, when the modulus there has room for U·c. The linear
+    /// stage multiplies and sums first, then relinearizes each output (two key switches sharing one division by P for
+    /// size 4) and rescales twice. One relinearization per output instead of two per input neuron; the multiply-
+    /// accumulate runs on four polynomials instead of two, so it pays only when the stage narrows (CNN2's 845→1250
+    /// convolution keeps the per-neuron form).
+    /// The rescale of the size-3 square rounds <c>c_2</c> too, an error that decryption multiplies by <c>s²</c> (about
+    /// 100 times a size-2 rescale's at N = 2^14): the square is therefore taken at a scale raised by an exact integer
+    /// factor K (<see cref="ScaleRules.ActivationBoost"/>), which the constant of <c>a3·x + a2</c> gives back.
+    /// </remarks>
+    internal static Deferral PlanDeferral(InferencePlan plan, CkksParameters p)
+    {
+        int count = plan.Stages.Count;
+        var result = new Deferral(new bool[count], new double?[count], new double[count]);
+        Array.Fill(result.Boost, 1.0);
+        for (int i = 1; i < count; i++)
+        {
+            if (plan.Stages[i] is LinearStage linear && plan.Stages[i - 1] is ActivationStage { Degree: > 1 } a && linear.Map.OutputLength < linear.Map.InputLength)
+            {
+                int level = a.InputLevel;
+                double boost = ScaleRules.ActivationBoost(a.Degree, a.InputScale, p.Q[level], p.Q[level - 1], a.TargetScale);
+                ActivationScales sc = ScaleRules.Activation(a.Degree, a.InputScale, p.Q[level], p.Q[level - 1], a.TargetScale, boost);
+                double c = linear.ConstantScale;
+                double capacity = 0;
+                for (int l = 0; l < level; l++)
+                {
+                    capacity += Math.Log2(p.Q[l]);
+                }
+
+                if (capacity - Math.Log2(sc.U * c * Math.Max(1, plan.Options.OutputBound)) >= 8 && c >= Math.ScaleB(1, ScaleRules.MinConstantBits))
+                {
+                    result.PendingScale[i] = sc.U;
+                    result.Deferred[i - 1] = true;
+                    result.Boost[i - 1] = boost;
+                }
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Seconds each stage took in the last evaluation (diagnostics).</summary>
@@ -87,7 +129,7 @@ internal sealed class ThroughputEngine
             x = stage switch
             {
                 LinearStage => Linear(_constants[i]!, x, ownsInputs: i > 0),
-                ActivationStage a => Activation(a, x, ownsInputs: i > 0, _deferred[i]),
+                ActivationStage a => Activation(a, x, ownsInputs: i > 0, _deferred[i], _boost[i]),
                 _ => throw new InvalidOperationException("Unknown stage."),
             };
             StageSeconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -223,7 +265,7 @@ internal sealed class ThroughputEngine
 
         Parallel.For(0, outputs.Length, Options, o =>
         {
-            if (outputs[o].Size == 3)
+            if (outputs[o].Size > 2)
             {
                 _evaluator.Relinearize(outputs[o], outputs[o]);
             }
@@ -250,7 +292,7 @@ internal sealed class ThroughputEngine
         return outputs;
     }
 
-    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs, bool ownsInputs, bool deferred)
+    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs, bool ownsInputs, bool deferred, double boost)
     {
         var outputs = new Ciphertext[inputs.Length];
         Parallel.For(
@@ -260,19 +302,15 @@ internal sealed class ThroughputEngine
             () => _scratch.TryTake(out Scratch? s) ? s : new Scratch(_context),
             (j, _, s) =>
             {
-                outputs[j] = EvaluateSlaf(stage, j, inputs[j], s, ownsInputs, deferred);
+                outputs[j] = deferred ? EvaluateSlafDeferred(stage, j, inputs[j], s, ownsInputs, boost) : EvaluateSlaf(stage, j, inputs[j], s, ownsInputs);
                 return s;
             },
             _scratch.Add);
         return outputs;
     }
 
-    /// <summary>One neuron's SLAF; the result reuses <paramref name="x"/>'s memory when the engine owns it (it is not needed after).</summary>
-    /// <remarks>
-    /// Degree 2 and 3 leave <c>x²·t + v</c> of size 3; it is relinearized before the rescale, or, when the next linear
-    /// stage takes it over (<paramref name="deferred"/>), returned unrescaled at level <c>a − 1</c>.
-    /// </remarks>
-    private Ciphertext EvaluateSlaf(ActivationStage stage, int j, Ciphertext x, Scratch s, bool reuseInput, bool deferred)
+    /// <summary>One neuron's SLAF, relinearized and rescaled; the result reuses <paramref name="x"/>'s memory when the engine owns it (it is not needed after).</summary>
+    private Ciphertext EvaluateSlaf(ActivationStage stage, int j, Ciphertext x, Scratch s, bool reuseInput)
     {
         Evaluator ev = _evaluator;
         CkksParameters p = _context.Parameters;
@@ -291,6 +329,55 @@ internal sealed class ThroughputEngine
         ev.Multiply(x, x, s.Square);
         ev.Relinearize(s.Square, s.Square);
         ev.Rescale(s.Square, s.Square);
+        FinishSlaf(stage, j, x, s, scales, result);
+        if (result.Size > 2)
+        {
+            ev.Relinearize(result, result);
+        }
+
+        ev.Rescale(result, result);
+        return result;
+    }
+
+    /// <summary>
+    /// One neuron's SLAF of degree 2 or 3 without a key switch, for the linear stage after it to finish: returns
+    /// <c>x²·t + v</c> of size 4 (degree 3) or 3 (degree 2), unrescaled, at level <c>a − 1</c> and scale U. The square
+    /// is taken at a scale raised by the exact factor <paramref name="boost"/> (x times the integer K·x) before its
+    /// size-3 rescale (see <see cref="PlanDeferral"/>).
+    /// </summary>
+    private Ciphertext EvaluateSlafDeferred(ActivationStage stage, int j, Ciphertext x, Scratch s, bool reuseInput, double boost)
+    {
+        Evaluator ev = _evaluator;
+        CkksParameters p = _context.Parameters;
+        int level = x.Level;
+        double sigma = x.Scale;
+        ActivationScales scales = ScaleRules.Activation(stage.Degree, sigma, p.Q[level], p.Q[level - 1], stage.TargetScale, boost);
+        Ciphertext result = reuseInput ? x : new Ciphertext(_context);
+        if (boost > 1)
+        {
+            ev.MultiplyByInteger(x, (long)boost, s.V);
+            ev.Multiply(x, s.V, s.Square);
+            s.Square.Scale = sigma * sigma * boost;
+        }
+        else
+        {
+            ev.Multiply(x, x, s.Square);
+        }
+
+        ev.Rescale(s.Square, s.Square);
+        FinishSlaf(stage, j, x, s, scales, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Given the rescaled square in <c>s.Square</c> (size 2 or 3): <c>result = x²·t + v</c> with <c>t = a3·x + a2</c>
+    /// (degree 3, rescaled) or <c>t = a2</c> (degree 2) and <c>v = a1·x + a0</c>, unrescaled.
+    /// </summary>
+    private void FinishSlaf(ActivationStage stage, int j, Ciphertext x, Scratch s, ActivationScales scales, Ciphertext result)
+    {
+        Evaluator ev = _evaluator;
+        int level = x.Level;
+        double sigma = x.Scale;
         if (stage.Degree == 3)
         {
             ev.Multiply(x, stage.Coefficient(3, j), scales.T, s.T);
@@ -313,18 +400,6 @@ internal sealed class ThroughputEngine
         }
 
         ev.Add(result, s.V, result);
-        if (deferred)
-        {
-            return result;
-        }
-
-        if (result.Size == 3)
-        {
-            ev.Relinearize(result, result);
-        }
-
-        ev.Rescale(result, result);
-        return result;
     }
 
     private sealed class Scratch(CkksContext context)
@@ -335,6 +410,9 @@ internal sealed class ThroughputEngine
 
         public Ciphertext V { get; } = new(context);
     }
+
+    /// <summary>The deferral decisions of <see cref="PlanDeferral"/>, per stage.</summary>
+    internal sealed record Deferral(bool[] Deferred, double?[] PendingScale, double[] Boost);
 
     /// <summary>Up to <see cref="ConstantMultiplyAccumulate.Rows"/> rows with one input pattern: columns <c>[ColumnStart, +ColumnCount)</c> of the first row.</summary>
     private sealed record RowBlock(int[] Rows, int ColumnStart, int ColumnCount, int WeightStart, int BiasStart);

@@ -66,6 +66,38 @@ public sealed class EncryptedLayerTests
     }
 
     [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void SlafBeforeNarrowingDense_Throughput_HandsOverUnrelinearizedAndMatchesPlaintext(int degree)
+    {
+        // The SLAF's x²·t + v reaches the dense stage without a key switch (size 4 for degree 3, 3 for degree 2); the
+        // dense stage relinearizes its 5 outputs instead of 30 neurons. A wider base prime than the default: the modulus
+        // then holds the unrescaled result times the weights (and the output bound).
+        var input = new TensorShape(30);
+        var cases = from seed in Gen.Choose(0, 100_000) select seed;
+        FsCheck.Check.One(Few, Prop.ForAll(cases.ToArbitrary(), seed =>
+        {
+            var model = new Sequential(input, new Slaf(input, degree, SlafGranularity.PerNeuron), new Dense(30, 5, seed: (ulong)seed));
+            Randomize(model, seed);
+            var plan = InferencePlan.Compile(model, Small(Packing.Throughput) with { ChainBitSizes = [48, 28, 28, 28] });
+            ThroughputEngine.Deferral deferral = ThroughputEngine.PlanDeferral(plan, plan.Parameters);
+            Assert.True(deferral.Deferred[0], "the SLAF before a narrowing dense stage is deferred");
+            Assert.True(deferral.PendingScale[1] is not null);
+            Assert.Equal(degree == 3 ? 4 : 3, plan.RelinearizationKeySize);
+            float[] images = TestData.RandomArray(3 * input.Length, seed + 1);
+            (double[] encrypted, double[] plain) = Run(plan, images, 3);
+            AssertWithinBound(encrypted, plain, $"slaf{degree} then dense, seed {seed}");
+        }));
+
+        // Widening: nothing deferred, the key covers size 3 only.
+        var widening = new Sequential(input, new Slaf(input, degree, SlafGranularity.PerNeuron), new Dense(30, 40, seed: 1));
+        var widePlan = InferencePlan.Compile(widening, Small(Packing.Throughput) with { ChainBitSizes = [48, 28, 28, 28] });
+        Assert.DoesNotContain(true, ThroughputEngine.PlanDeferral(widePlan, widePlan.Parameters).Deferred);
+        Assert.Equal(3, widePlan.RelinearizationKeySize);
+        Assert.Equal(3, InferencePlan.Compile(widening, Small(Packing.Latency)).RelinearizationKeySize);
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData(7)] // depth 7 (1 + 2 + 1 + 2 + 1) on 7 primes: the first convolution shares its SLAF's two 60-bit primes
     [InlineData(6)] // both convolutions fused with their SLAFs

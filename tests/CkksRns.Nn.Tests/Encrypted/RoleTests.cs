@@ -14,12 +14,12 @@ public sealed class RoleTests
 {
     private static readonly TensorShape Input = new(1, 6, 6);
 
-    private static InferencePlan Plan(Packing packing = Packing.Latency, int logN = 10)
+    private static InferencePlan Plan(Packing packing = Packing.Latency, int logN = 10, int[]? chain = null)
     {
         var model = new Sequential(
             Input, new Conv2d(1, 2, 3, stride: 2, padding: 1, seed: 1), new Slaf(new TensorShape(2, 3, 3)), new Flatten(), new Dense(18, 4, seed: 2));
         Randomize(model, 3);
-        return InferencePlan.Compile(model, Small(packing, logN));
+        return InferencePlan.Compile(model, Small(packing, logN) with { ChainBitSizes = chain });
     }
 
     [Fact]
@@ -103,6 +103,21 @@ public sealed class RoleTests
         Assert.Contains(plan.RotationSteps[0].ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message);
         ex = Assert.Throws<ArgumentException>(() => new InferenceServer(plan, new EvaluationKeys(keys.Context, null, keys.GaloisKeys)));
         Assert.Contains("relinearization key", ex.Message);
+    }
+
+    [Fact]
+    public void Server_RelinearizationKeyWithoutTheCube_RefusedWhenThePlanHandsOverSize4()
+    {
+        // A wider base prime: room for the SLAF's unrescaled result times the dense stage's weights (and the output bound).
+        InferencePlan plan = Plan(Packing.Throughput, chain: [48, 28, 28, 28, 28]);
+        Assert.Equal(4, plan.RelinearizationKeySize);
+        using var client = new InferenceClient(plan);
+        EvaluationKeys keys = client.CreateEvaluationKeys();
+        Assert.Equal(4, keys.RelinearizationKey!.MaxCiphertextSize);
+        RelinearizationKey squareOnly = new KeyGenerator(client.Context).CreateRelinearizationKey();
+        var ex = Assert.Throws<ArgumentException>(() => new InferenceServer(plan, new EvaluationKeys(keys.Context, squareOnly, null)));
+        Assert.Contains("size 3", ex.Message);
+        Assert.Contains("CreateEvaluationKeys", ex.Message);
     }
 
     [Fact]
