@@ -3,6 +3,7 @@ using System.Numerics;
 using CkksRns.Ckks;
 using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Kernels;
+using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Nn.Encrypted;
 
@@ -265,6 +266,7 @@ internal sealed class ThroughputEngine
 
         Parallel.For(0, outputs.Length, Options, o =>
         {
+            using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
             if (outputs[o].Size > 2)
             {
                 _evaluator.Relinearize(outputs[o], outputs[o]);
@@ -302,6 +304,9 @@ internal sealed class ThroughputEngine
             () => _scratch.TryTake(out Scratch? s) ? s : new Scratch(_context),
             (j, _, s) =>
             {
+                // Each thread works on its own neuron: the operations' limb loops stay on it (no nested parallel loops
+                // when the context allows limb parallelism, as a server context made for both packings does).
+                using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
                 outputs[j] = deferred ? EvaluateSlafDeferred(stage, j, inputs[j], s, ownsInputs, boost) : EvaluateSlaf(stage, j, inputs[j], s, ownsInputs);
                 return s;
             },
