@@ -61,43 +61,29 @@ public sealed partial class Evaluator
 
         // (a_0, a_1, a_2)·(b_0, b_1) = (a_0b_0, a_0b_1 + a_1b_0, a_1b_1 + a_2b_0, a_2b_1), one pass per limb. The outputs
         // overwrite inputs the later products still read, so an aliased destination gets scratch first.
-        bool aliased = ReferenceEquals(destination, a) || ReferenceEquals(destination, b);
-        RnsPoly[] d = new RnsPoly[4];
-        for (int i = 0; i < 4; i++)
+        if (!ReferenceEquals(destination, a) && !ReferenceEquals(destination, b))
         {
-            d[i] = aliased ? _pool.Rent(limbs, true) : null!;
+            destination.Reshape(4, level, scale);
+            LimbParallel.For(Context.RingQ, limbs, 20L * Context.N, new TensorBySize2Action(a[0], a[1], a[2], b[0], b[1], destination[0], destination[1], destination[2], destination[3]));
+            return;
         }
 
+        RnsPoly t0 = _pool.Rent(limbs, true), t1 = _pool.Rent(limbs, true), t2 = _pool.Rent(limbs, true), t3 = _pool.Rent(limbs, true);
         try
         {
-            if (!aliased)
-            {
-                destination.Reshape(4, level, scale);
-                for (int i = 0; i < 4; i++)
-                {
-                    d[i] = destination[i];
-                }
-            }
-
-            LimbParallel.For(Context.RingQ, limbs, 20L * Context.N, new TensorBySize2Action(a[0], a[1], a[2], b[0], b[1], d[0], d[1], d[2], d[3]));
-            if (aliased)
-            {
-                destination.Reshape(4, level, scale);
-                for (int i = 0; i < 4; i++)
-                {
-                    LimbOps.Copy(d[i], destination[i], limbs);
-                }
-            }
+            LimbParallel.For(Context.RingQ, limbs, 20L * Context.N, new TensorBySize2Action(a[0], a[1], a[2], b[0], b[1], t0, t1, t2, t3));
+            destination.Reshape(4, level, scale);
+            LimbOps.Copy(t0, destination[0], limbs);
+            LimbOps.Copy(t1, destination[1], limbs);
+            LimbOps.Copy(t2, destination[2], limbs);
+            LimbOps.Copy(t3, destination[3], limbs);
         }
         finally
         {
-            if (aliased)
-            {
-                foreach (RnsPoly poly in d)
-                {
-                    _pool.Return(poly);
-                }
-            }
+            _pool.Return(t0);
+            _pool.Return(t1);
+            _pool.Return(t2);
+            _pool.Return(t3);
         }
     }
 
