@@ -177,8 +177,18 @@ public sealed class InferencePlan
             depth = stages.Sum(s => s.Depth);
         }
 
+        // The throughput packing's default chain: the last linear stage (a dense layer of a few outputs) does not
+        // rescale, so the output stays at level 1 on q_0·q_1 and q_0 can be a narrow prime (docs/inference.md §5).
+        bool unrescaledOutput = options.Packing == Packing.Throughput && options.ChainBitSizes is null && options.PrimeCount is null &&
+            stages[^1] is LinearStage { Fused: false } && ChainBuilder.UnrescaledOutputFits(options.OutputBound);
+        if (unrescaledOutput)
+        {
+            ((LinearStage)stages[^1]).Fused = true;
+            depth -= 1;
+        }
+
         string[] stageDepths = [.. stages.Select(s => $"{s.Name} {s.Depth}")];
-        int[] dataBits = ChainBuilder.DataBits(depth, stageDepths, options, out int logScale, levelBits);
+        int[] dataBits = ChainBuilder.DataBits(depth, stageDepths, options, out int logScale, levelBits, unrescaledOutput);
 
         // The latency packing needs enough slots for its layout; find the smallest ring that fits both.
         int minLogN = HomomorphicEncryptionStandard.MinLogN;
@@ -440,8 +450,10 @@ public sealed class InferencePlan
             baseModulus *= parameters.Q[i];
         }
 
-        // The output scale: the working scale, or less so that ±OutputBound fits the base with a margin.
-        double outputScale = Math.Min(delta, baseModulus / (options.OutputBound * 2 * (1 << ChainBuilder.OutputMarginBits)));
+        // The output scale: the working scale, or less so that ±OutputBound fits the base with a margin. A last linear
+        // stage that does not rescale lands on the largest scale that fits (its constants' scale is the rest).
+        double outputRoom = baseModulus / (options.OutputBound * 2 * (1 << ChainBuilder.OutputMarginBits));
+        double outputScale = Math.Min(delta, outputRoom);
         if (outputScale < Math.ScaleB(1, ChainBuilder.MinOutputPrecisionBits))
         {
             throw new ArgumentException(
@@ -462,10 +474,17 @@ public sealed class InferencePlan
                 // No rescale: the output scale Y is the one at which the next SLAF's constants come out at the working
                 // scale on its two primes, Y = (q_{l-1}·q_l²·target/Δ)^(1/3) (about q_l for primes of twice the scale).
                 double nextTarget = i + 1 == stages.Count - 1 ? outputScale : delta;
-                double y = Math.Cbrt(parameters.Q[level - 1] * qTop * qTop * nextTarget / delta);
+                double y = i == stages.Count - 1
+                    ? Math.Min(scale * delta, outputRoom)
+                    : Math.Cbrt(parameters.Q[level - 1] * qTop * qTop * nextTarget / delta);
                 double c = y / scale;
                 CheckConstant(c, stage, i, "weights", level, parameters);
                 fused.ConstantScale = c;
+                if (i == stages.Count - 1)
+                {
+                    stage.TargetScale = y;
+                }
+
                 scale *= c;
             }
             else if (stage is LinearStage linear)

@@ -202,6 +202,7 @@ internal sealed class ThroughputEngine
         Modulus[] moduli = _context.RingQ.ModuliArray;
         SimdLevel simd = SimdCapabilities.Current;
         const int R = ConstantMultiplyAccumulate.Rows;
+        int chunk = ConstantMultiplyAccumulate.ChunkFor(simd);
         Parallel.For(0, work, Options, item =>
         {
             int p = item / (limbs * blocks), rest = item % (limbs * blocks), l = rest / blocks, block = rest % blocks;
@@ -221,7 +222,11 @@ internal sealed class ThroughputEngine
             for (int k0 = start; k0 < end; k0 += G)
             {
                 int offset = (l * n) + k0, span = Math.Min(G, end - k0);
-                if (high is null)
+                if (weights is not null && !splitLimb)
+                {
+                    ConstantMultiplyAccumulate.GatherChunked(x, offset, span, chunk, gathered);
+                }
+                else if (high is null)
                 {
                     ConstantMultiplyAccumulate.Gather(x, offset, span, G, gathered);
                 }
@@ -246,8 +251,8 @@ internal sealed class ThroughputEngine
                     }
                     else if (weights is not null)
                     {
-                        ConstantMultiplyAccumulate.Block(
-                            columns, weights.AsSpan(b.WeightStart, b.ColumnCount * R), gathered, G, span, rowBias, y, b.Rows, offset, q, terms, simd);
+                        ConstantMultiplyAccumulate.BlockChunked(
+                            columns, weights.AsSpan(b.WeightStart, b.ColumnCount * R), gathered, x.Length, chunk, span, rowBias, y, b.Rows, offset, q, terms, simd);
                     }
                     else
                     {

@@ -132,6 +132,66 @@ public sealed class ConstantMultiplyAccumulateTests
 
     [Fact]
     [Trait("Category", "Kernel")]
+    public void BlockChunked_EveryPathAndChunk_MatchesBigIntegerOracle()
+    {
+        // The chunked layout: every chunk size (the vector paths take the chunks of their width, the others the scalar
+        // path), widths that are not whole chunks, null inputs, and primes up to 31 bits.
+        var cases = from bits in Gen.Elements(20, 26, 28, 29, 30, 31)
+                    from terms in Gen.Choose(0, 300)
+                    from offset in Gen.Choose(0, 32)
+                    from width in Gen.Elements(1, 5, 8, 13, 16, 24, 32)
+                    from chunk in Gen.Elements(3, 4, 8, 16, 32)
+                    from rows in Gen.Choose(1, ConstantMultiplyAccumulate.Rows)
+                    from seed in Gen.Choose(0, 1_000_000)
+                    select (bits, terms, offset, width, chunk, rows, seed);
+        Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            ulong q = NttPrimes.Generate(1 << 10, [c.bits])[0];
+            var modulus = new Modulus(q);
+            (int[] columns, ulong[] weights, ulong[]?[] inputs, ulong[] bias) = Case(c.seed, c.terms, q, 40);
+            ulong[] expected = Oracle(columns, weights, inputs, c.offset, bias, c.width, q, c.rows);
+            int chunks = (c.width + c.chunk - 1) / c.chunk;
+            ulong[] gathered = new ulong[inputs.Length * c.chunk * chunks];
+            ConstantMultiplyAccumulate.GatherChunked(inputs, c.offset, c.width, c.chunk, gathered);
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                for (int k = 0; k < c.width; k++)
+                {
+                    ulong value = gathered[((k / c.chunk) * inputs.Length * c.chunk) + (i * c.chunk) + (k % c.chunk)];
+                    Assert.Equal(inputs[i] is ulong[] x ? x[c.offset + k] : 0UL, value);
+                }
+            }
+
+            uint[] w32 = Array.ConvertAll(weights, w => (uint)w);
+            foreach (SimdLevel level in SimdCapabilities.Supported)
+            {
+                (ulong[][] outputs, int[] rows) = Targets(c.rows, c.offset, c.width);
+                ConstantMultiplyAccumulate.BlockChunked(
+                    columns, w32, gathered, inputs.Length, c.chunk, c.width, bias, outputs, rows, c.offset, modulus, ConstantMultiplyAccumulate.TermsBeforeReduction(q), level);
+                Assert.True(
+                    expected.AsSpan().SequenceEqual(Flatten(outputs, rows, c.offset, c.width)),
+                    $"{level}, {c.bits}-bit q, {c.terms} terms, {c.rows} rows, width {c.width}, chunk {c.chunk}");
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void BlockChunked_ColumnBeyondTheInputsOrShortBuffer_IsRefused()
+    {
+        var q = new Modulus(NttPrimes.Generate(1 << 10, [28])[0]);
+        uint[] weights = new uint[2 * ConstantMultiplyAccumulate.Rows];
+        ulong[][] outputs = [new ulong[16]];
+        var gathered = new ulong[4 * 8];
+        Assert.Throws<ArgumentOutOfRangeException>(() => ConstantMultiplyAccumulate.BlockChunked(
+            [0, 4], weights, gathered, 4, 8, 8, new ulong[1], outputs, [0], 0, q, 128, SimdLevel.Scalar));
+        ArgumentException shortBuffer = Assert.Throws<ArgumentException>(() => ConstantMultiplyAccumulate.BlockChunked(
+            [0, 1], weights, gathered, 4, 8, 16, new ulong[1], outputs, [0], 0, q, 128, SimdLevel.Scalar));
+        Assert.Contains("needs 64 words", shortBuffer.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ConstantMultiplyAccumulate.GatherChunked([new ulong[16], null], 0, 16, 8, new ulong[16]));
+    }
+
+    [Fact]
+    [Trait("Category", "Kernel")]
     public void BlockSplit_EveryPath_MatchesBigIntegerOracleAndTheShoupPath()
     {
         var cases = from bits in Gen.Elements(31, 34, 36, 40, 41, 42)

@@ -15,13 +15,50 @@ public sealed class InferencePlanTests
     [InlineData(Architecture.Cnn2, 10, new[] { 1, 2, 1, 2, 1, 2, 1 })]
     public void Compile_Depths_PerStepAndTotal(Architecture architecture, int depth, int[] perStep)
     {
-        foreach (Packing packing in new[] { Packing.Latency, Packing.Throughput })
+        // The latency packing, and the throughput packing on a chain given by the caller, rescale after every step.
+        var options = new[]
         {
-            var plan = InferencePlan.Compile(Cnn(architecture), new InferenceOptions { Packing = packing });
+            new InferenceOptions { Packing = Packing.Latency },
+            new InferenceOptions { Packing = Packing.Throughput, ChainBitSizes = [40, .. Enumerable.Repeat(28, depth)] },
+        };
+        foreach (InferenceOptions o in options)
+        {
+            var plan = InferencePlan.Compile(Cnn(architecture), o);
             Assert.Equal(depth, plan.Depth);
             Assert.Equal(perStep, plan.Steps.Select(s => s.Depth).ToArray());
             Assert.Equal(plan.Parameters.MaxLevel - depth, plan.OutputLevel);
+            Assert.Equal(0, plan.OutputLevel);
         }
+    }
+
+    [Theory]
+    [InlineData(Architecture.Cnn1, 7)]
+    [InlineData(Architecture.Cnn2, 10)]
+    public void Compile_ThroughputDefaultChain_LastDenseDoesNotRescaleAndEveryPrimeIsNarrow(Architecture architecture, int depth)
+    {
+        var plan = InferencePlan.Compile(Cnn(architecture), new InferenceOptions { Packing = Packing.Throughput });
+        Assert.Equal(depth - 1, plan.Depth);
+        Assert.Equal(0, plan.Steps[^1].Depth);
+        Assert.Equal([ChainBuilder.NarrowBaseBits, .. Enumerable.Repeat(28, depth)], plan.ChainBitSizes);
+        Assert.All(plan.Parameters.Q, q => Assert.True(q < (1UL << ChainBuilder.NarrowBaseBits), $"q = {q}"));
+
+        // The output stays at level 1: ±OutputBound at the output scale fits q_0·q_1 with the margin, and the last
+        // stage's weights keep at least 2^18 of scale.
+        Assert.Equal(1, plan.OutputLevel);
+        double room = (double)plan.Parameters.Q[0] * plan.Parameters.Q[1];
+        Assert.True(plan.OutputScale * plan.Options.OutputBound * 2 * (1 << ChainBuilder.OutputMarginBits) <= room * (1 + 1e-12));
+        Assert.True(plan.OutputScale / plan.Stages[^1].InputScale >= Math.ScaleB(1, ScaleRules.MinConstantBits));
+    }
+
+    [Fact]
+    public void Compile_ThroughputDefaultChain_LargeOutputBound_KeepsTheWideBase()
+    {
+        // Outputs up to ±1000 do not fit a 29-bit q_0 and q_1 with precise weights: the plan rescales after its last stage on a 40-bit q_0.
+        Assert.False(ChainBuilder.UnrescaledOutputFits(1000));
+        var plan = InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { Packing = Packing.Throughput, OutputBound = 1000 });
+        Assert.Equal(7, plan.Depth);
+        Assert.Equal(0, plan.OutputLevel);
+        Assert.Equal([40, .. Enumerable.Repeat(28, 7)], plan.ChainBitSizes);
     }
 
     [Fact]
