@@ -20,16 +20,13 @@ internal static class ChainBuilder
     public const int DefaultBaseBits = 40;
 
     /// <summary>
-    /// Bits of q_0 in the throughput packing's default chain when its last linear stage does not rescale
-    /// (<see cref="UnrescaledOutputFits"/>). A prime below 2^29 keeps every limb on the 32-bit paths (the packed NTT,
-    /// the lazy multiply-accumulate, which sums 32 of its products between reductions; 8 for a 30-bit prime), where a
-    /// 40-bit q_0 costs about three narrow limbs in NTTs and two in the linear stages. The output then sits at level 1,
-    /// on q_0·q_1.
+    /// Bits of q_0 and q_1 in the throughput packing's default chain when its last linear stage does not rescale
+    /// (<see cref="UnrescaledOutputFits"/>): the output stays at level 1, on q_0·q_1 (about 2^58), and no prime of the
+    /// chain is wide. Primes below 2^29 keep every limb on the 32-bit paths (the packed NTT, the lazy multiply-accumulate,
+    /// which sums 32 of their products between reductions; 8 for a 30-bit prime), where a 40-bit q_0 costs about three
+    /// narrow limbs in NTTs and two in the linear stages.
     /// </summary>
     public const int NarrowBaseBits = 29;
-
-    /// <summary>The smallest constant scale (bits) of an output stage that does not rescale (its weights' precision).</summary>
-    public const int MinUnrescaledOutputConstantBits = 18;
 
     /// <summary>The smallest base prime the builder uses when a chain has several base primes.</summary>
     public const int MinBasePrimeBits = 20;
@@ -50,7 +47,7 @@ internal static class ChainBuilder
     /// <param name="options">The options.</param>
     /// <param name="logScale">The working scale's log2.</param>
     /// <param name="levelBits">For a fused plan built from a prime count: the level primes' bits, q_1.. order (bottom first).</param>
-    /// <param name="unrescaledOutput">The default chain for a plan whose last linear stage does not rescale: a base of two primes, <see cref="NarrowBaseBits"/> and the scale's size.</param>
+    /// <param name="unrescaledOutput">The default chain for a plan whose last linear stage does not rescale: a base of two primes of <see cref="NarrowBaseBits"/>.</param>
     public static int[] DataBits(int depth, IReadOnlyList<string> stageDepths, InferenceOptions options, out int logScale, IReadOnlyList<int>? levelBits = null, bool unrescaledOutput = false)
     {
         if (options.ChainBitSizes is not null && options.PrimeCount is not null)
@@ -149,17 +146,25 @@ internal static class ChainBuilder
         }
 
         return unrescaledOutput
-            ? [NarrowBaseBits, .. Enumerable.Repeat(logScale, depth + 1)]
+            ? [NarrowBaseBits, NarrowBaseBits, .. Enumerable.Repeat(logScale, depth)]
             : DefaultBits(depth, logScale, Math.Max(DefaultBaseBits, minBaseBits));
     }
 
     /// <summary>
-    /// Whether outputs up to <paramref name="outputBound"/> fit a base of <see cref="NarrowBaseBits"/> plus one level
-    /// prime with the output margin, at a constant scale of at least 2^<see cref="MinUnrescaledOutputConstantBits"/>
-    /// for the last stage's weights (the scale before it is the working scale Δ, the prime q_1 about Δ; true up to a bound of 64).
+    /// Whether a last linear stage that does not rescale, taking inputs at <paramref name="delta"/> on level 1, can put
+    /// outputs up to <paramref name="outputBound"/> on q_0·q_1 with the output margin while its weights keep a scale of at
+    /// least 2^<see cref="ScaleRules.MinConstantBits"/> (with two 29-bit primes and Δ = 2^28: bounds up to about 250).
     /// </summary>
-    public static bool UnrescaledOutputFits(double outputBound) =>
-        Math.ScaleB(1, NarrowBaseBits - 1) / (Math.Max(1, outputBound) * 2 * (1 << OutputMarginBits)) >= Math.ScaleB(1, MinUnrescaledOutputConstantBits);
+    public static bool UnrescaledOutputFits(CkksParameters parameters, double outputBound, double delta)
+    {
+        if (parameters.QCount < 2)
+        {
+            return false;
+        }
+
+        double room = (double)parameters.Q[0] * parameters.Q[1] / (Math.Max(1, outputBound) * 2 * (1 << OutputMarginBits));
+        return Math.Min(delta * delta, room) / delta >= Math.ScaleB(1, ScaleRules.MinConstantBits);
+    }
 
     /// <summary>The default working scale's log2 for a packing.</summary>
     public static int DefaultLogScale(Packing packing) => packing == Packing.Latency ? DefaultLogScaleLatency : DefaultLogScaleThroughput;

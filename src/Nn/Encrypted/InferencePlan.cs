@@ -179,8 +179,9 @@ public sealed class InferencePlan
 
         // The throughput packing's default chain: the last linear stage (a dense layer of a few outputs) does not
         // rescale, so the output stays at level 1 on q_0·q_1 and q_0 can be a narrow prime (docs/inference.md §5).
+        // (If the output bound leaves the last stage's weights too little scale there, the plan falls back to rescaling on a 40-bit q_0.)
         bool unrescaledOutput = options.Packing == Packing.Throughput && options.ChainBitSizes is null && options.PrimeCount is null &&
-            stages[^1] is LinearStage { Fused: false } && ChainBuilder.UnrescaledOutputFits(options.OutputBound);
+            stages[^1] is LinearStage { Fused: false };
         if (unrescaledOutput)
         {
             ((LinearStage)stages[^1]).Fused = true;
@@ -203,6 +204,16 @@ public sealed class InferencePlan
         while (true)
         {
             parameters = ChainBuilder.Create(dataBits, logScale, options, minLogN);
+            if (unrescaledOutput && !ChainBuilder.UnrescaledOutputFits(parameters, options.OutputBound, Math.ScaleB(1.0, logScale)))
+            {
+                unrescaledOutput = false;
+                ((LinearStage)stages[^1]).Fused = false;
+                depth += 1;
+                stageDepths = [.. stages.Select(s => $"{s.Name} {s.Depth}")];
+                dataBits = ChainBuilder.DataBits(depth, stageDepths, options, out logScale, levelBits);
+                continue;
+            }
+
             layout = options.Packing == Packing.Latency ? LatencyLayout.TryBuild(stages, parameters.Slots) : null;
             if (options.Packing == Packing.Throughput || layout is not null)
             {

@@ -39,7 +39,7 @@ public sealed class InferencePlanTests
         var plan = InferencePlan.Compile(Cnn(architecture), new InferenceOptions { Packing = Packing.Throughput });
         Assert.Equal(depth - 1, plan.Depth);
         Assert.Equal(0, plan.Steps[^1].Depth);
-        Assert.Equal([ChainBuilder.NarrowBaseBits, .. Enumerable.Repeat(28, depth)], plan.ChainBitSizes);
+        Assert.Equal([ChainBuilder.NarrowBaseBits, ChainBuilder.NarrowBaseBits, .. Enumerable.Repeat(28, depth - 1)], plan.ChainBitSizes);
         Assert.All(plan.Parameters.Q, q => Assert.True(q < (1UL << ChainBuilder.NarrowBaseBits), $"q = {q}"));
 
         // The output stays at level 1: ±OutputBound at the output scale fits q_0·q_1 with the margin, and the last
@@ -53,12 +53,15 @@ public sealed class InferencePlanTests
     [Fact]
     public void Compile_ThroughputDefaultChain_LargeOutputBound_KeepsTheWideBase()
     {
-        // Outputs up to ±1000 do not fit a 29-bit q_0 and q_1 with precise weights: the plan rescales after its last stage on a 40-bit q_0.
-        Assert.False(ChainBuilder.UnrescaledOutputFits(1000));
+        // Outputs up to ±1000 do not fit two 29-bit primes with precise weights: the plan rescales after its last stage on a 40-bit q_0.
         var plan = InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { Packing = Packing.Throughput, OutputBound = 1000 });
         Assert.Equal(7, plan.Depth);
         Assert.Equal(0, plan.OutputLevel);
         Assert.Equal([40, .. Enumerable.Repeat(28, 7)], plan.ChainBitSizes);
+
+        // A bound of 200 (the CLI asks for twice the largest plaintext logit) still fits.
+        var fits = InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { Packing = Packing.Throughput, OutputBound = 200 });
+        Assert.Equal(1, fits.OutputLevel);
     }
 
     [Fact]
