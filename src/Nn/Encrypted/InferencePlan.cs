@@ -178,7 +178,7 @@ public sealed class InferencePlan
         }
 
         // The throughput packing's default chain: the last linear stage (a dense layer of a few outputs) does not
-        // rescale, so the output stays at level 1 on q_0·q_1 and q_0 can be a narrow prime (docs/inference.md §5).
+        // rescale, so the output stays at level 1 on q_0·q_1 and q_0 can be a narrow prime (docs/inference.md §3).
         // (If the output bound leaves the last stage's weights too little scale there, the plan falls back to rescaling on a 40-bit q_0.)
         bool unrescaledOutput = options.Packing == Packing.Throughput && options.ChainBitSizes is null && options.PrimeCount is null &&
             stages[^1] is LinearStage { Fused: false };
