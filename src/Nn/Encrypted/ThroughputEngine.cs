@@ -23,6 +23,7 @@ internal sealed class ThroughputEngine
     private readonly LinearConstants?[] _constants;
     private readonly bool[] _deferred;
     private readonly double[] _boost;
+    private readonly bool[]?[] _monic;
 
     // Intermediate ciphertexts and per-thread scratch are kept for the next request: a batch of 8192 images moves
     // gigabytes, and memory the process has not touched yet costs a page fault per 4 KiB (on this VM, about as much as
@@ -40,11 +41,12 @@ internal sealed class ThroughputEngine
         Deferral deferral = PlanDeferral(plan, context.Parameters);
         _deferred = deferral.Deferred;
         _boost = deferral.Boost;
+        _monic = deferral.Monic;
         for (int i = 0; i < plan.Stages.Count; i++)
         {
             if (plan.Stages[i] is LinearStage linear)
             {
-                _constants[i] = new LinearConstants(linear, context, deferral.PendingScale[i]);
+                _constants[i] = new LinearConstants(linear, context, deferral.PendingScale[i], deferral.InputScales[i], deferral.ColumnFactors[i], deferral.ExtraBias[i]);
             }
         }
     }
@@ -87,7 +89,7 @@ internal sealed class ThroughputEngine
     internal static Deferral PlanDeferral(InferencePlan plan, CkksParameters p)
     {
         int count = plan.Stages.Count;
-        var result = new Deferral(new bool[count], new double?[count], new double[count]);
+        var result = new Deferral(new bool[count], new double?[count], new double[count], new bool[]?[count], new double[]?[count], new double[]?[count], new double[]?[count]);
         Array.Fill(result.Boost, 1.0);
         for (int i = 1; i < count; i++)
         {
@@ -103,17 +105,86 @@ internal sealed class ThroughputEngine
                     capacity += Math.Log2(p.Q[l]);
                 }
 
-                if (capacity - Math.Log2(sc.U * c * Math.Max(1, plan.Options.OutputBound)) >= 8 && c >= Math.ScaleB(1, ScaleRules.MinConstantBits))
+                // Degree 3: the neurons whose a3 is large enough take the monic form, whose result arrives at another
+                // scale than U; their weights are quantized at c·U/U_monic, which must keep the precision of a constant
+                // (it does not when the SLAF's input is unrescaled, as after a fused stage: U_monic then carries σ³).
+                bool[]? monic = a.Degree == 3 && c * sc.U / MonicScale(a.InputScale, boost, p.Q[level]) >= Math.ScaleB(1, ScaleRules.MinConstantBits + 4)
+                    ? MonicNeurons(a) : null;
+                double largest = sc.U;
+                if (monic is not null && Array.IndexOf(monic, true) >= 0)
+                {
+                    largest = Math.Max(largest, MonicScale(a.InputScale, boost, p.Q[level]));
+                }
+
+                if (capacity - Math.Log2(largest * c * Math.Max(1, plan.Options.OutputBound)) >= 8 && c >= Math.ScaleB(1, ScaleRules.MinConstantBits))
                 {
                     result.PendingScale[i] = sc.U;
                     result.Deferred[i - 1] = true;
                     result.Boost[i - 1] = boost;
+                    if (monic is not null && Array.IndexOf(monic, true) >= 0)
+                    {
+                        // Column e of the dense stage takes a3·U/U_monic (the scale the MAC expects over the one u arrives
+                        // at); the a0 of monic neurons moves into the bias.
+                        result.Monic[i - 1] = monic;
+                        double monicScale = MonicScale(a.InputScale, boost, p.Q[level]);
+                        var scales = new double[a.Length];
+                        var factors = new double[a.Length];
+                        var zeroOrder = new double[a.Length];
+                        for (int e = 0; e < a.Length; e++)
+                        {
+                            scales[e] = monic[e] ? monicScale : sc.U;
+                            factors[e] = monic[e] ? a.Coefficient(3, e) * sc.U / monicScale : 1;
+                            zeroOrder[e] = monic[e] ? a.Coefficient(0, e) : 0;
+                        }
+
+                        result.InputScales[i] = scales;
+                        result.ColumnFactors[i] = factors;
+                        var bias = new double[linear.Map.OutputLength];
+                        linear.Map.Apply(zeroOrder, bias);
+                        for (int r = 0; r < bias.Length; r++)
+                        {
+                            bias[r] -= linear.Map.Bias[r];
+                        }
+
+                        result.ExtraBias[i] = bias;
+                    }
                 }
             }
         }
 
         return result;
     }
+
+    /// <summary>
+    /// The neurons of a degree-3 SLAF evaluated in the monic form <c>p(x) = a3·x·((x + β/2)² + κ) + a0</c>
+    /// (β = a2/a3, κ = a1/a3 − β²/4), the factor a3 and the term a0 moved into the dense stage after it: those whose
+    /// <c>|a3|</c> is at least <see cref="MonicMinimumRatio"/> of <c>max(|a1|, |a2|)</c>. The dense weight of such a
+    /// neuron becomes <c>w·a3</c>, quantized at the stage's constant scale, while the value it multiplies grows as
+    /// <c>1/a3</c>: the ratio bounds that loss of precision. The other neurons keep <c>x²·(a3·x + a2) + a1·x + a0</c>.
+    /// </summary>
+    internal static bool[] MonicNeurons(ActivationStage a)
+    {
+        var monic = new bool[a.Length];
+        for (int e = 0; e < a.Length; e++)
+        {
+            double a3 = Math.Abs(a.Coefficient(3, e)), other = Math.Max(Math.Abs(a.Coefficient(1, e)), Math.Abs(a.Coefficient(2, e)));
+            monic[e] = a3 > 0 && a3 >= MonicMinimumRatio * other;
+        }
+
+        return monic;
+    }
+
+    /// <summary>The smallest <c>|a3| / max(|a1|, |a2|)</c> for the monic form (see <see cref="MonicNeurons"/>).</summary>
+    /// <remarks>
+    /// Largest logit error over 8,192 images (throughput chain, session 11): CNN1 2.4e-3 with every neuron monic, 2.9e-3
+    /// at 1/1024 and 4.1e-3 at 1/64; CNN2, whose smallest a3 is 6.3e-7, 8.3e-2 with
+    /// every neuron monic, 2.5e-3 to 3.7e-3 at 1/1024 and 9.5e-3 at 1/64. The general form had 7.5e-3 (CNN1) and
+    /// 8.0e-3 to 9.5e-3 (CNN2).
+    /// </remarks>
+    internal const double MonicMinimumRatio = 1.0 / 1024;
+
+    /// <summary>The scale of a monic neuron's result: the boosted square σ²·K rescaled by q_top, times x at σ (the evaluator's own arithmetic).</summary>
+    internal static double MonicScale(double sigma, double boost, double qTop) => sigma * sigma * boost / qTop * sigma;
 
     /// <summary>Seconds each stage took in the last evaluation (diagnostics).</summary>
     public double[] StageSeconds { get; private set; } = [];
@@ -130,7 +201,7 @@ internal sealed class ThroughputEngine
             x = stage switch
             {
                 LinearStage => Linear(_constants[i]!, x, ownsInputs: i > 0),
-                ActivationStage a => Activation(a, x, ownsInputs: i > 0, _deferred[i], _boost[i]),
+                ActivationStage a => Activation(a, x, ownsInputs: i > 0, _deferred[i], _boost[i], _monic[i]),
                 _ => throw new InvalidOperationException("Unknown stage."),
             };
             StageSeconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -170,6 +241,20 @@ internal sealed class ThroughputEngine
         }
 
         double inputScale = inputs[0].Scale;
+        if (k.InputScales is double[] expected)
+        {
+            // Inputs at different scales (monic neurons and the others): the weights carry the ratios to k.InputScale.
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                if (Math.Abs((inputs[i].Scale / expected[i]) - 1) > 1e-9)
+                {
+                    throw new InvalidOperationException($"Input {i} of a linear stage arrived at scale 2^{Math.Log2(inputs[i].Scale):F3}; the weights expect 2^{Math.Log2(expected[i]):F3}.");
+                }
+            }
+
+            inputScale = k.InputScale;
+        }
+
         var outputs = new Ciphertext[map.OutputLength];
         for (int o = 0; o < outputs.Length; o++)
         {
@@ -299,7 +384,7 @@ internal sealed class ThroughputEngine
         return outputs;
     }
 
-    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs, bool ownsInputs, bool deferred, double boost)
+    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs, bool ownsInputs, bool deferred, double boost, bool[]? monic)
     {
         var outputs = new Ciphertext[inputs.Length];
         Parallel.For(
@@ -312,7 +397,9 @@ internal sealed class ThroughputEngine
                 // Each thread works on its own neuron: the operations' limb loops stay on it (no nested parallel loops
                 // when the context allows limb parallelism, as a server context made for both packings does).
                 using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
-                outputs[j] = deferred ? EvaluateSlafDeferred(stage, j, inputs[j], s, ownsInputs, boost) : EvaluateSlaf(stage, j, inputs[j], s, ownsInputs);
+                outputs[j] = !deferred ? EvaluateSlaf(stage, j, inputs[j], s, ownsInputs)
+                    : monic is not null && monic[j] ? EvaluateSlafMonic(stage, j, inputs[j], s, ownsInputs, boost)
+                    : EvaluateSlafDeferred(stage, j, inputs[j], s, ownsInputs, boost);
                 return s;
             },
             _scratch.Add);
@@ -380,6 +467,52 @@ internal sealed class ThroughputEngine
     }
 
     /// <summary>
+    /// One neuron's degree-3 SLAF in the monic form, without a key switch: returns <c>u = x·((x + β/2)² + κ)</c> of size 4,
+    /// unrescaled, at level <c>a − 1</c> and scale <see cref="MonicScale"/>; the dense stage after it multiplies u by
+    /// <c>w·a3</c> and adds <c>w·a0</c> to its bias (see <see cref="MonicNeurons"/>). Against the general form it saves
+    /// the constant multiplication and the rescale of <c>t = a3·x + a2</c> and the product <c>a1·x</c>: one size-3
+    /// rescale is the only NTT work. The shift by β/2 is added to x in place and taken off again, the same integer both
+    /// times, so x comes back exactly.
+    /// </summary>
+    private Ciphertext EvaluateSlafMonic(ActivationStage stage, int j, Ciphertext x, Scratch s, bool reuseInput, double boost)
+    {
+        Evaluator ev = _evaluator;
+        double a3 = stage.Coefficient(3, j), beta = stage.Coefficient(2, j) / a3;
+        double kappa = (stage.Coefficient(1, j) / a3) - (beta * beta / 4);
+        double sigma = x.Scale;
+        int level = x.Level;
+        Ciphertext z = x;
+        if (!reuseInput)
+        {
+            x.CopyTo(s.V);
+            z = s.V;
+        }
+
+        ev.Add(z, beta / 2, z);
+        if (boost > 1)
+        {
+            ev.MultiplyByInteger(z, (long)boost, s.T);
+            ev.Multiply(z, s.T, s.Square);
+            s.Square.Scale = sigma * sigma * boost;
+        }
+        else
+        {
+            ev.Multiply(z, z, s.Square);
+        }
+
+        ev.Rescale(s.Square, s.Square);
+        ev.Add(s.Square, kappa, s.Square);
+        ev.Subtract(z, beta / 2, z);
+        ev.DropToLevel(z, level - 1, z);
+
+        // The product goes to scratch; the result takes the scratch's place and the scratch takes z's memory.
+        Ciphertext result = s.T;
+        ev.Multiply(s.Square, z, result);
+        s.T = reuseInput ? z : new Ciphertext(_context);
+        return result;
+    }
+
+    /// <summary>
     /// Given the rescaled square in <c>s.Square</c> (size 2 or 3): <c>result = x²·t + v</c> with <c>t = a3·x + a2</c>
     /// (degree 3, rescaled) or <c>t = a2</c> (degree 2) and <c>v = a1·x + a0</c>, unrescaled.
     /// </summary>
@@ -416,13 +549,21 @@ internal sealed class ThroughputEngine
     {
         public Ciphertext Square { get; } = new(context);
 
-        public Ciphertext T { get; } = new(context);
+        public Ciphertext T { get; set; } = new(context);
 
         public Ciphertext V { get; } = new(context);
     }
 
     /// <summary>The deferral decisions of <see cref="PlanDeferral"/>, per stage.</summary>
-    internal sealed record Deferral(bool[] Deferred, double?[] PendingScale, double[] Boost);
+    /// <param name="Deferred">Per stage: whether the SLAF hands its result over unrelinearized and unrescaled.</param>
+    /// <param name="PendingScale">Per linear stage after a deferred SLAF: the scale U the multiply-accumulate works at.</param>
+    /// <param name="Boost">Per deferred SLAF: the exact factor K of its square's scale.</param>
+    /// <param name="Monic">Per deferred SLAF of degree 3: which neurons take the monic form (see <see cref="MonicNeurons"/>).</param>
+    /// <param name="InputScales">Per linear stage after monic neurons: the scale each input arrives at.</param>
+    /// <param name="ColumnFactors">Per linear stage after monic neurons: the factor of each input's weights.</param>
+    /// <param name="ExtraBias">Per linear stage after monic neurons: what each output's bias gains (the monic neurons' a0).</param>
+    internal sealed record Deferral(
+        bool[] Deferred, double?[] PendingScale, double[] Boost, bool[]?[] Monic, double[]?[] InputScales, double[]?[] ColumnFactors, double[]?[] ExtraBias);
 
     /// <summary>Up to <see cref="ConstantMultiplyAccumulate.Rows"/> rows with one input pattern: columns <c>[ColumnStart, +ColumnCount)</c> of the first row.</summary>
     private sealed record RowBlock(int[] Rows, int ColumnStart, int ColumnCount, int WeightStart, int BiasStart);
@@ -430,8 +571,9 @@ internal sealed class ThroughputEngine
     /// <summary>A linear stage's weights and bias as residues of each limb at the stage's level and constant scale.</summary>
     private sealed class LinearConstants
     {
-        public LinearConstants(LinearStage stage, CkksContext context, double? pendingScale)
+        public LinearConstants(LinearStage stage, CkksContext context, double? pendingScale, double[]? inputScales, double[]? columnFactors, double[]? extraBias)
         {
+            InputScales = inputScales;
             Map = stage.Map;
             CkksParameters p = context.Parameters;
             Pending = pendingScale is not null;
@@ -486,7 +628,7 @@ internal sealed class ThroughputEngine
                 {
                     for (int e = 0; e < b.ColumnCount; e++)
                     {
-                        double w = Math.Round(Map.Values[Map.RowStart[b.Rows[r]] + e] * ConstantScale);
+                        double w = Math.Round(Weight(b.Rows[r], e, columnFactors) * ConstantScale);
                         if (!(Math.Abs(w) <= int.MaxValue))
                         {
                             signed = null;
@@ -518,10 +660,10 @@ internal sealed class ThroughputEngine
                     for (int r = 0; r < b.Rows.Length; r++)
                     {
                         int row = b.Rows[r];
-                        bias[b.BiasStart + r] = Residue(Map.Bias[row] * InputScale * ConstantScale, q);
+                        bias[b.BiasStart + r] = Residue((Map.Bias[row] + (extraBias?[row] ?? 0)) * InputScale * ConstantScale, q);
                         for (int e = 0; e < b.ColumnCount; e++)
                         {
-                            ulong residue = Residue(Map.Values[Map.RowStart[row] + e] * ConstantScale, q);
+                            ulong residue = Residue(Weight(row, e, columnFactors) * ConstantScale, q);
                             int at = b.WeightStart + (e * R) + r;
                             if (narrow)
                             {
@@ -548,6 +690,9 @@ internal sealed class ThroughputEngine
         }
 
         public LinearMap Map { get; }
+
+        /// <summary>The scale each input arrives at, when they differ (monic neurons before); null when all arrive at <see cref="InputScale"/>.</summary>
+        public double[]? InputScales { get; }
 
         /// <summary>The level the multiply-accumulate runs at (one above the plan's when the input's rescale is pending).</summary>
         public int Level { get; }
@@ -584,6 +729,13 @@ internal sealed class ThroughputEngine
         public ShoupOperand[]?[] WideWeights { get; }
 
         public ulong[][] Bias { get; }
+
+        /// <summary>Entry e of a row, times its column's factor when there are factors.</summary>
+        private double Weight(int row, int e, double[]? columnFactors)
+        {
+            int at = Map.RowStart[row] + e;
+            return Map.Values[at] * (columnFactors?[Map.Columns[at]] ?? 1);
+        }
 
         private static ulong Residue(double value, Modulus q)
         {

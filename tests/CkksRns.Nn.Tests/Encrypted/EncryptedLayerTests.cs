@@ -97,6 +97,42 @@ public sealed class EncryptedLayerTests
         Assert.Equal(3, InferencePlan.Compile(widening, Small(Packing.Latency)).RelinearizationKeySize);
     }
 
+    [Fact]
+    public void DeferredCubicSlaf_MonicAndGeneralNeurons_MatchPlaintext()
+    {
+        // A degree-3 SLAF before a narrowing dense stage: neurons with a large enough a3 take the monic form
+        // a3·x·((x + β/2)² + κ) + a0, a3 and a0 moved into the dense weights and bias; the others (a3 shrunk below the
+        // ratio here, one in three) keep x²·(a3·x + a2) + a1·x + a0. Both kinds meet in one multiply-accumulate at
+        // different scales.
+        var input = new TensorShape(30);
+        var cases = from seed in Gen.Choose(0, 100_000) select seed;
+        FsCheck.Check.One(Few, Prop.ForAll(cases.ToArbitrary(), seed =>
+        {
+            var model = new Sequential(input, new Slaf(input, 3, SlafGranularity.PerNeuron), new Dense(30, 5, seed: (ulong)seed));
+            Randomize(model, seed);
+            var plan = InferencePlan.Compile(model, Small(Packing.Throughput) with { ChainBitSizes = [48, 28, 28, 28] });
+            var slaf = (ActivationStage)plan.Stages[0];
+            for (int e = 0; e < slaf.Length; e++)
+            {
+                if (e % 3 == seed % 3)
+                {
+                    slaf.Coefficients[3][e] *= ThroughputEngine.MonicMinimumRatio / 64;
+                }
+            }
+
+            bool[] monic = ThroughputEngine.MonicNeurons(slaf);
+            ThroughputEngine.Deferral deferral = ThroughputEngine.PlanDeferral(plan, plan.Parameters);
+            Assert.True(deferral.Deferred[0]);
+            Assert.Contains(true, monic);
+            Assert.Contains(false, monic);
+            Assert.Equal(monic, deferral.Monic[0]);
+            Assert.NotNull(deferral.ColumnFactors[1]);
+            float[] images = TestData.RandomArray(3 * input.Length, seed + 1);
+            (double[] encrypted, double[] plain) = Run(plan, images, 3);
+            AssertWithinBound(encrypted, plain, $"monic and general neurons, seed {seed}");
+        }));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData(7)] // depth 7 (1 + 2 + 1 + 2 + 1) on 7 primes: the first convolution shares its SLAF's two 60-bit primes
