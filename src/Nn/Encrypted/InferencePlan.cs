@@ -49,13 +49,14 @@ public sealed class InferencePlan
         Depth = stages.Sum(s => s.Depth);
         RotationSteps = layout?.RotationSteps() ?? [];
         var steps = new PlanStep[stages.Length];
+        ThroughputEngine.Deferral? deferral = layout is null ? ThroughputEngine.PlanDeferral(this, parameters) : null;
         for (int i = 0; i < stages.Length; i++)
         {
             PlanStage s = stages[i];
             steps[i] = new PlanStep(
                 s.Name, s.FirstLayer, s.LastLayer, s.Depth, s.InputLevel, s.OutputLevel, Math.Log2(s.OutputScale),
                 layout?.RotationCount(i) ?? 0,
-                layout is null ? ThroughputMethod(s) : layout.Method(i, s));
+                layout is null ? ThroughputMethod(s, deferral!.Deferred[i], deferral.Monic[i]) : layout.Method(i, s));
         }
 
         Steps = steps;
@@ -294,10 +295,13 @@ public sealed class InferencePlan
 
     private static string FormatBound(CkksParameters p) => p.SecurityLevel == SecurityLevel.None ? "none" : p.MaxLogQP.ToString(CultureInfo.InvariantCulture);
 
-    private static string ThroughputMethod(PlanStage stage) => stage switch
+    private static string ThroughputMethod(PlanStage stage, bool deferred, bool[]? monic) => stage switch
     {
         LinearStage l => $"multiply-accumulate, {l.Map.EntryCount} constants{(l.Fused ? ", fused (no rescale)" : "")}",
-        ActivationStage a => a.Degree == 1 ? "per-neuron linear" : "per-neuron x², x²·(a3x+a2) + a1x + a0",
+        ActivationStage { Degree: 1 } => "per-neuron linear",
+        ActivationStage a when monic is not null =>
+            $"per-neuron x·((x+β/2)²+κ) ({monic.Count(m => m)} of {a.Length}; a3, a0 to the next step), no key switch",
+        ActivationStage => deferred ? "per-neuron x²·(a3x+a2) + a1x + a0, no key switch" : "per-neuron x², x²·(a3x+a2) + a1x + a0",
         _ => string.Empty,
     };
 

@@ -84,6 +84,9 @@ public sealed class EncryptedLayerTests
             Assert.True(deferral.Deferred[0], "the SLAF before a narrowing dense stage is deferred");
             Assert.True(deferral.PendingScale[1] is not null);
             Assert.Equal(degree == 3 ? 4 : 3, plan.RelinearizationKeySize);
+            string method = plan.Steps[0].Method;
+            Assert.Contains("no key switch", method, StringComparison.Ordinal);
+            Assert.Equal(degree == 3 && Array.IndexOf(ThroughputEngine.MonicNeurons((ActivationStage)plan.Stages[0]), true) >= 0, method.Contains("(x+β/2)²", StringComparison.Ordinal));
             float[] images = TestData.RandomArray(3 * input.Length, seed + 1);
             (double[] encrypted, double[] plain) = Run(plan, images, 3);
             AssertWithinBound(encrypted, plain, $"slaf{degree} then dense, seed {seed}");
