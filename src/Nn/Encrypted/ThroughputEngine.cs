@@ -108,25 +108,24 @@ internal sealed class ThroughputEngine
                 // Degree 3: the neurons whose a3 is large enough take the monic form, whose result arrives at another
                 // scale than U; their weights are quantized at c·U/U_monic, which must keep the precision of a constant
                 // (it does not when the SLAF's input is unrescaled, as after a fused stage: U_monic then carries σ³).
-                bool[]? monic = a.Degree == 3 && c * sc.U / MonicScale(a.InputScale, boost, p.Q[level]) >= Math.ScaleB(1, ScaleRules.MinConstantBits + 4)
-                    ? MonicNeurons(a) : null;
-                double largest = sc.U;
-                if (monic is not null && Array.IndexOf(monic, true) >= 0)
+                double monicScale = MonicScale(a.InputScale, boost, p.Q[level]);
+                bool[]? monic = a.Degree == 3 && c * sc.U / monicScale >= Math.ScaleB(1, ScaleRules.MinConstantBits + 4) ? MonicNeurons(a) : null;
+                if (monic is not null && Array.IndexOf(monic, true) < 0)
                 {
-                    largest = Math.Max(largest, MonicScale(a.InputScale, boost, p.Q[level]));
+                    monic = null;
                 }
 
+                double largest = monic is null ? sc.U : Math.Max(sc.U, monicScale);
                 if (capacity - Math.Log2(largest * c * Math.Max(1, plan.Options.OutputBound)) >= 8 && c >= Math.ScaleB(1, ScaleRules.MinConstantBits))
                 {
                     result.PendingScale[i] = sc.U;
                     result.Deferred[i - 1] = true;
                     result.Boost[i - 1] = boost;
-                    if (monic is not null && Array.IndexOf(monic, true) >= 0)
+                    if (monic is not null)
                     {
                         // Column e of the dense stage takes a3·U/U_monic (the scale the MAC expects over the one u arrives
                         // at); the a0 of monic neurons moves into the bias.
                         result.Monic[i - 1] = monic;
-                        double monicScale = MonicScale(a.InputScale, boost, p.Q[level]);
                         var scales = new double[a.Length];
                         var factors = new double[a.Length];
                         var zeroOrder = new double[a.Length];
