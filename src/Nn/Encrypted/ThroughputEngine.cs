@@ -396,9 +396,19 @@ internal sealed class ThroughputEngine
                 // Each thread works on its own neuron: the operations' limb loops stay on it (no nested parallel loops
                 // when the context allows limb parallelism, as a server context made for both packings does).
                 using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
-                outputs[j] = !deferred ? EvaluateSlaf(stage, j, inputs[j], s, ownsInputs)
-                    : monic is not null && monic[j] ? EvaluateSlafMonic(stage, j, inputs[j], s, ownsInputs, boost)
-                    : EvaluateSlafDeferred(stage, j, inputs[j], s, ownsInputs, boost);
+                if (deferred && monic is not null && monic[j])
+                {
+                    outputs[j] = Rent(4, Math.Max(0, inputs[j].Level - 1), 0);
+                    EvaluateSlafMonic(_context, stage, j, inputs[j], s.Limbs, boost, outputs[j]);
+                    if (ownsInputs)
+                    {
+                        _pool.Add(inputs[j]);
+                    }
+                }
+                else
+                {
+                    outputs[j] = !deferred ? EvaluateSlaf(stage, j, inputs[j], s, ownsInputs) : EvaluateSlafDeferred(stage, j, inputs[j], s, ownsInputs, boost);
+                }
                 return s;
             },
             _scratch.Add);
@@ -466,49 +476,111 @@ internal sealed class ThroughputEngine
     }
 
     /// <summary>
-    /// One neuron's degree-3 SLAF in the monic form, without a key switch: returns <c>u = x·((x + β/2)² + κ)</c> of size 4,
-    /// unrescaled, at level <c>a − 1</c> and scale <see cref="MonicScale"/>; the dense stage after it multiplies u by
-    /// <c>w·a3</c> and adds <c>w·a0</c> to its bias (see <see cref="MonicNeurons"/>). Against the general form it saves
-    /// the constant multiplication and the rescale of <c>t = a3·x + a2</c> and the product <c>a1·x</c>: one size-3
-    /// rescale is the only NTT work. The shift by β/2 is added to x in place and taken off again, the same integer both
-    /// times, so x comes back exactly.
+    /// One neuron in the monic form <c>x·((x + β/2)² + κ)</c> (<see cref="MonicNeurons"/>; a3 and a0 go to the next
+    /// stage), limb by limb: <c>z = x + β/2</c>, the boosted square <c>z·(K·z)</c> at scale σ²·K, its rescale (size 3),
+    /// <c>+ κ</c> and the size-3 × size-2 product with x, with the evaluator's arithmetic and so its result bit for bit
+    /// (tested against <c>Evaluator.Add</c>, <c>Multiply</c>, <c>Rescale</c> and <c>DropLevel</c>), but on one limb at a
+    /// time in per-thread buffers. Operation by operation, every intermediate ciphertext (megabytes per neuron) streams
+    /// through memory several times; here a neuron reads x once and writes its size-4 result once. The square's top
+    /// limb goes first: its inverse NTT is what the rescale of every other limb subtracts. Against the general form the
+    /// neuron saves the constant multiplication and the rescale of <c>t = a3·x + a2</c> and the product <c>a1·x</c>:
+    /// the size-3 rescale is its only NTT work (21 NTTs at level 6).
     /// </summary>
-    private Ciphertext EvaluateSlafMonic(ActivationStage stage, int j, Ciphertext x, Scratch s, bool reuseInput, double boost)
+    /// <param name="context">The context.</param>
+    /// <param name="stage">The activation.</param>
+    /// <param name="j">The neuron.</param>
+    /// <param name="x">The neuron's input: size 2, level 1 or more; left unchanged.</param>
+    /// <param name="buffers">Limb-sized scratch (one set per thread).</param>
+    /// <param name="boost">The exact integer factor K of the square's scale.</param>
+    /// <param name="result">Receives <c>x·((x + β/2)² + κ)</c>: size 4, one level below x, scale <c>σ²·K/q_top·σ</c>.</param>
+    /// <exception cref="InvalidOperationException"><paramref name="x"/> is not of size 2 or is at level 0.</exception>
+    internal static void EvaluateSlafMonic(CkksContext context, ActivationStage stage, int j, Ciphertext x, LimbScratch buffers, double boost, Ciphertext result)
     {
-        Evaluator ev = _evaluator;
+        if (x.Size != 2 || x.Level < 1)
+        {
+            throw new InvalidOperationException($"A monic SLAF neuron takes a ciphertext of size 2 at level 1 or more; neuron {j} got size {x.Size} at level {x.Level}.");
+        }
+
         double a3 = stage.Coefficient(3, j), beta = stage.Coefficient(2, j) / a3;
         double kappa = (stage.Coefficient(1, j) / a3) - (beta * beta / 4);
         double sigma = x.Scale;
         int level = x.Level;
-        Ciphertext z = x;
-        if (!reuseInput)
+        double rescaled = sigma * sigma * boost / context.Parameters.Q[level];
+        BigInteger shift = ConstantInteger(beta / 2, sigma), constant = ConstantInteger(kappa, rescaled);
+        var k = new BigInteger(boost);
+        result.Reshape(4, level - 1, rescaled * sigma);
+        Modulus[] moduli = context.RingQ.ModuliArray;
+        Rns.Ntt.NttTables[] ntt = context.RingQ.NttTablesArray;
+        SimdLevel simd = SimdCapabilities.Current;
+        buffers.Ensure(context.Parameters.N);
+        Span<ulong> top0 = buffers.Top0, top1 = buffers.Top1, top2 = buffers.Top2;
+        Span<ulong> d0 = buffers.D0, d1 = buffers.D1, d2 = buffers.D2, t = buffers.T;
+
+        Modulus qTop = moduli[level];
+        SquareLimb(x, level, qTop, Residue(shift, qTop), Residue(k, qTop), buffers, top0, top1, top2, simd);
+        ntt[level].Inverse(top0);
+        ntt[level].Inverse(top1);
+        ntt[level].Inverse(top2);
+        ReadOnlySpan<ShoupOperand> inverse = context.RescaleInverse(level);
+        for (int i = 0; i < level; i++)
         {
-            x.CopyTo(s.V);
-            z = s.V;
+            Modulus q = moduli[i];
+            SquareLimb(x, i, q, Residue(shift, q), Residue(k, q), buffers, d0, d1, d2, simd);
+            RescaleLimb(top0, qTop, d0, t, ntt[i], inverse[i], q, simd);
+            RescaleLimb(top1, qTop, d1, t, ntt[i], inverse[i], q, simd);
+            RescaleLimb(top2, qTop, d2, t, ntt[i], inverse[i], q, simd);
+            ElementwiseKernels.AddConstant(d0, Residue(constant, q), d0, q, simd);
+
+            // (d0, d1, d2)·(x0, x1) = (d0x0, d0x1 + d1x0, d1x1 + d2x0, d2x1), as Evaluator.Multiply does it.
+            Span<ulong> x0 = x[0].LimbUnchecked(i), x1 = x[1].LimbUnchecked(i), e2 = result[2].LimbUnchecked(i);
+            ElementwiseKernels.Tensor(d0, d1, x0, x1, result[0].LimbUnchecked(i), result[1].LimbUnchecked(i), e2, q, simd);
+            ElementwiseKernels.MultiplyAdd(d2, x0, e2, e2, q, simd);
+            ElementwiseKernels.Multiply(d2, x1, result[3].LimbUnchecked(i), q, simd);
+        }
+    }
+
+    /// <summary>Limb i of <c>z·(K·z)</c> with <c>z = x + shift</c> (size 3) into d0, d1, d2.</summary>
+    private static void SquareLimb(Ciphertext x, int i, Modulus q, ulong shift, ulong k, LimbScratch buffers, Span<ulong> d0, Span<ulong> d1, Span<ulong> d2, SimdLevel simd)
+    {
+        Span<ulong> z = buffers.Z, x1 = x[1].LimbUnchecked(i);
+        ElementwiseKernels.AddConstant(x[0].LimbUnchecked(i), shift, z, q, simd);
+        if (k == 1)
+        {
+            ElementwiseKernels.Tensor(z, x1, z, x1, d0, d1, d2, q, simd);
+            return;
         }
 
-        ev.Add(z, beta / 2, z);
-        if (boost > 1)
+        ShoupOperand factor = q.CreateShoupOperand(k);
+        Span<ulong> k0 = buffers.K0, k1 = buffers.K1;
+        ElementwiseKernels.MultiplyShoup(z, factor, k0, q, simd);
+        ElementwiseKernels.MultiplyShoup(x1, factor, k1, q, simd);
+        ElementwiseKernels.Tensor(z, x1, k0, k1, d0, d1, d2, q, simd);
+    }
+
+    /// <summary>One limb of a rescale (as <c>Evaluator.Rescale</c>): <c>d = (d − NTT(centred top mod q))·q_top^−1</c>.</summary>
+    private static void RescaleLimb(ReadOnlySpan<ulong> top, Modulus qTop, Span<ulong> d, Span<ulong> t, Rns.Ntt.NttTables ntt, ShoupOperand inverse, Modulus q, SimdLevel simd)
+    {
+        ElementwiseKernels.RescaleCorrection(top, qTop, t, q, simd);
+        ntt.Forward(t);
+        ElementwiseKernels.SubtractMultiplyShoup(d, t, inverse, d, q, simd);
+    }
+
+    /// <summary><c>round(value·scale)</c>, as the evaluator encodes a constant.</summary>
+    private static BigInteger ConstantInteger(double value, double scale)
+    {
+        double scaled = Math.Round(value * scale);
+        if (!double.IsFinite(scaled))
         {
-            ev.MultiplyByInteger(z, (long)boost, s.T);
-            ev.Multiply(z, s.T, s.Square);
-            s.Square.Scale = sigma * sigma * boost;
-        }
-        else
-        {
-            ev.Multiply(z, z, s.Square);
+            throw new InvalidOperationException($"The SLAF constant {value} at scale 2^{Math.Log2(scale):F1} is not a finite number.");
         }
 
-        ev.Rescale(s.Square, s.Square);
-        ev.Add(s.Square, kappa, s.Square);
-        ev.Subtract(z, beta / 2, z);
-        ev.DropToLevel(z, level - 1, z);
+        return new BigInteger(scaled);
+    }
 
-        // The product goes to scratch; the result takes the scratch's place and the scratch takes z's memory.
-        Ciphertext result = s.T;
-        ev.Multiply(s.Square, z, result);
-        s.T = reuseInput ? z : new Ciphertext(_context);
-        return result;
+    private static ulong Residue(BigInteger value, Modulus q)
+    {
+        BigInteger r = BigInteger.Remainder(value, q.Value);
+        return (ulong)(r.Sign < 0 ? r + q.Value : r);
     }
 
     /// <summary>
@@ -551,6 +623,57 @@ internal sealed class ThroughputEngine
         public Ciphertext T { get; set; } = new(context);
 
         public Ciphertext V { get; } = new(context);
+
+        public LimbScratch Limbs { get; } = new();
+    }
+
+    /// <summary>One thread's limb-sized buffers for <see cref="EvaluateSlafMonic"/> (allocated on first use).</summary>
+    internal sealed class LimbScratch
+    {
+        private ulong[] _data = [];
+        private int _n;
+
+        /// <summary>The square's top limb, three polynomials (coefficient form after the inverse NTT).</summary>
+        public Span<ulong> Top0 => Slice(0);
+
+        /// <inheritdoc cref="Top0"/>
+        public Span<ulong> Top1 => Slice(1);
+
+        /// <inheritdoc cref="Top0"/>
+        public Span<ulong> Top2 => Slice(2);
+
+        /// <summary>The square's current limb, three polynomials.</summary>
+        public Span<ulong> D0 => Slice(3);
+
+        /// <inheritdoc cref="D0"/>
+        public Span<ulong> D1 => Slice(4);
+
+        /// <inheritdoc cref="D0"/>
+        public Span<ulong> D2 => Slice(5);
+
+        /// <summary>The rescale's correction.</summary>
+        public Span<ulong> T => Slice(6);
+
+        /// <summary>The shifted input z.</summary>
+        public Span<ulong> Z => Slice(7);
+
+        /// <summary>K·z, first polynomial.</summary>
+        public Span<ulong> K0 => Slice(8);
+
+        /// <summary>K·z, second polynomial.</summary>
+        public Span<ulong> K1 => Slice(9);
+
+        /// <summary>Makes room for limbs of <paramref name="n"/> coefficients.</summary>
+        public void Ensure(int n)
+        {
+            if (_n != n)
+            {
+                _data = new ulong[10 * n];
+                _n = n;
+            }
+        }
+
+        private Span<ulong> Slice(int index) => _data.AsSpan(index * _n, _n);
     }
 
     /// <summary>The deferral decisions of <see cref="PlanDeferral"/>, per stage.</summary>

@@ -1,3 +1,4 @@
+using CkksRns.Ckks;
 using CkksRns.Nn.Encrypted;
 using CkksRns.Nn.Layers;
 using CkksRns.Nn.Models;
@@ -134,6 +135,61 @@ public sealed class EncryptedLayerTests
             (double[] encrypted, double[] plain) = Run(plan, images, 3);
             AssertWithinBound(encrypted, plain, $"monic and general neurons, seed {seed}");
         }));
+    }
+
+    [Fact]
+    public void FusedMonicNeuron_EqualsTheEvaluatorSequence_BitForBit()
+    {
+        // The engine evaluates a monic neuron limb by limb; the result must be the very ciphertext the evaluator's
+        // operations give: z = x + β/2, z·(K·z) at scale σ²K, rescale, + κ, z − β/2 dropped a level, times the square.
+        var input = new TensorShape(6);
+        var cases = from seed in Gen.Choose(0, 100_000)
+                    from boost in Gen.Elements(1, 4)
+                    from level in Gen.Choose(1, 3)
+                    select (seed, boost, level);
+        FsCheck.Check.One(Few, Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            var model = new Sequential(input, new Slaf(input, 3, SlafGranularity.PerNeuron), new Dense(6, 5, seed: (ulong)c.seed));
+            Randomize(model, c.seed);
+            var plan = InferencePlan.Compile(model, Small(Packing.Throughput) with { ChainBitSizes = [48, 28, 28, 28] });
+            var slaf = (ActivationStage)plan.Stages[0];
+            var context = new CkksContext(plan.Parameters);
+            var keys = new KeyGenerator(context);
+            var encoder = new CkksEncoder(context);
+            var encryptor = new Encryptor(context, keys.SecretKey);
+            var evaluator = new Evaluator(context);
+            double sigma = plan.Parameters.DefaultScale;
+            var random = new Random(c.seed);
+            double[] values = Enumerable.Range(0, context.Parameters.N / 2).Select(_ => (random.NextDouble() * 4) - 2).ToArray();
+            Ciphertext x = encryptor.Encrypt(encoder.Encode(values, c.level, sigma));
+            var scratch = new ThroughputEngine.LimbScratch();
+            for (int j = 0; j < slaf.Length; j++)
+            {
+                var fused = new Ciphertext(context);
+                ThroughputEngine.EvaluateSlafMonic(context, slaf, j, x, scratch, c.boost, fused);
+
+                double a3 = slaf.Coefficient(3, j), beta = slaf.Coefficient(2, j) / a3, kappa = (slaf.Coefficient(1, j) / a3) - (beta * beta / 4);
+                Ciphertext z = evaluator.Add(x, beta / 2);
+                var boosted = new Ciphertext(context);
+                evaluator.Multiply(z, 1, c.boost, boosted); // K·z at scale σ·K
+                Ciphertext square = evaluator.Rescale(evaluator.Multiply(z, boosted));
+                square = evaluator.Add(square, kappa);
+                Ciphertext back = evaluator.DropLevel(evaluator.Subtract(z, beta / 2));
+                Ciphertext expected = evaluator.Multiply(square, back);
+
+                Assert.Equal(4, fused.Size);
+                Assert.Equal(c.level - 1, fused.Level);
+                Assert.Equal(expected.Scale, fused.Scale);
+                Assert.True(Bytes(expected).AsSpan().SequenceEqual(Bytes(fused)), $"neuron {j} differs (seed {c.seed}, K = {c.boost}, level {c.level})");
+            }
+        }));
+    }
+
+    private static byte[] Bytes(Ciphertext c)
+    {
+        var stream = new MemoryStream();
+        CkksRns.Ckks.Serialization.CkksSerializer.Save(c, stream, compress: false);
+        return stream.ToArray();
     }
 
     [Theory]
