@@ -558,9 +558,9 @@ internal sealed class ThroughputEngine
             Modulus q = moduli[i];
             InputLimb(x, i, rescaleInput, xTop0, xTop1, qInput, context, buffers, simd, out Span<ulong> x0, out Span<ulong> x1);
             SquareLimb(x0, x1, q, Residue(shift, q), Residue(k, q), buffers, d0, d1, d2, simd);
-            RescaleLimb(top0, qTop, d0, d0, t, ntt[i], inverse[i], q, simd);
-            RescaleLimb(top1, qTop, d1, d1, t, ntt[i], inverse[i], q, simd);
-            RescaleLimb(top2, qTop, d2, d2, t, ntt[i], inverse[i], q, simd);
+            RescaleLimb(top0, qTop, d0, t, ntt[i], inverse[i], q, simd);
+            RescaleLimb(top1, qTop, d1, t, ntt[i], inverse[i], q, simd);
+            RescaleLimb(top2, qTop, d2, t, ntt[i], inverse[i], q, simd);
             ElementwiseKernels.AddConstant(d0, Residue(constant, q), d0, q, simd);
 
             // (d0, d1, d2)·(x0, x1) = (d0x0, d0x1 + d1x0, d1x1 + d2x0, d2x1), as Evaluator.Multiply does it.
@@ -589,8 +589,10 @@ internal sealed class ThroughputEngine
         Span<ulong> t = buffers.T;
         x0 = buffers.X0;
         x1 = buffers.X1;
-        RescaleLimb(top0, qTop, x[0].LimbUnchecked(i), x0, t, ntt, inverse, q, simd);
-        RescaleLimb(top1, qTop, x[1].LimbUnchecked(i), x1, t, ntt, inverse, q, simd);
+        x[0].LimbUnchecked(i).CopyTo(x0);
+        x[1].LimbUnchecked(i).CopyTo(x1);
+        RescaleLimb(top0, qTop, x0, t, ntt, inverse, q, simd);
+        RescaleLimb(top1, qTop, x1, t, ntt, inverse, q, simd);
     }
 
     /// <summary>Limb i of <c>z·(K·z)</c> with <c>z = x + shift</c> (size 3) into d0, d1, d2.</summary>
@@ -611,13 +613,12 @@ internal sealed class ThroughputEngine
         ElementwiseKernels.Tensor(z, x1, k0, k1, d0, d1, d2, q, simd);
     }
 
-    /// <summary>One limb of a rescale (as <c>Evaluator.Rescale</c>): <c>destination = (source − NTT(centred top mod q))·q_top^−1</c>.</summary>
-    private static void RescaleLimb(
-        ReadOnlySpan<ulong> top, Modulus qTop, ReadOnlySpan<ulong> source, Span<ulong> destination, Span<ulong> t, Rns.Ntt.NttTables ntt, ShoupOperand inverse, Modulus q, SimdLevel simd)
+    /// <summary>One limb of a rescale (as <c>Evaluator.Rescale</c>): <c>d = (d − NTT(centred top mod q))·q_top^−1</c>.</summary>
+    private static void RescaleLimb(ReadOnlySpan<ulong> top, Modulus qTop, Span<ulong> d, Span<ulong> t, Rns.Ntt.NttTables ntt, ShoupOperand inverse, Modulus q, SimdLevel simd)
     {
         ElementwiseKernels.RescaleCorrection(top, qTop, t, q, simd);
         ntt.Forward(t);
-        ElementwiseKernels.SubtractMultiplyShoup(source, t, inverse, destination, q, simd);
+        ElementwiseKernels.SubtractMultiplyShoup(d, t, inverse, d, q, simd);
     }
 
     /// <summary><c>round(value·scale)</c>, as the evaluator encodes a constant.</summary>
