@@ -24,7 +24,6 @@ internal sealed class ThroughputEngine
     private readonly bool[] _deferred;
     private readonly double[] _boost;
     private readonly bool[]?[] _monic;
-    private readonly bool[] _rescaleInNext;
 
     // Intermediate ciphertexts and per-thread scratch are kept for the next request: a batch of 8192 images moves
     // gigabytes, and memory the process has not touched yet costs a page fault per 4 KiB (on this VM, about as much as
@@ -43,16 +42,11 @@ internal sealed class ThroughputEngine
         _deferred = deferral.Deferred;
         _boost = deferral.Boost;
         _monic = deferral.Monic;
-        _rescaleInNext = new bool[plan.Stages.Count];
         for (int i = 0; i < plan.Stages.Count; i++)
         {
             if (plan.Stages[i] is LinearStage linear)
             {
                 _constants[i] = new LinearConstants(linear, context, deferral.PendingScale[i], deferral.InputScales[i], deferral.ColumnFactors[i], deferral.ExtraBias[i]);
-
-                // A linear stage whose outputs go to monic SLAF neurons leaves its rescale to them (done limb by limb
-                // while each neuron's input is in cache; see EvaluateSlafMonic).
-                _rescaleInNext[i] = !linear.Fused && deferral.PendingScale[i] is null && i + 1 < plan.Stages.Count && deferral.Monic[i + 1] is not null;
             }
         }
     }
@@ -205,8 +199,8 @@ internal sealed class ThroughputEngine
             PlanStage stage = _plan.Stages[i];
             x = stage switch
             {
-                LinearStage => Linear(_constants[i]!, x, ownsInputs: i > 0, rescale: !_rescaleInNext[i]),
-                ActivationStage a => Activation(a, x, ownsInputs: i > 0, _deferred[i], _boost[i], _monic[i], rescaleInputs: i > 0 && _rescaleInNext[i - 1]),
+                LinearStage => Linear(_constants[i]!, x, ownsInputs: i > 0),
+                ActivationStage a => Activation(a, x, ownsInputs: i > 0, _deferred[i], _boost[i], _monic[i]),
                 _ => throw new InvalidOperationException("Unknown stage."),
             };
             StageSeconds[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -235,7 +229,7 @@ internal sealed class ThroughputEngine
         return new Ciphertext(_context, size, level, scale);
     }
 
-    private Ciphertext[] Linear(LinearConstants k, Ciphertext[] inputs, bool ownsInputs, bool rescale)
+    private Ciphertext[] Linear(LinearConstants k, Ciphertext[] inputs, bool ownsInputs)
     {
         LinearMap map = k.Map;
         int level = k.Level, limbs = level + 1, n = _context.Parameters.N;
@@ -372,7 +366,7 @@ internal sealed class ThroughputEngine
                 _evaluator.Rescale(outputs[o], outputs[o]);
             }
 
-            if (!k.Fused && rescale)
+            if (!k.Fused)
             {
                 _evaluator.Rescale(outputs[o], outputs[o]);
             }
@@ -389,7 +383,7 @@ internal sealed class ThroughputEngine
         return outputs;
     }
 
-    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs, bool ownsInputs, bool deferred, double boost, bool[]? monic, bool rescaleInputs)
+    private Ciphertext[] Activation(ActivationStage stage, Ciphertext[] inputs, bool ownsInputs, bool deferred, double boost, bool[]? monic)
     {
         var outputs = new Ciphertext[inputs.Length];
         Parallel.For(
@@ -402,27 +396,19 @@ internal sealed class ThroughputEngine
                 // Each thread works on its own neuron: the operations' limb loops stay on it (no nested parallel loops
                 // when the context allows limb parallelism, as a server context made for both packings does).
                 using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
-                Ciphertext x = inputs[j];
                 if (deferred && monic is not null && monic[j])
                 {
-                    outputs[j] = Rent(4, Math.Max(0, x.Level - (rescaleInputs ? 2 : 1)), 0);
-                    EvaluateSlafMonic(_context, stage, j, x, s.Limbs, boost, rescaleInputs, outputs[j]);
+                    outputs[j] = Rent(4, Math.Max(0, inputs[j].Level - 1), 0);
+                    EvaluateSlafMonic(_context, stage, j, inputs[j], s.Limbs, boost, outputs[j]);
                     if (ownsInputs)
                     {
-                        _pool.Add(x);
+                        _pool.Add(inputs[j]);
                     }
-
-                    return s;
                 }
-
-                if (rescaleInputs)
+                else
                 {
-                    // The linear stage before left its rescale to this stage's monic neurons; the others do it first.
-                    x = ownsInputs ? x : x.Clone();
-                    _evaluator.Rescale(x, x);
+                    outputs[j] = !deferred ? EvaluateSlaf(stage, j, inputs[j], s, ownsInputs) : EvaluateSlafDeferred(stage, j, inputs[j], s, ownsInputs, boost);
                 }
-
-                outputs[j] = !deferred ? EvaluateSlaf(stage, j, x, s, ownsInputs) : EvaluateSlafDeferred(stage, j, x, s, ownsInputs, boost);
                 return s;
             },
             _scratch.Add);
@@ -503,28 +489,22 @@ internal sealed class ThroughputEngine
     /// <param name="context">The context.</param>
     /// <param name="stage">The activation.</param>
     /// <param name="j">The neuron.</param>
-    /// <param name="x">The neuron's input: size 2, level 1 or more (2 or more with <paramref name="rescaleInput"/>); left unchanged.</param>
+    /// <param name="x">The neuron's input: size 2, level 1 or more; left unchanged.</param>
     /// <param name="buffers">Limb-sized scratch (one set per thread).</param>
     /// <param name="boost">The exact integer factor K of the square's scale.</param>
-    /// <param name="rescaleInput">
-    /// Whether x still waits for the rescale of the linear stage before (which then leaves it out): each limb of x is
-    /// rescaled here as it is needed (the input's top limb is transformed back first), as <c>Evaluator.Rescale</c> would
-    /// have, which saves that stage a pass over all its outputs.
-    /// </param>
-    /// <param name="result">Receives <c>x·((x + β/2)² + κ)</c>: size 4, one level below the (rescaled) input, scale <c>σ²·K/q_top·σ</c>.</param>
-    /// <exception cref="InvalidOperationException"><paramref name="x"/> is not of size 2 or its level is too low.</exception>
-    internal static void EvaluateSlafMonic(CkksContext context, ActivationStage stage, int j, Ciphertext x, LimbScratch buffers, double boost, bool rescaleInput, Ciphertext result)
+    /// <param name="result">Receives <c>x·((x + β/2)² + κ)</c>: size 4, one level below x, scale <c>σ²·K/q_top·σ</c>.</param>
+    /// <exception cref="InvalidOperationException"><paramref name="x"/> is not of size 2 or is at level 0.</exception>
+    internal static void EvaluateSlafMonic(CkksContext context, ActivationStage stage, int j, Ciphertext x, LimbScratch buffers, double boost, Ciphertext result)
     {
-        int pending = rescaleInput ? 1 : 0;
-        if (x.Size != 2 || x.Level < 1 + pending)
+        if (x.Size != 2 || x.Level < 1)
         {
-            throw new InvalidOperationException($"A monic SLAF neuron takes a ciphertext of size 2 at level {1 + pending} or more; neuron {j} got size {x.Size} at level {x.Level}.");
+            throw new InvalidOperationException($"A monic SLAF neuron takes a ciphertext of size 2 at level 1 or more; neuron {j} got size {x.Size} at level {x.Level}.");
         }
 
         double a3 = stage.Coefficient(3, j), beta = stage.Coefficient(2, j) / a3;
         double kappa = (stage.Coefficient(1, j) / a3) - (beta * beta / 4);
-        int level = x.Level - pending;
-        double sigma = rescaleInput ? x.Scale / context.Parameters.Q[x.Level] : x.Scale;
+        double sigma = x.Scale;
+        int level = x.Level;
         double rescaled = sigma * sigma * boost / context.Parameters.Q[level];
         BigInteger shift = ConstantInteger(beta / 2, sigma), constant = ConstantInteger(kappa, rescaled);
         var k = new BigInteger(boost);
@@ -536,19 +516,8 @@ internal sealed class ThroughputEngine
         Span<ulong> top0 = buffers.Top0, top1 = buffers.Top1, top2 = buffers.Top2;
         Span<ulong> d0 = buffers.D0, d1 = buffers.D1, d2 = buffers.D2, t = buffers.T;
 
-        Span<ulong> xTop0 = buffers.InputTop0, xTop1 = buffers.InputTop1;
-        Modulus qInput = moduli[x.Level];
-        if (rescaleInput)
-        {
-            x[0].LimbUnchecked(x.Level).CopyTo(xTop0);
-            x[1].LimbUnchecked(x.Level).CopyTo(xTop1);
-            ntt[x.Level].Inverse(xTop0);
-            ntt[x.Level].Inverse(xTop1);
-        }
-
         Modulus qTop = moduli[level];
-        InputLimb(x, level, rescaleInput, xTop0, xTop1, qInput, context, buffers, simd, out Span<ulong> xl0, out Span<ulong> xl1);
-        SquareLimb(xl0, xl1, qTop, Residue(shift, qTop), Residue(k, qTop), buffers, top0, top1, top2, simd);
+        SquareLimb(x, level, qTop, Residue(shift, qTop), Residue(k, qTop), buffers, top0, top1, top2, simd);
         ntt[level].Inverse(top0);
         ntt[level].Inverse(top1);
         ntt[level].Inverse(top2);
@@ -556,50 +525,25 @@ internal sealed class ThroughputEngine
         for (int i = 0; i < level; i++)
         {
             Modulus q = moduli[i];
-            InputLimb(x, i, rescaleInput, xTop0, xTop1, qInput, context, buffers, simd, out Span<ulong> x0, out Span<ulong> x1);
-            SquareLimb(x0, x1, q, Residue(shift, q), Residue(k, q), buffers, d0, d1, d2, simd);
+            SquareLimb(x, i, q, Residue(shift, q), Residue(k, q), buffers, d0, d1, d2, simd);
             RescaleLimb(top0, qTop, d0, t, ntt[i], inverse[i], q, simd);
             RescaleLimb(top1, qTop, d1, t, ntt[i], inverse[i], q, simd);
             RescaleLimb(top2, qTop, d2, t, ntt[i], inverse[i], q, simd);
             ElementwiseKernels.AddConstant(d0, Residue(constant, q), d0, q, simd);
 
             // (d0, d1, d2)·(x0, x1) = (d0x0, d0x1 + d1x0, d1x1 + d2x0, d2x1), as Evaluator.Multiply does it.
-            Span<ulong> e2 = result[2].LimbUnchecked(i);
+            Span<ulong> x0 = x[0].LimbUnchecked(i), x1 = x[1].LimbUnchecked(i), e2 = result[2].LimbUnchecked(i);
             ElementwiseKernels.Tensor(d0, d1, x0, x1, result[0].LimbUnchecked(i), result[1].LimbUnchecked(i), e2, q, simd);
             ElementwiseKernels.MultiplyAdd(d2, x0, e2, e2, q, simd);
             ElementwiseKernels.Multiply(d2, x1, result[3].LimbUnchecked(i), q, simd);
         }
     }
 
-    /// <summary>Limb i of the input: x's own, or (with a pending rescale) computed from it and x's inverse-transformed top limb.</summary>
-    private static void InputLimb(
-        Ciphertext x, int i, bool rescaleInput, ReadOnlySpan<ulong> top0, ReadOnlySpan<ulong> top1, Modulus qTop, CkksContext context, LimbScratch buffers, SimdLevel simd,
-        out Span<ulong> x0, out Span<ulong> x1)
-    {
-        if (!rescaleInput)
-        {
-            x0 = x[0].LimbUnchecked(i);
-            x1 = x[1].LimbUnchecked(i);
-            return;
-        }
-
-        Modulus q = context.RingQ.ModuliArray[i];
-        Rns.Ntt.NttTables ntt = context.RingQ.NttTablesArray[i];
-        ShoupOperand inverse = context.RescaleInverse(x.Level)[i];
-        Span<ulong> t = buffers.T;
-        x0 = buffers.X0;
-        x1 = buffers.X1;
-        x[0].LimbUnchecked(i).CopyTo(x0);
-        x[1].LimbUnchecked(i).CopyTo(x1);
-        RescaleLimb(top0, qTop, x0, t, ntt, inverse, q, simd);
-        RescaleLimb(top1, qTop, x1, t, ntt, inverse, q, simd);
-    }
-
     /// <summary>Limb i of <c>z·(K·z)</c> with <c>z = x + shift</c> (size 3) into d0, d1, d2.</summary>
-    private static void SquareLimb(Span<ulong> x0, Span<ulong> x1, Modulus q, ulong shift, ulong k, LimbScratch buffers, Span<ulong> d0, Span<ulong> d1, Span<ulong> d2, SimdLevel simd)
+    private static void SquareLimb(Ciphertext x, int i, Modulus q, ulong shift, ulong k, LimbScratch buffers, Span<ulong> d0, Span<ulong> d1, Span<ulong> d2, SimdLevel simd)
     {
-        Span<ulong> z = buffers.Z;
-        ElementwiseKernels.AddConstant(x0, shift, z, q, simd);
+        Span<ulong> z = buffers.Z, x1 = x[1].LimbUnchecked(i);
+        ElementwiseKernels.AddConstant(x[0].LimbUnchecked(i), shift, z, q, simd);
         if (k == 1)
         {
             ElementwiseKernels.Tensor(z, x1, z, x1, d0, d1, d2, q, simd);
@@ -719,24 +663,12 @@ internal sealed class ThroughputEngine
         /// <summary>K·z, second polynomial.</summary>
         public Span<ulong> K1 => Slice(9);
 
-        /// <summary>The input's top limb before its pending rescale, first polynomial (coefficient form).</summary>
-        public Span<ulong> InputTop0 => Slice(10);
-
-        /// <inheritdoc cref="InputTop0"/>
-        public Span<ulong> InputTop1 => Slice(11);
-
-        /// <summary>The input's current limb after its pending rescale, first polynomial.</summary>
-        public Span<ulong> X0 => Slice(12);
-
-        /// <inheritdoc cref="X0"/>
-        public Span<ulong> X1 => Slice(13);
-
         /// <summary>Makes room for limbs of <paramref name="n"/> coefficients.</summary>
         public void Ensure(int n)
         {
             if (_n != n)
             {
-                _data = new ulong[14 * n];
+                _data = new ulong[10 * n];
                 _n = n;
             }
         }
