@@ -525,6 +525,21 @@ internal sealed class ThroughputEngine
         for (int i = 0; i < level; i++)
         {
             Modulus q = moduli[i];
+            if (MonicNeuronKernel.Supports(q))
+            {
+                // Narrow primes: the rescale corrections first, then everything else in one pass (d0..d2 hold the corrections).
+                ElementwiseKernels.RescaleCorrection(top0, qTop, d0, q, simd);
+                ntt[i].Forward(d0);
+                ElementwiseKernels.RescaleCorrection(top1, qTop, d1, q, simd);
+                ntt[i].Forward(d1);
+                ElementwiseKernels.RescaleCorrection(top2, qTop, d2, q, simd);
+                ntt[i].Forward(d2);
+                MonicNeuronKernel.Limb(
+                    x[0].LimbUnchecked(i), x[1].LimbUnchecked(i), d0, d1, d2, Residue(shift, q), Residue(k, q), inverse[i], Residue(constant, q),
+                    result[0].LimbUnchecked(i), result[1].LimbUnchecked(i), result[2].LimbUnchecked(i), result[3].LimbUnchecked(i), q, simd);
+                continue;
+            }
+
             SquareLimb(x, i, q, Residue(shift, q), Residue(k, q), buffers, d0, d1, d2, simd);
             RescaleLimb(top0, qTop, d0, t, ntt[i], inverse[i], q, simd);
             RescaleLimb(top1, qTop, d1, t, ntt[i], inverse[i], q, simd);
