@@ -75,8 +75,6 @@ internal static class MonicNeuronKernel
         public readonly Modulus Q = q;
         public readonly ulong Shift = shift, Boost = boost, BoostShoup32 = q.CreateShoupOperand(boost).Quotient >> 32;
         public readonly ulong Inverse = inverse.Value, InverseShoup32 = inverse.Quotient >> 32, Kappa = kappa;
-        public readonly ulong Mu = ElementwiseKernels.ShortBarrettMu(q);
-        public readonly int BarrettShift = q.BitCount - 1;
     }
 
     private static void ScalarPath(
@@ -112,30 +110,30 @@ internal static class MonicNeuronKernel
         ref ulong rt0 = ref MemoryMarshal.GetReference(t0), rt1 = ref MemoryMarshal.GetReference(t1), rt2 = ref MemoryMarshal.GetReference(t2);
         ref ulong r0 = ref MemoryMarshal.GetReference(o0), r1 = ref MemoryMarshal.GetReference(o1);
         ref ulong r2 = ref MemoryMarshal.GetReference(o2), r3 = ref MemoryMarshal.GetReference(o3);
-        Vector256<ulong> q = Vector256.Create(c.Q.Value), twoQ = Vector256.Create(2 * c.Q.Value), mu = Vector256.Create(c.Mu);
+        Vector256<ulong> q = Vector256.Create(c.Q.Value);
+        var barrett = new ElementwiseKernels.ShortBarrett256(c.Q);
         Vector256<ulong> shift = Vector256.Create(c.Shift), kappa = Vector256.Create(c.Kappa);
         Vector256<ulong> k = Vector256.Create(c.Boost), kShoup = Vector256.Create(c.BoostShoup32);
         Vector256<ulong> inv = Vector256.Create(c.Inverse), invShoup = Vector256.Create(c.InverseShoup32);
-        int s = c.BarrettShift;
         for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
         {
             nuint at = (nuint)i;
             Vector256<ulong> a = Vector256.LoadUnsafe(ref rx0, at), b = Vector256.LoadUnsafe(ref rx1, at);
             Vector256<ulong> z = AddMod(a, shift, q);
             Vector256<ulong> kz = MultiplyShoupNarrow(z, k, kShoup, q), kb = MultiplyShoupNarrow(b, k, kShoup, q);
-            Vector256<ulong> d0 = Reduce(MulLo32(z, kz), q, twoQ, mu, s);
-            Vector256<ulong> d1 = Reduce(MulLo32(z, kb) + MulLo32(b, kz), q, twoQ, mu, s);
-            Vector256<ulong> d2 = Reduce(MulLo32(b, kb), q, twoQ, mu, s);
+            Vector256<ulong> d0 = barrett.Reduce(MulLo32(z, kz));
+            Vector256<ulong> d1 = barrett.Reduce(MulLo32(z, kb) + MulLo32(b, kz));
+            Vector256<ulong> d2 = barrett.Reduce(MulLo32(b, kb));
 
             // (d − t)·q_top^−1: d + q − t < 2q < 2^32 is what the 32-bit Shoup product takes.
             d0 = MultiplyShoupNarrow(d0 + q - Vector256.LoadUnsafe(ref rt0, at), inv, invShoup, q);
             d1 = MultiplyShoupNarrow(d1 + q - Vector256.LoadUnsafe(ref rt1, at), inv, invShoup, q);
             d2 = MultiplyShoupNarrow(d2 + q - Vector256.LoadUnsafe(ref rt2, at), inv, invShoup, q);
             d0 = AddMod(d0, kappa, q);
-            Reduce(MulLo32(d0, a), q, twoQ, mu, s).StoreUnsafe(ref r0, at);
-            Reduce(MulLo32(d0, b) + MulLo32(d1, a), q, twoQ, mu, s).StoreUnsafe(ref r1, at);
-            Reduce(MulLo32(d1, b) + MulLo32(d2, a), q, twoQ, mu, s).StoreUnsafe(ref r2, at);
-            Reduce(MulLo32(d2, b), q, twoQ, mu, s).StoreUnsafe(ref r3, at);
+            barrett.Reduce(MulLo32(d0, a)).StoreUnsafe(ref r0, at);
+            barrett.Reduce(MulLo32(d0, b) + MulLo32(d1, a)).StoreUnsafe(ref r1, at);
+            barrett.Reduce(MulLo32(d1, b) + MulLo32(d2, a)).StoreUnsafe(ref r2, at);
+            barrett.Reduce(MulLo32(d2, b)).StoreUnsafe(ref r3, at);
         }
 
         return i;
@@ -151,46 +149,30 @@ internal static class MonicNeuronKernel
         ref ulong rt0 = ref MemoryMarshal.GetReference(t0), rt1 = ref MemoryMarshal.GetReference(t1), rt2 = ref MemoryMarshal.GetReference(t2);
         ref ulong r0 = ref MemoryMarshal.GetReference(o0), r1 = ref MemoryMarshal.GetReference(o1);
         ref ulong r2 = ref MemoryMarshal.GetReference(o2), r3 = ref MemoryMarshal.GetReference(o3);
-        Vector512<ulong> q = Vector512.Create(c.Q.Value), twoQ = Vector512.Create(2 * c.Q.Value), mu = Vector512.Create(c.Mu);
+        Vector512<ulong> q = Vector512.Create(c.Q.Value);
+        var barrett = new ElementwiseKernels.ShortBarrett512(c.Q);
         Vector512<ulong> shift = Vector512.Create(c.Shift), kappa = Vector512.Create(c.Kappa);
         Vector512<ulong> k = Vector512.Create(c.Boost), kShoup = Vector512.Create(c.BoostShoup32);
         Vector512<ulong> inv = Vector512.Create(c.Inverse), invShoup = Vector512.Create(c.InverseShoup32);
-        int s = c.BarrettShift;
         for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
         {
             nuint at = (nuint)i;
             Vector512<ulong> a = Vector512.LoadUnsafe(ref rx0, at), b = Vector512.LoadUnsafe(ref rx1, at);
             Vector512<ulong> z = AddMod(a, shift, q);
             Vector512<ulong> kz = MultiplyShoupNarrow(z, k, kShoup, q), kb = MultiplyShoupNarrow(b, k, kShoup, q);
-            Vector512<ulong> d0 = Reduce(MulLo32(z, kz), q, twoQ, mu, s);
-            Vector512<ulong> d1 = Reduce(MulLo32(z, kb) + MulLo32(b, kz), q, twoQ, mu, s);
-            Vector512<ulong> d2 = Reduce(MulLo32(b, kb), q, twoQ, mu, s);
+            Vector512<ulong> d0 = barrett.Reduce(MulLo32(z, kz));
+            Vector512<ulong> d1 = barrett.Reduce(MulLo32(z, kb) + MulLo32(b, kz));
+            Vector512<ulong> d2 = barrett.Reduce(MulLo32(b, kb));
             d0 = MultiplyShoupNarrow(d0 + q - Vector512.LoadUnsafe(ref rt0, at), inv, invShoup, q);
             d1 = MultiplyShoupNarrow(d1 + q - Vector512.LoadUnsafe(ref rt1, at), inv, invShoup, q);
             d2 = MultiplyShoupNarrow(d2 + q - Vector512.LoadUnsafe(ref rt2, at), inv, invShoup, q);
             d0 = AddMod(d0, kappa, q);
-            Reduce(MulLo32(d0, a), q, twoQ, mu, s).StoreUnsafe(ref r0, at);
-            Reduce(MulLo32(d0, b) + MulLo32(d1, a), q, twoQ, mu, s).StoreUnsafe(ref r1, at);
-            Reduce(MulLo32(d1, b) + MulLo32(d2, a), q, twoQ, mu, s).StoreUnsafe(ref r2, at);
-            Reduce(MulLo32(d2, b), q, twoQ, mu, s).StoreUnsafe(ref r3, at);
+            barrett.Reduce(MulLo32(d0, a)).StoreUnsafe(ref r0, at);
+            barrett.Reduce(MulLo32(d0, b) + MulLo32(d1, a)).StoreUnsafe(ref r1, at);
+            barrett.Reduce(MulLo32(d1, b) + MulLo32(d2, a)).StoreUnsafe(ref r2, at);
+            barrett.Reduce(MulLo32(d2, b)).StoreUnsafe(ref r3, at);
         }
 
         return i;
-    }
-
-    /// <summary><c>x mod q</c> for lanes <c>x &lt; 2^(b+31)</c> (the 32-bit Barrett step with <c>floor(2^(b+31)/q)</c>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<ulong> Reduce(Vector256<ulong> x, Vector256<ulong> q, Vector256<ulong> twoQ, Vector256<ulong> mu, int shift)
-    {
-        Vector256<ulong> quotient = Vector256.ShiftRightLogical(MulLo32(Vector256.ShiftRightLogical(x, shift), mu), 32);
-        return ReduceOnce(ReduceOnce(x - MulLo32(quotient, q), twoQ), q);
-    }
-
-    /// <inheritdoc cref="Reduce(Vector256{ulong}, Vector256{ulong}, Vector256{ulong}, Vector256{ulong}, int)"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<ulong> Reduce(Vector512<ulong> x, Vector512<ulong> q, Vector512<ulong> twoQ, Vector512<ulong> mu, int shift)
-    {
-        Vector512<ulong> quotient = Vector512.ShiftRightLogical(MulLo32(Vector512.ShiftRightLogical(x, shift), mu), 32);
-        return ReduceOnce(ReduceOnce(x - MulLo32(quotient, q), twoQ), q);
     }
 }

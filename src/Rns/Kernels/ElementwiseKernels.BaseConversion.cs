@@ -715,7 +715,7 @@ internal static partial class ElementwiseKernels
     }
 
     /// <summary><c>x mod p</c> for lanes <c>x &lt; 2^(b+31)</c>, <c>p &lt; 2^31</c> of <c>b</c> bits (see <see cref="BaseConvertNarrow(ReadOnlySpan{ulong}, ReadOnlySpan{int}, ReadOnlySpan{ulong}, ReadOnlySpan{int}, Span{ulong}, Modulus, bool)"/>).</summary>
-    private readonly struct ShortBarrett256(Modulus p) : INarrowReducer256
+    internal readonly struct ShortBarrett256(Modulus p) : INarrowReducer256
     {
         private readonly Vector256<ulong> _p = Vector256.Create(p.Value), _twoP = Vector256.Create(2 * p.Value), _mu = Vector256.Create(ShortBarrettMu(p));
         private readonly int _shift = p.BitCount - 1;
@@ -875,7 +875,7 @@ internal static partial class ElementwiseKernels
     }
 
     /// <summary><c>x mod p</c> for lanes <c>x &lt; 2^(b+31)</c>, <c>p &lt; 2^31</c> of <c>b</c> bits (see <see cref="BaseConvertNarrow(ReadOnlySpan{ulong}, ReadOnlySpan{int}, ReadOnlySpan{ulong}, ReadOnlySpan{int}, Span{ulong}, Modulus, bool)"/>).</summary>
-    private readonly struct ShortBarrett512(Modulus p) : INarrowReducer512
+    internal readonly struct ShortBarrett512(Modulus p) : INarrowReducer512
     {
         private readonly Vector512<ulong> _p = Vector512.Create(p.Value), _twoP = Vector512.Create(2 * p.Value), _mu = Vector512.Create(ShortBarrettMu(p));
         private readonly int _shift = p.BitCount - 1;
