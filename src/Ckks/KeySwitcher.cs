@@ -287,8 +287,6 @@ internal sealed class KeySwitcher(CkksContext context)
                         x = s.Extended.AsSpan(j * s.DigitStride + plan.TargetLimbOfQ(prime) * n, n);
                     }
 
-                    ReadOnlySpan<ulong> b = (special ? key.BP[j].LimbUnchecked(prime) : key.BQ[j].LimbUnchecked(prime)).Slice(c0, length);
-                    ReadOnlySpan<ulong> a = (special ? key.AP[j].LimbUnchecked(prime) : key.AQ[j].LimbUnchecked(prime)).Slice(c0, length);
                     if (terms >= limit)
                     {
                         // Fold the sums back to residues so the accumulators cannot overflow.
@@ -300,11 +298,14 @@ internal sealed class KeySwitcher(CkksContext context)
                     ReadOnlySpan<ulong> xs = x.Slice(c0, length);
                     if (narrow)
                     {
-                        ElementwiseKernels.MultiplyAccumulatePairNarrow(xs, b, a, l0, l1, overwrite: terms == 0, simd);
+                        // Narrow key limbs are stored as 32-bit words (KeySwitchingKey): a third less to stream.
+                        ElementwiseKernels.MultiplyAccumulatePairNarrow(
+                            xs, key.NarrowB(j, special, prime).Slice(c0, length), key.NarrowA(j, special, prime).Slice(c0, length), l0, l1, overwrite: terms == 0, simd);
                     }
                     else
                     {
-                        ElementwiseKernels.MultiplyAccumulatePairWide(xs, b, a, l0, h0, l1, h1, overwrite: terms == 0, simd);
+                        ElementwiseKernels.MultiplyAccumulatePairWide(
+                            xs, key.WideB(j, special, prime).Slice(c0, length), key.WideA(j, special, prime).Slice(c0, length), l0, h0, l1, h1, overwrite: terms == 0, simd);
                     }
 
                     terms++;

@@ -141,7 +141,7 @@ public sealed class KeySwitchingTests
             new UniformSampler(source).Sample(a1);
         }
 
-        Assert.True(a1.ContentEquals(relin.AQ[1]));
+        Assert.True(a1.ContentEquals(relin.AQ(1)));
     }
 
     [Fact]

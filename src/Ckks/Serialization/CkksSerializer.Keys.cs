@@ -355,8 +355,8 @@ public static partial class CkksSerializer
         writer.WriteUInt16(0);
         for (int j = 0; j < key.DigitCount; j++)
         {
-            writer.WritePoly(key.BQ[j], qCount);
-            writer.WritePoly(key.BP[j], pCount);
+            writer.WritePoly(key.BQ(j), qCount);
+            writer.WritePoly(key.BP(j), pCount);
         }
 
         if (seeded)
@@ -367,8 +367,8 @@ public static partial class CkksSerializer
 
         for (int j = 0; j < key.DigitCount; j++)
         {
-            writer.WritePoly(key.AQ[j], qCount);
-            writer.WritePoly(key.AP[j], pCount);
+            writer.WritePoly(key.AQ(j), qCount);
+            writer.WritePoly(key.AP(j), pCount);
         }
     }
 

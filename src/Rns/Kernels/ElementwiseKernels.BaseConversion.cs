@@ -284,19 +284,19 @@ internal static partial class ElementwiseKernels
 
     /// <summary>
     /// One digit of the key-switching inner product, both key parts in one pass: <c>acc0[i] += x[i]·b[i]</c> and
-    /// <c>acc1[i] += x[i]·a[i]</c> for operands below <c>2^32</c> (64-bit sums, no reduction), or <c>=</c> when
-    /// <paramref name="overwrite"/> is set.
+    /// <c>acc1[i] += x[i]·a[i]</c> for <c>x[i] &lt; 2^32</c> (its low word is used) with the key parts stored as 32-bit
+    /// words (64-bit sums, no reduction), or <c>=</c> when <paramref name="overwrite"/> is set.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void MultiplyAccumulatePairNarrow(
-        ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> b, ReadOnlySpan<ulong> a, Span<ulong> acc0, Span<ulong> acc1, bool overwrite, SimdLevel level)
+        ReadOnlySpan<ulong> x, ReadOnlySpan<uint> b, ReadOnlySpan<uint> a, Span<ulong> acc0, Span<ulong> acc1, bool overwrite, SimdLevel level)
     {
         AssertLengths(x.Length, b.Length, acc0.Length);
         AssertLengths(a.Length, acc1.Length, acc0.Length);
         int n = acc0.Length, i = 0;
         ref ulong rx = ref MemoryMarshal.GetReference(x);
-        ref ulong rb = ref MemoryMarshal.GetReference(b);
-        ref ulong ra = ref MemoryMarshal.GetReference(a);
+        ref uint rb = ref MemoryMarshal.GetReference(b);
+        ref uint ra = ref MemoryMarshal.GetReference(a);
         ref ulong r0 = ref MemoryMarshal.GetReference(acc0);
         ref ulong r1 = ref MemoryMarshal.GetReference(acc1);
         if (level == SimdLevel.Vector512)
@@ -304,7 +304,9 @@ internal static partial class ElementwiseKernels
             for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
             {
                 Vector512<ulong> v = Vector512.LoadUnsafe(ref rx, (nuint)i);
-                Vector512<ulong> p0 = MulLo32(v, Vector512.LoadUnsafe(ref rb, (nuint)i)), p1 = MulLo32(v, Vector512.LoadUnsafe(ref ra, (nuint)i));
+                Vector512<ulong> wb = Vector512.WidenLower(Vector256.LoadUnsafe(ref rb, (nuint)i).ToVector512Unsafe());
+                Vector512<ulong> wa = Vector512.WidenLower(Vector256.LoadUnsafe(ref ra, (nuint)i).ToVector512Unsafe());
+                Vector512<ulong> p0 = MulLo32(v, wb), p1 = MulLo32(v, wa);
                 if (!overwrite)
                 {
                     p0 += Vector512.LoadUnsafe(ref r0, (nuint)i);
@@ -320,7 +322,9 @@ internal static partial class ElementwiseKernels
             for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
             {
                 Vector256<ulong> v = Vector256.LoadUnsafe(ref rx, (nuint)i);
-                Vector256<ulong> p0 = MulLo32(v, Vector256.LoadUnsafe(ref rb, (nuint)i)), p1 = MulLo32(v, Vector256.LoadUnsafe(ref ra, (nuint)i));
+                Vector256<ulong> wb = Vector256.WidenLower(Vector128.LoadUnsafe(ref rb, (nuint)i).ToVector256Unsafe());
+                Vector256<ulong> wa = Vector256.WidenLower(Vector128.LoadUnsafe(ref ra, (nuint)i).ToVector256Unsafe());
+                Vector256<ulong> p0 = MulLo32(v, wb), p1 = MulLo32(v, wa);
                 if (!overwrite)
                 {
                     p0 += Vector256.LoadUnsafe(ref r0, (nuint)i);
@@ -335,14 +339,14 @@ internal static partial class ElementwiseKernels
         for (; i < n; i++)
         {
             ulong v = Unsafe.Add(ref rx, i);
-            ulong p0 = (ulong)(uint)v * (uint)Unsafe.Add(ref rb, i), p1 = (ulong)(uint)v * (uint)Unsafe.Add(ref ra, i);
+            ulong p0 = (ulong)(uint)v * Unsafe.Add(ref rb, i), p1 = (ulong)(uint)v * Unsafe.Add(ref ra, i);
             Unsafe.Add(ref r0, i) = overwrite ? p0 : Unsafe.Add(ref r0, i) + p0;
             Unsafe.Add(ref r1, i) = overwrite ? p1 : Unsafe.Add(ref r1, i) + p1;
         }
     }
 
     /// <summary>
-    /// The wide form of <see cref="MultiplyAccumulatePairNarrow"/>: 128-bit sums <c>(high:low)</c> of products of
+    /// The wide form of <see cref="MultiplyAccumulatePairNarrow"/> for operands of 64-bit words: 128-bit sums <c>(high:low)</c> of products of
     /// operands below <c>2^62</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]

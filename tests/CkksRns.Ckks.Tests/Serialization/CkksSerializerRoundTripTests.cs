@@ -340,10 +340,10 @@ public sealed class CkksSerializerRoundTripTests
         Assert.Equal(expected.DigitCount, actual.DigitCount);
         for (int j = 0; j < expected.DigitCount; j++)
         {
-            Assert.True(expected.BQ[j].ContentEquals(actual.BQ[j]));
-            Assert.True(expected.BP[j].ContentEquals(actual.BP[j]));
-            Assert.True(expected.AQ[j].ContentEquals(actual.AQ[j]));
-            Assert.True(expected.AP[j].ContentEquals(actual.AP[j]));
+            Assert.True(expected.BQ(j).ContentEquals(actual.BQ(j)));
+            Assert.True(expected.BP(j).ContentEquals(actual.BP(j)));
+            Assert.True(expected.AQ(j).ContentEquals(actual.AQ(j)));
+            Assert.True(expected.AP(j).ContentEquals(actual.AP(j)));
         }
     }
 

@@ -601,7 +601,8 @@ public sealed class BaseConversionKernelTests
                 }
                 else
                 {
-                    ElementwiseKernels.MultiplyAccumulatePairNarrow(digits[j].X, digits[j].B, digits[j].A, low0, low1, overwrite: j == 0, level);
+                    uint[] b32 = [.. digits[j].B.Select(v => (uint)v)], a32 = [.. digits[j].A.Select(v => (uint)v)];
+                    ElementwiseKernels.MultiplyAccumulatePairNarrow(digits[j].X, b32, a32, low0, low1, overwrite: j == 0, level);
                 }
             }
 
