@@ -42,7 +42,7 @@ internal static partial class NttKernels
         }
 
         Debug.Assert(t == 4 && m == n >> 3, "the tail covers the stages of distance 4, 2 and 1");
-        PackedForwardTail256(ref u, ref a, ref w, ref aux, q, n);
+        PackedForwardTail256(ref u, ref a, ref w, ref aux, operands, q, n);
     }
 
     /// <summary>Inverse transform with 8 × 32-bit lanes; same contract as <see cref="Inverse256{TBf}"/>.</summary>
@@ -56,7 +56,7 @@ internal static partial class NttKernels
         ref ulong w = ref MemoryMarshal.GetArrayDataReference(operands.InverseW);
         ref ulong aux = ref MemoryMarshal.GetArrayDataReference(operands.InverseAux);
 
-        PackedInverseHead256(ref a, ref u, ref w, ref aux, q, n);
+        PackedInverseHead256(ref a, ref u, ref w, ref aux, operands, q, n);
         int logN = BitOperations.Log2((uint)n);
         int m = n >> 4, t = 8;
         if (((logN - 4) & 1) != 0)
@@ -154,12 +154,12 @@ internal static partial class NttKernels
     /// <c>ulong</c>; blocks run in descending order so each widened block lands on blocks already read.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackedForwardTail256(ref uint u, ref ulong a, ref ulong w, ref ulong aux, ulong q, int n)
+    private static void PackedForwardTail256(ref uint u, ref ulong a, ref ulong w, ref ulong aux, NttOperands operands, ulong q, int n)
     {
         var bf = new NttPackedShoup32Butterfly256(q);
         ref ulong w4 = ref Unsafe.Add(ref w, n >> 3), aux4 = ref Unsafe.Add(ref aux, n >> 3);
         ref ulong w2 = ref Unsafe.Add(ref w, n >> 2), aux2 = ref Unsafe.Add(ref aux, n >> 2);
-        ref ulong w1 = ref Unsafe.Add(ref w, n >> 1), aux1 = ref Unsafe.Add(ref aux, n >> 1);
+        ref uint w1 = ref MemoryMarshal.GetArrayDataReference(operands.ForwardDistanceOne256!);
         for (nint k = (n >> 4) - 1; k >= 0; k--)
         {
             nuint block = (nuint)k;
@@ -177,7 +177,7 @@ internal static partial class NttKernels
 
             // Distance 1: x = [c0 c4 c2 c6 | c8 c12 c10 c14], y = [c1 c5 c3 c7 | ...]; groups in the order 0 2 1 3 4 6 5 7.
             Vector256<uint> x1 = EvenElements32(x2, y2), y1 = OddElements32(x2, y2);
-            bf.Forward(ref x1, ref y1, DistanceOneTwiddles(ref w1, ref aux1, block));
+            bf.Forward(ref x1, ref y1, DistanceOneTwiddles(ref w1, block));
             x1 = bf.Finish(x1);
             y1 = bf.Finish(y1);
 
@@ -197,10 +197,10 @@ internal static partial class NttKernels
     /// ascending order, so each narrowed block lands on blocks already read.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackedInverseHead256(ref ulong a, ref uint u, ref ulong w, ref ulong aux, ulong q, int n)
+    private static void PackedInverseHead256(ref ulong a, ref uint u, ref ulong w, ref ulong aux, NttOperands operands, ulong q, int n)
     {
         var bf = new NttPackedShoup32Butterfly256(q);
-        ref ulong w1 = ref Unsafe.Add(ref w, n >> 1), aux1 = ref Unsafe.Add(ref aux, n >> 1);
+        ref uint w1 = ref MemoryMarshal.GetArrayDataReference(operands.InverseDistanceOne256!);
         ref ulong w2 = ref Unsafe.Add(ref w, n >> 2), aux2 = ref Unsafe.Add(ref aux, n >> 2);
         ref ulong w4 = ref Unsafe.Add(ref w, n >> 3), aux4 = ref Unsafe.Add(ref aux, n >> 3);
         for (nuint k = 0; k < (nuint)(n >> 4); k++)
@@ -213,7 +213,7 @@ internal static partial class NttKernels
             Vector256<uint> l = UnpackLow(p.AsUInt64(), r.AsUInt64()).AsUInt32();
             Vector256<uint> h = UnpackHigh(p.AsUInt64(), r.AsUInt64()).AsUInt32();
             Vector256<uint> x = EvenElements32(l, h), y = OddElements32(l, h);
-            bf.Inverse(ref x, ref y, DistanceOneTwiddles(ref w1, ref aux1, k));
+            bf.Inverse(ref x, ref y, DistanceOneTwiddles(ref w1, k));
 
             // Distance 2: x = [b0 b1 b4 b5 | b8 b9 b12 b13], y = [b2 b3 b6 b7 | ...]; groups 4k .. 4k+3, each twice.
             Vector256<uint> x2 = UnpackLow32(x, y), y2 = UnpackHigh32(x, y);
@@ -306,39 +306,31 @@ internal static partial class NttKernels
     }
 
     /// <summary>Twiddles of groups 2k (lanes 0–3) and 2k+1 (lanes 4–7) of the distance-4 stage.</summary>
+    /// <remarks>Every 64-bit lane holds one twiddle twice, so the quotient vector serves the odd-lane product as it is.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static NttTwiddle256 DistanceFourTwiddles(ref ulong w, ref ulong aux, nuint k)
     {
         Vector256<uint> values = Vector128.LoadUnsafe(ref w, 2 * k).ToVector256Unsafe().AsUInt32();
         Vector256<uint> quotients = Vector128.LoadUnsafe(ref aux, 2 * k).ToVector256Unsafe().AsUInt32();
-        return NttPackedShoup32Butterfly256.Prepare(
-            Vector256.Shuffle(values, Vector256.Create(0u, 0, 0, 0, 2, 2, 2, 2)),
-            Vector256.Shuffle(quotients, Vector256.Create(1u, 1, 1, 1, 3, 3, 3, 3)));
+        Vector256<ulong> b = Vector256.Shuffle(quotients, Vector256.Create(1u, 1, 1, 1, 3, 3, 3, 3)).AsUInt64();
+        return new(Vector256.Shuffle(values, Vector256.Create(0u, 0, 0, 0, 2, 2, 2, 2)).AsUInt64(), b, b, default);
     }
 
-    /// <summary>Twiddles of groups 4k .. 4k+3 of the distance-2 stage, each on two adjacent lanes.</summary>
+    /// <summary>Twiddles of groups 4k .. 4k+3 of the distance-2 stage, each on two adjacent lanes (one 64-bit lane, so C = B).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static NttTwiddle256 DistanceTwoTwiddles(ref ulong w, ref ulong aux, nuint k)
     {
         Vector256<uint> values = Vector256.LoadUnsafe(ref w, 4 * k).AsUInt32();
         Vector256<uint> quotients = Vector256.LoadUnsafe(ref aux, 4 * k).AsUInt32();
-        return NttPackedShoup32Butterfly256.Prepare(
-            Vector256.Shuffle(values, Vector256.Create(0u, 0, 2, 2, 4, 4, 6, 6)),
-            Vector256.Shuffle(quotients, Vector256.Create(1u, 1, 3, 3, 5, 5, 7, 7)));
+        Vector256<ulong> b = Vector256.Shuffle(quotients, Vector256.Create(1u, 1, 3, 3, 5, 5, 7, 7)).AsUInt64();
+        return new(Vector256.Shuffle(values, Vector256.Create(0u, 0, 2, 2, 4, 4, 6, 6)).AsUInt64(), b, b, default);
     }
 
-    /// <summary>Twiddles of groups 8k .. 8k+7 of the distance-1 stage, in the lane order 0 2 1 3 4 6 5 7.</summary>
+    /// <summary>
+    /// Twiddles of groups 8k .. 8k+7 of the distance-1 stage, in the lane order 0 2 1 3 4 6 5 7, from the lane-ordered
+    /// table (<see cref="NttOperands.ForwardDistanceOne256"/>: values, then quotients, 16 words per block).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static NttTwiddle256 DistanceOneTwiddles(ref ulong w, ref ulong aux, nuint k)
-    {
-        Vector256<uint> valueOrder = Vector256.Create(0u, 4, 2, 6, 0, 4, 2, 6);
-        Vector256<uint> quotientOrder = Vector256.Create(1u, 5, 3, 7, 1, 5, 3, 7);
-        Vector256<uint> values = Vector256.Create(
-            Vector256.Shuffle(Vector256.LoadUnsafe(ref w, 8 * k).AsUInt32(), valueOrder).GetLower(),
-            Vector256.Shuffle(Vector256.LoadUnsafe(ref w, 8 * k + 4).AsUInt32(), valueOrder).GetLower());
-        Vector256<uint> quotients = Vector256.Create(
-            Vector256.Shuffle(Vector256.LoadUnsafe(ref aux, 8 * k).AsUInt32(), quotientOrder).GetLower(),
-            Vector256.Shuffle(Vector256.LoadUnsafe(ref aux, 8 * k + 4).AsUInt32(), quotientOrder).GetLower());
-        return NttPackedShoup32Butterfly256.Prepare(values, quotients);
-    }
+    private static NttTwiddle256 DistanceOneTwiddles(ref uint table, nuint k) =>
+        NttPackedShoup32Butterfly256.Prepare(Vector256.LoadUnsafe(ref table, 16 * k), Vector256.LoadUnsafe(ref table, (16 * k) + 8));
 }

@@ -21,7 +21,9 @@ internal sealed class NttOperands
         ulong[] inverseW,
         ulong[] inverseAux,
         (ulong W, ulong Aux) inverseN,
-        (ulong W, ulong Aux) inverseLast)
+        (ulong W, ulong Aux) inverseLast,
+        uint[]? forwardDistanceOne256 = null,
+        uint[]? inverseDistanceOne256 = null)
     {
         Multiplication = multiplication;
         ForwardW = forwardW;
@@ -30,6 +32,8 @@ internal sealed class NttOperands
         InverseAux = inverseAux;
         InverseN = inverseN;
         InverseLast = inverseLast;
+        ForwardDistanceOne256 = forwardDistanceOne256;
+        InverseDistanceOne256 = inverseDistanceOne256;
     }
 
     /// <summary>The strategy these operands are for.</summary>
@@ -52,6 +56,17 @@ internal sealed class NttOperands
 
     /// <summary>The operand <c>ψ^-brv(1)·N^-1</c> for the inverse transform's last stage (difference output).</summary>
     public (ulong W, ulong Aux) InverseLast { get; }
+
+    /// <summary>
+    /// <see cref="NttMultiplication.Shoup32Packed"/> only: the forward transform's distance-1 twiddles (entries
+    /// <c>N/2 .. N-1</c>) in the lane order of the Vector256 packed tail, 16 words per block of 8 entries: the values
+    /// <c>w</c> of entries <c>0 2 1 3 4 6 5 7</c>, then their 32-bit Shoup quotients in the same order. One load each
+    /// replaces four loads and six shuffles per block.
+    /// </summary>
+    public uint[]? ForwardDistanceOne256 { get; }
+
+    /// <summary>As <see cref="ForwardDistanceOne256"/>, for the inverse transform's head.</summary>
+    public uint[]? InverseDistanceOne256 { get; }
 
     /// <summary>True when <paramref name="multiplication"/> is valid for primes of <paramref name="bitCount"/> bits.</summary>
     public static bool Supports(NttMultiplication multiplication, int bitCount) => multiplication switch
@@ -76,9 +91,19 @@ internal sealed class NttOperands
         ulong last = modulus.Multiply(inverseRootPowers[1], inverseN);
         switch (multiplication)
         {
+            case NttMultiplication.Shoup32Packed:
+                return new NttOperands(
+                    multiplication,
+                    rootPowers,
+                    rootPowersShoup,
+                    inverseRootPowers,
+                    inverseRootPowersShoup,
+                    (inverseN, modulus.ShoupPrecompute(inverseN)),
+                    (last, modulus.ShoupPrecompute(last)),
+                    DistanceOneLanes256(rootPowers, rootPowersShoup),
+                    DistanceOneLanes256(inverseRootPowers, inverseRootPowersShoup));
             case NttMultiplication.Shoup64:
             case NttMultiplication.Shoup32:
-            case NttMultiplication.Shoup32Packed:
                 return new NttOperands(
                     multiplication,
                     rootPowers,
@@ -100,6 +125,30 @@ internal sealed class NttOperands
             default:
                 throw new ArgumentOutOfRangeException(nameof(multiplication), multiplication, "Unknown NTT multiplication strategy.");
         }
+    }
+
+    /// <summary>See <see cref="ForwardDistanceOne256"/>: entries <c>N/2 ..</c> of a table in the packed tail's lane order.</summary>
+    private static uint[]? DistanceOneLanes256(ulong[] values, ulong[] shoup)
+    {
+        int n = values.Length, half = n >> 1;
+        if (n < 32)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<int> order = [0, 2, 1, 3, 4, 6, 5, 7];
+        var lanes = new uint[n];
+        for (int block = 0; block < half / 8; block++)
+        {
+            for (int lane = 0; lane < 8; lane++)
+            {
+                int entry = half + (8 * block) + order[lane];
+                lanes[(16 * block) + lane] = (uint)values[entry];
+                lanes[(16 * block) + 8 + lane] = (uint)(shoup[entry] >> 32);
+            }
+        }
+
+        return lanes;
     }
 
     private static (ulong W, ulong Aux) FmaOperand(ulong w, ulong q) =>

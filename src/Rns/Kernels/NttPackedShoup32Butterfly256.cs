@@ -28,9 +28,18 @@ internal readonly struct NttPackedShoup32Butterfly256
         new(w.AsUInt64(), wShoup.AsUInt64(), wShoup.AsUInt64() >>> 32, default);
 
     /// <summary>A twiddle broadcast from table entry <paramref name="index"/> (value table, 64-bit Shoup quotient table).</summary>
+    /// <remarks>
+    /// Reads the value's low word and the quotient's high word straight from the tables (one broadcast load each; the
+    /// words of a <c>ulong</c> are little-endian on every platform with these vector paths), and uses the broadcast
+    /// quotient as C too: the odd-lane product reads only the low word of each 64-bit lane, which already holds <c>w''</c>.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static NttTwiddle256 Broadcast(ref ulong w, ref ulong aux, int index) =>
-        Prepare(Vector256.Create((uint)Unsafe.Add(ref w, index)), Vector256.Create((uint)(Unsafe.Add(ref aux, index) >> 32)));
+    public static NttTwiddle256 Broadcast(ref ulong w, ref ulong aux, int index)
+    {
+        Vector256<ulong> value = Vector256.Create(Unsafe.Add(ref Unsafe.As<ulong, uint>(ref w), 2 * index)).AsUInt64();
+        Vector256<ulong> quotient = Vector256.Create(Unsafe.Add(ref Unsafe.As<ulong, uint>(ref aux), (2 * index) + 1)).AsUInt64();
+        return new(value, quotient, quotient, default);
+    }
 
     /// <summary><c>y·w mod q</c> in <c>[0, 2q)</c> for <c>y &lt; 2^32</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
