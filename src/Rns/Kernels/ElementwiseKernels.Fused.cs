@@ -150,6 +150,7 @@ internal static partial class ElementwiseKernels
         ref ulong rd = ref MemoryMarshal.GetReference(destination);
         int k = q.BitCount;
         Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+        var wide = new WideMultiplier512(q, vq, mu, k);
         if (IsNarrow(q))
         {
             // x·y + z < q² + q < 2^(2b) fits the 32-bit Barrett step: one 32×32-bit product and two for the reduction.
@@ -165,7 +166,7 @@ internal static partial class ElementwiseKernels
 
         for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
         {
-            Vector512<ulong> p = MultiplyMod(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+            Vector512<ulong> p = wide.Multiply(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i));
             AddMod(p, Vector512.LoadUnsafe(ref rz, (nuint)i), vq).StoreUnsafe(ref rd, (nuint)i);
         }
 
@@ -184,6 +185,7 @@ internal static partial class ElementwiseKernels
         ref ulong rd = ref MemoryMarshal.GetReference(destination);
         int k = q.BitCount;
         Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+        var wide = new WideMultiplier256(q, vq, mu, k);
         if (IsNarrow(q))
         {
             // x·y + z < q² + q < 2^(2b) fits the 32-bit Barrett step: one 32×32-bit product and two for the reduction.
@@ -199,7 +201,7 @@ internal static partial class ElementwiseKernels
 
         for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
         {
-            Vector256<ulong> p = MultiplyMod(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+            Vector256<ulong> p = wide.Multiply(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i));
             AddMod(p, Vector256.LoadUnsafe(ref rz, (nuint)i), vq).StoreUnsafe(ref rd, (nuint)i);
         }
 
@@ -243,9 +245,10 @@ internal static partial class ElementwiseKernels
         ref ulong rd = ref MemoryMarshal.GetReference(destination);
         int k = q.BitCount;
         Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+        var wide = new WideMultiplier512(q, vq, mu, k);
         for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
         {
-            Vector512<ulong> p = MultiplyMod(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+            Vector512<ulong> p = wide.Multiply(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i));
             SubtractMod(Vector512.LoadUnsafe(ref rz, (nuint)i), p, vq).StoreUnsafe(ref rd, (nuint)i);
         }
 
@@ -264,9 +267,10 @@ internal static partial class ElementwiseKernels
         ref ulong rd = ref MemoryMarshal.GetReference(destination);
         int k = q.BitCount;
         Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+        var wide = new WideMultiplier256(q, vq, mu, k);
         for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
         {
-            Vector256<ulong> p = MultiplyMod(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+            Vector256<ulong> p = wide.Multiply(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i));
             SubtractMod(Vector256.LoadUnsafe(ref rz, (nuint)i), p, vq).StoreUnsafe(ref rd, (nuint)i);
         }
 
@@ -315,10 +319,11 @@ internal static partial class ElementwiseKernels
         ref ulong rd = ref MemoryMarshal.GetReference(destination);
         int k = q.BitCount;
         Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+        var wide = new WideMultiplier512(q, vq, mu, k);
         Vector512<ulong> vw = Vector512.Create(w.Value), vws = Vector512.Create(w.Quotient);
         for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
         {
-            Vector512<ulong> p = MultiplyMod(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+            Vector512<ulong> p = wide.Multiply(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i));
             Vector512<ulong> d = SubtractMod(p, Vector512.LoadUnsafe(ref rt, (nuint)i), vq);
             ElementwiseVectorMath.MultiplyShoup(d, vw, vws, vq).StoreUnsafe(ref rd, (nuint)i);
         }
@@ -339,10 +344,11 @@ internal static partial class ElementwiseKernels
         ref ulong rd = ref MemoryMarshal.GetReference(destination);
         int k = q.BitCount;
         Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+        var wide = new WideMultiplier256(q, vq, mu, k);
         Vector256<ulong> vw = Vector256.Create(w.Value), vws = Vector256.Create(w.Quotient);
         for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
         {
-            Vector256<ulong> p = MultiplyMod(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+            Vector256<ulong> p = wide.Multiply(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i));
             Vector256<ulong> d = SubtractMod(p, Vector256.LoadUnsafe(ref rt, (nuint)i), vq);
             ElementwiseVectorMath.MultiplyShoup(d, vw, vws, vq).StoreUnsafe(ref rd, (nuint)i);
         }
@@ -553,6 +559,7 @@ internal static partial class ElementwiseKernels
         ref ulong rd2 = ref MemoryMarshal.GetReference(d2);
         int k = q.BitCount;
         Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+        var wide = new WideMultiplier512(q, vq, mu, k);
         if (k <= 30)
         {
             // Below 2^30 the cross term is x0·y1 + x1·y0 < 2q² < 2^(b+31): four 32×32-bit products and three 32-bit Barrett steps.
@@ -573,8 +580,8 @@ internal static partial class ElementwiseKernels
         {
             Vector512<ulong> x0 = Vector512.LoadUnsafe(ref ra0, (nuint)i), x1 = Vector512.LoadUnsafe(ref ra1, (nuint)i);
             Vector512<ulong> y0 = Vector512.LoadUnsafe(ref rb0, (nuint)i), y1 = Vector512.LoadUnsafe(ref rb1, (nuint)i);
-            Vector512<ulong> p0 = MultiplyMod(x0, y0, vq, mu, k), p2 = MultiplyMod(x1, y1, vq, mu, k);
-            Vector512<ulong> s = MultiplyMod(AddMod(x0, x1, vq), AddMod(y0, y1, vq), vq, mu, k);
+            Vector512<ulong> p0 = wide.Multiply(x0, y0), p2 = wide.Multiply(x1, y1);
+            Vector512<ulong> s = wide.Multiply(AddMod(x0, x1, vq), AddMod(y0, y1, vq));
             p0.StoreUnsafe(ref rd0, (nuint)i);
             SubtractMod(SubtractMod(s, p0, vq), p2, vq).StoreUnsafe(ref rd1, (nuint)i);
             p2.StoreUnsafe(ref rd2, (nuint)i);
@@ -601,6 +608,7 @@ internal static partial class ElementwiseKernels
         ref ulong rd2 = ref MemoryMarshal.GetReference(d2);
         int k = q.BitCount;
         Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+        var wide = new WideMultiplier256(q, vq, mu, k);
         if (k <= 30)
         {
             // Below 2^30 the cross term is x0·y1 + x1·y0 < 2q² < 2^(b+31): four 32×32-bit products and three 32-bit Barrett steps.
@@ -621,8 +629,8 @@ internal static partial class ElementwiseKernels
         {
             Vector256<ulong> x0 = Vector256.LoadUnsafe(ref ra0, (nuint)i), x1 = Vector256.LoadUnsafe(ref ra1, (nuint)i);
             Vector256<ulong> y0 = Vector256.LoadUnsafe(ref rb0, (nuint)i), y1 = Vector256.LoadUnsafe(ref rb1, (nuint)i);
-            Vector256<ulong> p0 = MultiplyMod(x0, y0, vq, mu, k), p2 = MultiplyMod(x1, y1, vq, mu, k);
-            Vector256<ulong> s = MultiplyMod(AddMod(x0, x1, vq), AddMod(y0, y1, vq), vq, mu, k);
+            Vector256<ulong> p0 = wide.Multiply(x0, y0), p2 = wide.Multiply(x1, y1);
+            Vector256<ulong> s = wide.Multiply(AddMod(x0, x1, vq), AddMod(y0, y1, vq));
             p0.StoreUnsafe(ref rd0, (nuint)i);
             SubtractMod(SubtractMod(s, p0, vq), p2, vq).StoreUnsafe(ref rd1, (nuint)i);
             p2.StoreUnsafe(ref rd2, (nuint)i);
@@ -682,6 +690,7 @@ internal static partial class ElementwiseKernels
         ref ulong rd1 = ref MemoryMarshal.GetReference(d1);
         int k = q.BitCount;
         Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+        var wide = new WideMultiplier512(q, vq, mu, k);
         if (IsNarrow(q))
         {
             var shortBarrett = new ShortBarrett512(q);
@@ -698,8 +707,8 @@ internal static partial class ElementwiseKernels
         for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
         {
             Vector512<ulong> vy = Vector512.LoadUnsafe(ref ry, (nuint)i);
-            MultiplyMod(Vector512.LoadUnsafe(ref rx0, (nuint)i), vy, vq, mu, k).StoreUnsafe(ref rd0, (nuint)i);
-            MultiplyMod(Vector512.LoadUnsafe(ref rx1, (nuint)i), vy, vq, mu, k).StoreUnsafe(ref rd1, (nuint)i);
+            wide.Multiply(Vector512.LoadUnsafe(ref rx0, (nuint)i), vy).StoreUnsafe(ref rd0, (nuint)i);
+            wide.Multiply(Vector512.LoadUnsafe(ref rx1, (nuint)i), vy).StoreUnsafe(ref rd1, (nuint)i);
         }
 
         return i;
@@ -719,6 +728,7 @@ internal static partial class ElementwiseKernels
         ref ulong rd1 = ref MemoryMarshal.GetReference(d1);
         int k = q.BitCount;
         Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+        var wide = new WideMultiplier256(q, vq, mu, k);
         if (IsNarrow(q))
         {
             var shortBarrett = new ShortBarrett256(q);
@@ -735,8 +745,8 @@ internal static partial class ElementwiseKernels
         for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
         {
             Vector256<ulong> vy = Vector256.LoadUnsafe(ref ry, (nuint)i);
-            MultiplyMod(Vector256.LoadUnsafe(ref rx0, (nuint)i), vy, vq, mu, k).StoreUnsafe(ref rd0, (nuint)i);
-            MultiplyMod(Vector256.LoadUnsafe(ref rx1, (nuint)i), vy, vq, mu, k).StoreUnsafe(ref rd1, (nuint)i);
+            wide.Multiply(Vector256.LoadUnsafe(ref rx0, (nuint)i), vy).StoreUnsafe(ref rd0, (nuint)i);
+            wide.Multiply(Vector256.LoadUnsafe(ref rx1, (nuint)i), vy).StoreUnsafe(ref rd1, (nuint)i);
         }
 
         return i;

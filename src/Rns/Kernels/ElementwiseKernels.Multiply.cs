@@ -13,7 +13,7 @@ internal static partial class ElementwiseKernels
         Multiply(x, y, destination, q, MultiplyLevel);
 
     /// <summary><c>destination[i] = (x[i] · y[i]) mod q</c> at the given level.</summary>
-    /// <remarks>Vector paths: Barrett with an emulated 128-bit product (<see cref="ElementwiseVectorMath.MultiplyMod(Vector256{ulong}, Vector256{ulong}, Vector256{ulong}, Vector256{ulong}, int)"/>).</remarks>
+    /// <remarks>Vector paths: a 32-bit Barrett step below 2^31, <see cref="WideMultiplier256"/> above (the floating-point product up to 50 bits, else Barrett with an emulated 128-bit product).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Multiply(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y, Span<ulong> destination, Modulus q, SimdLevel level)
     {
@@ -29,18 +29,18 @@ internal static partial class ElementwiseKernels
         }
         else if (level == SimdLevel.Vector512)
         {
-            Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+            var wide = new WideMultiplier512(q, Vector512.Create(q.Value), Vector512.Create(BarrettMu(q.Value, k)), k);
             for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
             {
-                MultiplyMod(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i), vq, mu, k).StoreUnsafe(ref rd, (nuint)i);
+                wide.Multiply(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i)).StoreUnsafe(ref rd, (nuint)i);
             }
         }
         else if (level == SimdLevel.Vector256)
         {
-            Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+            var wide = new WideMultiplier256(q, Vector256.Create(q.Value), Vector256.Create(BarrettMu(q.Value, k)), k);
             for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
             {
-                MultiplyMod(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i), vq, mu, k).StoreUnsafe(ref rd, (nuint)i);
+                wide.Multiply(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i)).StoreUnsafe(ref rd, (nuint)i);
             }
         }
 

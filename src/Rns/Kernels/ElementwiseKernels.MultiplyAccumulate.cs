@@ -25,18 +25,20 @@ internal static partial class ElementwiseKernels
         if (level == SimdLevel.Vector512)
         {
             Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+            var wide = new WideMultiplier512(q, vq, mu, k);
             for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
             {
-                Vector512<ulong> product = MultiplyMod(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+                Vector512<ulong> product = wide.Multiply(Vector512.LoadUnsafe(ref rx, (nuint)i), Vector512.LoadUnsafe(ref ry, (nuint)i));
                 AddMod(Vector512.LoadUnsafe(ref rd, (nuint)i), product, vq).StoreUnsafe(ref rd, (nuint)i);
             }
         }
         else if (level == SimdLevel.Vector256)
         {
             Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+            var wide = new WideMultiplier256(q, vq, mu, k);
             for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
             {
-                Vector256<ulong> product = MultiplyMod(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+                Vector256<ulong> product = wide.Multiply(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i));
                 AddMod(Vector256.LoadUnsafe(ref rd, (nuint)i), product, vq).StoreUnsafe(ref rd, (nuint)i);
             }
         }

@@ -120,6 +120,7 @@ internal static partial class ElementwiseKernels
         if (level == SimdLevel.Vector512)
         {
             Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
+            var wide = new WideMultiplier512(q, vq, mu, k);
             for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
             {
                 Vector512<ulong> gathered = Vector512.Create(
@@ -127,19 +128,20 @@ internal static partial class ElementwiseKernels
                     Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 2)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 3)),
                     Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 4)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 5)),
                     Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 6)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 7)));
-                Vector512<ulong> product = MultiplyMod(gathered, Vector512.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+                Vector512<ulong> product = wide.Multiply(gathered, Vector512.LoadUnsafe(ref ry, (nuint)i));
                 AddMod(Vector512.LoadUnsafe(ref rd, (nuint)i), product, vq).StoreUnsafe(ref rd, (nuint)i);
             }
         }
         else if (level == SimdLevel.Vector256)
         {
             Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
+            var wide = new WideMultiplier256(q, vq, mu, k);
             for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
             {
                 Vector256<ulong> gathered = Vector256.Create(
                     Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 1)),
                     Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 2)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 3)));
-                Vector256<ulong> product = MultiplyMod(gathered, Vector256.LoadUnsafe(ref ry, (nuint)i), vq, mu, k);
+                Vector256<ulong> product = wide.Multiply(gathered, Vector256.LoadUnsafe(ref ry, (nuint)i));
                 AddMod(Vector256.LoadUnsafe(ref rd, (nuint)i), product, vq).StoreUnsafe(ref rd, (nuint)i);
             }
         }
