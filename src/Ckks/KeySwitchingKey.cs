@@ -16,7 +16,7 @@ namespace CkksRns.Ckks;
 /// <para>
 /// Storage: a limb on a prime of at most 31 bits (<see cref="ElementwiseKernels.IsNarrow"/>) is kept as 32-bit words,
 /// a wider one as 64-bit words. The key-switching inner product streams the whole key from memory once per switch, so
-/// this cuts its traffic (the reference paper's hybrid set: 12 of 14 limbs narrow, 14.7 → 8.4 MB per switch) and the
+/// this cuts its traffic (the reference paper's hybrid set: 11 of 14 limbs narrow, 14.7 → 8.9 MB per switch) and the
 /// key's memory by the same amount. <see cref="BQ"/> and the other accessors rebuild whole polynomials for
 /// serialization and tests.
 /// </para>
