@@ -21,16 +21,19 @@ internal interface INttButterfly256<TSelf>
     /// <summary>Prepares a twiddle from its table value and auxiliary value (see <see cref="NttOperands"/>).</summary>
     NttTwiddle256 Prepare(Vector256<ulong> w, Vector256<ulong> aux);
 
-    /// <summary>Converts residues (as stored) to the representation used between stages.</summary>
+    /// <summary>Converts residues (as stored, below <c>4q</c>) to the representation the forward butterflies use between stages.</summary>
     Vector256<ulong> ToInternal(Vector256<ulong> v);
 
-    /// <summary>Forward butterfly: <c>x, y &lt; 4q</c> → <c>x + w·y, x - w·y</c>, both in <c>[0, 4q)</c>.</summary>
+    /// <summary>Converts residues (as stored, below <c>2q</c>) to the representation the inverse butterflies use between stages.</summary>
+    Vector256<ulong> ToInternalInverse(Vector256<ulong> v);
+
+    /// <summary>Forward butterfly: <c>x + w·y, x - w·y</c>; the integer strategies take and return values in <c>[0, 4q)</c>.</summary>
     void Forward(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w);
 
-    /// <summary>Inverse butterfly: <c>x, y &lt; 2q</c> → <c>x + y, (x - y)·w</c>, both in <c>[0, 2q)</c>.</summary>
+    /// <summary>Inverse butterfly: <c>x + y, (x - y)·w</c>; the integer strategies take and return values in <c>[0, 2q)</c>.</summary>
     void Inverse(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w);
 
-    /// <summary>Maps a forward output in <c>[0, 4q)</c> to the stored residue in <c>[0, q)</c>.</summary>
+    /// <summary>Maps a forward output (for the integer strategies in <c>[0, 4q)</c>) to the stored residue in <c>[0, q)</c>.</summary>
     Vector256<ulong> FinishForward(Vector256<ulong> x);
 
     /// <summary>
@@ -81,19 +84,28 @@ internal static class NttIntegerButterfly256
 /// The FMA strategy with values kept as exact doubles between stages (the bit patterns sit in the same 8-byte slots):
 /// integers below <c>2^53</c> add and subtract exactly in double precision, so only the first and last pass convert.
 /// The product is <see cref="NttFmaMultiplier256"/>'s centred remainder <c>r = y·w - round(y·w/q)·q</c> in
-/// <c>(-q, q)</c>, and the butterfly adds <c>q</c> to keep everything non-negative: <c>x ± w·y ≡ (u + q) ± r</c>.
-/// Every intermediate value equals the integer strategies' value, so the outputs are identical.
+/// <c>(-q, q)</c>, and values are <b>signed</b>: a forward butterfly centres x into <c>[-q, q)</c> (subtracting q
+/// or -q by its sign bit: one blend and one subtraction) and returns <c>x ± r</c> in <c>(-2q, 2q)</c>; an inverse
+/// butterfly takes and returns values in <c>[-q, q)</c>. Against values kept in <c>[0, 4q)</c> with <c>x + q ± r</c>
+/// that saves one addition per forward butterfly and two per inverse one (the inverse no longer adds <c>2q</c> before
+/// the product or <c>q</c> after it). The product stays exact because every multiplied value is below <c>2q ≤ 2^51</c>
+/// in magnitude (docs/design/ntt.md). Intermediate values differ from the integer strategies' by multiples of q; the
+/// outputs, reduced to <c>[0, q)</c>, are identical.
 /// </summary>
 internal readonly struct NttFmaButterfly256 : INttButterfly256<NttFmaButterfly256>
 {
     private const ulong TwoPow52Bits = 0x4330_0000_0000_0000UL;
     private readonly Vector256<double> _q;
-    private readonly Vector256<double> _twoQ;
+    private readonly Vector256<double> _negativeQ;
+    private readonly Vector256<double> _magicPlusQ;
+    private readonly Vector256<double> _magicPlusTwoQ;
 
     private NttFmaButterfly256(ulong q)
     {
         _q = Vector256.Create((double)q);
-        _twoQ = Vector256.Create(2.0 * q);
+        _negativeQ = Vector256.Create(-(double)q);
+        _magicPlusQ = Vector256.Create(4503599627370496.0 + q);
+        _magicPlusTwoQ = Vector256.Create(4503599627370496.0 + (2.0 * q));
     }
 
     public static NttFmaButterfly256 Create(ulong q) => new(q);
@@ -102,18 +114,19 @@ internal readonly struct NttFmaButterfly256 : INttButterfly256<NttFmaButterfly25
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public NttTwiddle256 Prepare(Vector256<ulong> w, Vector256<ulong> aux) => new(w, aux, default, default);
 
+    // [0, 4q) → [-2q, 2q): the 2^52 bit trick with the shift folded into the subtracted constant (exact below 2^53).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<ulong> ToInternal(Vector256<ulong> v)
-    {
-        Vector256<ulong> magic = Vector256.Create(TwoPow52Bits);
-        return ((v | magic).AsDouble() - magic.AsDouble()).AsUInt64();
-    }
+    public Vector256<ulong> ToInternal(Vector256<ulong> v) => ((v | Vector256.Create(TwoPow52Bits)).AsDouble() - _magicPlusTwoQ).AsUInt64();
+
+    // [0, 2q) → [-q, q).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> ToInternalInverse(Vector256<ulong> v) => ((v | Vector256.Create(TwoPow52Bits)).AsDouble() - _magicPlusQ).AsUInt64();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Forward(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w)
     {
-        Vector256<double> t = SubtractIfNotLess(x.AsDouble(), _twoQ) + _q; // u + q, u in [0, 2q)
-        Vector256<double> r = CentredProduct(y.AsDouble(), w);         // (-q, q)
+        Vector256<double> t = Centre(x.AsDouble());
+        Vector256<double> r = CentredProduct(y.AsDouble(), w);
         x = (t + r).AsUInt64();
         y = (t - r).AsUInt64();
     }
@@ -122,24 +135,35 @@ internal readonly struct NttFmaButterfly256 : INttButterfly256<NttFmaButterfly25
     public void Inverse(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w)
     {
         Vector256<double> u = x.AsDouble(), v = y.AsDouble();
-        x = SubtractIfNotLess(u + v, _twoQ).AsUInt64();
-        y = (CentredProduct(u + _twoQ - v, w) + _q).AsUInt64();
+        x = Centre(u + v).AsUInt64();
+        y = CentredProduct(u - v, w).AsUInt64();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<ulong> FinishForward(Vector256<ulong> x) =>
-        FromDouble(SubtractIfNotLess(SubtractIfNotLess(x.AsDouble(), _twoQ), _q));
+    public Vector256<ulong> FinishForward(Vector256<ulong> x) => FromDouble(Canonical(Centre(x.AsDouble())));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void InverseLast(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 s, in NttTwiddle256 d)
     {
         Vector256<double> u = x.AsDouble(), v = y.AsDouble();
-        // r + q is in (0, 2q); one conditional subtraction of q reduces it.
-        x = FromDouble(SubtractIfNotLess(CentredProduct(u + v, s) + _q, _q));
-        y = FromDouble(SubtractIfNotLess(CentredProduct(u + _twoQ - v, d) + _q, _q));
+        x = FromDouble(Canonical(CentredProduct(u + v, s)));
+        y = FromDouble(Canonical(CentredProduct(u - v, d)));
     }
 
-    /// <summary><c>y·w - round(y·fl(w/q))·q</c>, exact, in <c>(-q, q)</c>, for integer <c>y &lt; 4q</c> (see <see cref="NttFmaMultiplier256"/>).</summary>
+    /// <summary><c>x ∓ q</c> by the sign of x: <c>[-2q, 2q)</c> → <c>[-q, q)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector256<double> Centre(Vector256<double> x) =>
+        x - (Avx.IsSupported ? Avx.BlendVariable(_q, _negativeQ, x) : Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<double>.Zero), _negativeQ, _q));
+
+    /// <summary><c>(-q, q)</c> → <c>[0, q)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector256<double> Canonical(Vector256<double> x) =>
+        x + (Avx.IsSupported ? Avx.BlendVariable(Vector256<double>.Zero, _q, x) : Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<double>.Zero), _q, Vector256<double>.Zero));
+
+    /// <summary>
+    /// <c>y·w - round(y·fl(w/q))·q</c>, exact, in <c>(-q, q)</c>, for an integer <c>|y| ≤ 2q</c> (see
+    /// <see cref="NttFmaMultiplier256"/>; its argument for <c>0 ≤ y &lt; 2^52</c> holds for negative y by symmetry).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Vector256<double> CentredProduct(Vector256<double> y, in NttTwiddle256 w)
     {
@@ -160,18 +184,5 @@ internal readonly struct NttFmaButterfly256 : INttButterfly256<NttFmaButterfly25
     {
         Vector256<double> magic = Vector256.Create(TwoPow52Bits).AsDouble();
         return (v + magic).AsUInt64() - magic.AsUInt64();
-    }
-
-    /// <summary><c>x - m</c> when <c>x ≥ m</c>, else <c>x</c>, for doubles holding integers (sign-bit blend).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> SubtractIfNotLess(Vector256<double> x, Vector256<double> m)
-    {
-        Vector256<double> t = x - m;
-        if (Avx.IsSupported)
-        {
-            return Avx.BlendVariable(t, x, t);
-        }
-
-        return Vector256.ConditionalSelect(Vector256.LessThan(t, Vector256<double>.Zero), x, t);
     }
 }

@@ -200,8 +200,8 @@ internal static partial class NttKernels
         ref ulong w2 = ref Unsafe.Add(ref w, n >> 2), aux2 = ref Unsafe.Add(ref aux, n >> 2);
         for (nuint k = 0; k < (nuint)(n >> 3); k++)
         {
-            Vector256<ulong> v0 = bf.ToInternal(Vector256.LoadUnsafe(ref a, 8 * k));
-            Vector256<ulong> v1 = bf.ToInternal(Vector256.LoadUnsafe(ref a, 8 * k + 4));
+            Vector256<ulong> v0 = bf.ToInternalInverse(Vector256.LoadUnsafe(ref a, 8 * k));
+            Vector256<ulong> v1 = bf.ToInternalInverse(Vector256.LoadUnsafe(ref a, 8 * k + 4));
 
             // Distance 1: x = [a0 a2 a4 a6], y = [a1 a3 a5 a7]; twiddles of groups 4k .. 4k+3.
             Vector256<ulong> l = LowHalves(v0, v1), h = HighHalves(v0, v1);

@@ -74,6 +74,9 @@ internal readonly struct NttShoup64Multiplier256 : INttMultiplier256<NttShoup64M
     public Vector256<ulong> ToInternal(Vector256<ulong> v) => v;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> ToInternalInverse(Vector256<ulong> v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Forward(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w) =>
         NttIntegerButterfly256.Forward(this, ref x, ref y, w, _twoQ);
 
@@ -121,6 +124,9 @@ internal readonly struct NttShoup32Multiplier256 : INttMultiplier256<NttShoup32M
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<ulong> ToInternal(Vector256<ulong> v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> ToInternalInverse(Vector256<ulong> v) => v;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Forward(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w) =>
@@ -194,6 +200,9 @@ internal readonly struct NttFmaMultiplier256 : INttMultiplier256<NttFmaMultiplie
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<ulong> ToInternal(Vector256<ulong> v) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> ToInternalInverse(Vector256<ulong> v) => v;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Forward(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 w) =>
