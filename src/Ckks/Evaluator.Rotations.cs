@@ -362,9 +362,8 @@ public sealed partial class Evaluator
             // two outputs, σ(c0 + d0) and σ(d1). A rotation permutes 2(ℓ+1) limbs, a hoisted one no extended digit.
             _keySwitcher.Decompose(a[1], level, s);
             _keySwitcher.InnerProduct(s, key);
-            _keySwitcher.ModDown(s, s.Out0, s.Out1, accumulate: false);
             destination.Reshape(2, level, scale);
-            PermuteOutput(a[0], s, element, destination, limbs);
+            _keySwitcher.ModDownPermuted(s, a[0], Context.RingQ.GetNttGaloisPermutation((int)element), destination[0], destination[1]);
         }
         finally
         {
@@ -380,27 +379,7 @@ public sealed partial class Evaluator
         long element = Context.GaloisElementForRotation(((step % slots) + slots) % slots);
         _keySwitcher.InnerProduct(decomposition, keys.Find(element)!, accumulators);
         destination.Reshape(2, level, scale);
-        _keySwitcher.ModDown(accumulators, accumulators.Out0, accumulators.Out1, accumulate: false);
-        PermuteOutput(decomposition.Spare, accumulators, element, destination, level + 1);
-    }
-
-    /// <summary><c>destination = (σ(c0 + d0), σ(d1))</c> with <c>(d0, d1)</c> in the scratch's outputs (overwritten).</summary>
-    private void PermuteOutput(RnsPoly c0, KeySwitcher.Scratch s, long element, Ciphertext destination, int limbs)
-    {
-        int[] permutation = Context.RingQ.GetNttGaloisPermutation((int)element);
-        LimbParallel.For(Context.RingQ, limbs, 3L * Context.N, new PermuteOutputAction(c0, s.Out0, s.Out1, destination[0], destination[1], permutation));
-    }
-
-    private readonly struct PermuteOutputAction(RnsPoly c0, RnsPoly d0, RnsPoly d1, RnsPoly destination0, RnsPoly destination1, int[] permutation) : ILimbAction
-    {
-        public void Invoke(int i)
-        {
-            // Per limb: c0's limb is read before destination0's (possibly the same memory) is written.
-            Modulus q = c0.Context.ModuliArray[i];
-            ElementwiseKernels.Add(c0.LimbUnchecked(i), d0.LimbUnchecked(i), d0.LimbUnchecked(i), q);
-            ElementwiseKernels.Gather(d0.LimbUnchecked(i), permutation, destination0.LimbUnchecked(i));
-            ElementwiseKernels.Gather(d1.LimbUnchecked(i), permutation, destination1.LimbUnchecked(i));
-        }
+        _keySwitcher.ModDownPermuted(accumulators, decomposition.Spare, Context.RingQ.GetNttGaloisPermutation((int)element), destination[0], destination[1]);
     }
 
     private GaloisKeys RequireGaloisKeys() =>

@@ -106,18 +106,46 @@ internal sealed class KeySwitcher(CkksContext context)
         ModDownOne(s, s.Acc1Q, s.Acc1P, d1, accumulate);
     }
 
+    /// <summary>
+    /// ModDown fused with a rotation's last step: <c>destination0 = σ(c0 + d_0)</c> and <c>destination1 = σ(d_1)</c>,
+    /// with σ given by its NTT-domain <paramref name="permutation"/>. Each limb is divided by P, added to and permuted while
+    /// it is in cache, instead of written to the scratch outputs and read back in a pass of its own. A destination may be
+    /// the ciphertext <paramref name="c0"/> belongs to: limb i of <paramref name="c0"/> is read before limb i of
+    /// <paramref name="destination0"/> is written.
+    /// </summary>
+    public void ModDownPermuted(Scratch s, RnsPoly c0, int[] permutation, RnsPoly destination0, RnsPoly destination1)
+    {
+        int limbs = s.Level + 1, n = context.N;
+        bool single = ConvertSpecial(s, s.Acc0P);
+        LimbParallel.For(context.RingQ, limbs, 27L * n, new ModDownPermutedAction(context, s.Acc0Q, s.Acc0P, s.TempQ, c0, permutation, destination0, single));
+        ConvertSpecial(s, s.Acc1P);
+        LimbParallel.For(context.RingQ, limbs, 27L * n, new ModDownPermutedAction(context, s.Acc1Q, s.Acc1P, s.TempQ, null, permutation, destination1, single));
+    }
+
     private void ModDownOne(Scratch s, RnsPoly accQ, RnsPoly accP, RnsPoly destination, bool accumulate)
+    {
+        int limbs = s.Level + 1, n = context.N;
+        bool single = ConvertSpecial(s, accP);
+        LimbParallel.For(context.RingQ, limbs, 24L * n, new ModDownAction(context, accQ, accP, s.TempQ, destination, accumulate, single));
+    }
+
+    /// <summary>
+    /// ModDown's first half: <paramref name="accP"/> to coefficient form and, with several special primes, its exact
+    /// conversion to the data primes in <c>s.TempQ</c>. Returns whether there is a single special prime (whose conversion
+    /// is a centred reduction, done per limb).
+    /// </summary>
+    private bool ConvertSpecial(Scratch s, RnsPoly accP)
     {
         int level = s.Level, limbs = level + 1, k = context.Parameters.PCount, n = context.N;
         LimbOps.FromNtt(accP, k);
-        bool single = k == 1;
-        if (!single)
+        if (k == 1)
         {
-            context.ModDownConverter(level).Convert(
-                accP.Buffer.AsSpan(0, k * n), s.TempQ.Buffer.AsSpan(0, limbs * n), exact: true, context.MaxDegreeOfParallelism);
+            return true;
         }
 
-        LimbParallel.For(context.RingQ, limbs, 24L * n, new ModDownAction(context, accQ, accP, s.TempQ, destination, accumulate, single));
+        context.ModDownConverter(level).Convert(
+            accP.Buffer.AsSpan(0, k * n), s.TempQ.Buffer.AsSpan(0, limbs * n), exact: true, context.MaxDegreeOfParallelism);
+        return false;
     }
 
     private int TotalExtendedLimbs(int level)
@@ -335,6 +363,33 @@ internal sealed class KeySwitcher(CkksContext context)
                 ElementwiseKernels.ReduceWide(low, high, low, q);
                 high.Clear();
             }
+        }
+    }
+
+    private readonly struct ModDownPermutedAction(
+        CkksContext context, RnsPoly accQ, RnsPoly accP, RnsPoly temp, RnsPoly? c0, int[] permutation, RnsPoly destination, bool single) : ILimbAction
+    {
+        public void Invoke(int i)
+        {
+            Modulus q = context.RingQ.ModuliArray[i];
+            ShoupOperand pInverse = context.PInverseModQ[i];
+            Span<ulong> d = temp.LimbUnchecked(i);
+            if (single)
+            {
+                ElementwiseKernels.ReduceCenteredSized(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, d, q, SimdCapabilities.Current);
+            }
+
+            context.RingQ.NttTablesArray[i].Forward(d);
+
+            // d = (acc - d)·P^-1 in place, (+ c0), then the permutation into the destination.
+            ulong pInverse32 = q.BitCount <= 32 ? ElementwiseKernels.Shoup32(pInverse.Value, q) : 0;
+            ElementwiseKernels.SubtractMultiplyShoupInto(accQ.LimbUnchecked(i), d, pInverse, pInverse32, d, q, accumulate: false);
+            if (c0 is not null)
+            {
+                ElementwiseKernels.Add(c0.LimbUnchecked(i), d, d, q);
+            }
+
+            ElementwiseKernels.Gather(d, permutation, destination.LimbUnchecked(i));
         }
     }
 

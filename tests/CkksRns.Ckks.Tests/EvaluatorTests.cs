@@ -204,6 +204,14 @@ public sealed class EvaluatorTests
             // Composed steps use up to log2(N/2) key switches.
             int switches = Math.Max(1, BitOperations.PopCount((uint)(((x.step % t.Slots) + t.Slots) % t.Slots)));
             Oracle.AssertClose(Oracle.Rotate(x.a, x.step), t.Decrypt(rotated), Oracle.Bound(t, 1 + switches), $"rotate {x.step}");
+
+            // In place (the destination is the input) gives the same ciphertext.
+            Ciphertext inPlace = ca.Clone();
+            t.Evaluator.Rotate(inPlace, x.step, inPlace);
+            for (int p = 0; p < 2; p++)
+            {
+                Assert.Equal(rotated[p].Coefficients.ToArray(), inPlace[p].Coefficients.ToArray());
+            }
         }));
     }
 

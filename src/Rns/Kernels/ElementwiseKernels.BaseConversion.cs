@@ -260,12 +260,13 @@ internal static partial class ElementwiseKernels
         {
             Vector256<ulong> vq = Vector256.Create(q.Value), vw = Vector256.Create(w.Value);
             Vector256<ulong> vws = Vector256.Create(narrow ? wShoup32 : w.Quotient);
+            var wide = new ShoupMultiplier256(q, w);
             for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
             {
                 Vector256<ulong> d = SubtractMod(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i), vq);
                 Vector256<ulong> product = narrow
                     ? ElementwiseVectorMath.MultiplyShoupNarrow(d, vw, vws, vq)
-                    : ElementwiseVectorMath.MultiplyShoup(d, vw, vws, vq);
+                    : wide.Multiply(d);
                 if (accumulate)
                 {
                     product = AddMod(Vector256.LoadUnsafe(ref rd, (nuint)i), product, vq);

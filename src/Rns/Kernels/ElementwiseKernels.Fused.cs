@@ -345,12 +345,12 @@ internal static partial class ElementwiseKernels
         int k = q.BitCount;
         Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
         var wide = new WideMultiplier256(q, vq, mu, k);
-        Vector256<ulong> vw = Vector256.Create(w.Value), vws = Vector256.Create(w.Quotient);
+        var constant = new ShoupMultiplier256(q, w);
         for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
         {
             Vector256<ulong> p = wide.Multiply(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i));
             Vector256<ulong> d = SubtractMod(p, Vector256.LoadUnsafe(ref rt, (nuint)i), vq);
-            ElementwiseVectorMath.MultiplyShoup(d, vw, vws, vq).StoreUnsafe(ref rd, (nuint)i);
+            constant.Multiply(d).StoreUnsafe(ref rd, (nuint)i);
         }
 
         return i;

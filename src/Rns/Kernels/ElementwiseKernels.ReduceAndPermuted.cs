@@ -81,11 +81,12 @@ internal static partial class ElementwiseKernels
         }
         else if (level == SimdLevel.Vector256)
         {
-            Vector256<ulong> vq = Vector256.Create(q.Value), vw = Vector256.Create(w.Value), vws = Vector256.Create(w.Quotient);
+            Vector256<ulong> vq = Vector256.Create(q.Value);
+            var product = new ShoupMultiplier256(q, w);
             for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
             {
                 Vector256<ulong> d = SubtractMod(Vector256.LoadUnsafe(ref rx, (nuint)i), Vector256.LoadUnsafe(ref ry, (nuint)i), vq);
-                ElementwiseVectorMath.MultiplyShoup(d, vw, vws, vq).StoreUnsafe(ref rd, (nuint)i);
+                product.Multiply(d).StoreUnsafe(ref rd, (nuint)i);
             }
         }
 
