@@ -328,12 +328,21 @@ public sealed class CkksEncoder
                     c[i + slots] = (long)Math.Round(im[i] * scale);
                 }
 
-                // |c| < 2^62: reduced to every limb with the vector kernel (the same residues as SetCoefficients).
+                // |c| < 2^62: reduced to every limb with the vector kernel (the same residues as SetCoefficients); below
+                // 2^51, as usual, with the floating-point remainder.
                 RnsPoly poly = destination.Poly;
                 SimdLevel simd = SimdCapabilities.Current;
+                bool small = maxCoefficient < ElementwiseKernels.SmallSignedLimit;
                 for (int limb = 0; limb < poly.LimbCount; limb++)
                 {
-                    ElementwiseKernels.ReduceSigned(c, poly.LimbUnchecked(limb), Context.RingQ.ModuliArray[limb], simd);
+                    if (small)
+                    {
+                        ElementwiseKernels.ReduceSignedSmall(c, poly.LimbUnchecked(limb), Context.RingQ.ModuliArray[limb], simd);
+                    }
+                    else
+                    {
+                        ElementwiseKernels.ReduceSigned(c, poly.LimbUnchecked(limb), Context.RingQ.ModuliArray[limb], simd);
+                    }
                 }
 
                 poly.IsNttForm = false;

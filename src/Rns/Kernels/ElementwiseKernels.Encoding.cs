@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using CkksRns.Rns.Arithmetic;
 using static CkksRns.Rns.Kernels.ElementwiseVectorMath;
 
@@ -58,6 +59,46 @@ internal static partial class ElementwiseKernels
         }
 
         return i;
+    }
+
+    /// <summary>The bound below which <see cref="ReduceSignedSmall"/> takes its floating-point path: <c>|values[i]| &lt; 2^51</c>.</summary>
+    public const long SmallSignedLimit = 1L << 51;
+
+    /// <summary>
+    /// As <see cref="ReduceSigned"/> for values of magnitude below <see cref="SmallSignedLimit"/> (an encoding whose
+    /// largest coefficient the caller has checked): on Vector256 with FMA and primes below <c>2^51</c>, each value is
+    /// converted to a double exactly (the <c>1.5·2^52</c> bias), <c>c = round(v·fl(1/q))</c> is within <c>1/2 + 2^-1/q</c>
+    /// of <c>v/q</c>, so <c>fma(-c, q, v)</c> is an integer of magnitude below q, computed exactly, and one conditional
+    /// addition of q gives the residue: about 9 vector instructions per 4 values against about 25 for the 64-bit
+    /// Barrett reduction of the magnitude. Same residues as <see cref="ReduceSigned"/>; other levels and wider primes
+    /// use it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    public static void ReduceSignedSmall(ReadOnlySpan<long> values, Span<ulong> destination, Modulus q, SimdLevel level)
+    {
+        if (level != SimdLevel.Vector256 || !Fma.IsSupported || q.BitCount > 51)
+        {
+            ReduceSigned(values, destination, q, level);
+            return;
+        }
+
+        AssertLengths(values.Length, values.Length, destination.Length);
+        int n = destination.Length, i = 0;
+        ref long rv = ref MemoryMarshal.GetReference(values);
+        ref ulong rd = ref MemoryMarshal.GetReference(destination);
+        Vector256<long> signedBias = Vector256.Create(0x4338_0000_0000_0000L); // the bits of 1.5·2^52
+        Vector256<double> signedBiasValue = Vector256.Create(6755399441055744.0);
+        Vector256<ulong> biasBits = Vector256.Create(0x4330_0000_0000_0000UL); // the bits of 2^52
+        Vector256<double> bias = biasBits.AsDouble(), vq = Vector256.Create((double)q.Value), inverse = Vector256.Create(1.0 / q.Value);
+        for (; i <= n - Vector256<long>.Count; i += Vector256<long>.Count)
+        {
+            Vector256<double> v = (Vector256.LoadUnsafe(ref rv, (nuint)i) + signedBias).AsDouble() - signedBiasValue;
+            Vector256<double> r = Fma.MultiplyAddNegated(Vector256.Round(v * inverse), vq, v);
+            r = Vector256.ConditionalSelect(Vector256.LessThan(r, Vector256<double>.Zero), r + vq, r);
+            ((r + bias).AsUInt64() ^ biasBits).StoreUnsafe(ref rd, (nuint)i);
+        }
+
+        ReduceSignedScalar(values, destination, q, i);
     }
 
     private static void ReduceSignedScalar(ReadOnlySpan<long> values, Span<ulong> destination, Modulus q, int start)

@@ -43,6 +43,36 @@ public sealed class EncodingKernelsTests
 
     [Theory]
     [MemberData(nameof(Levels))]
+    public void ReduceSignedSmall_MatchesBigInteger(SimdLevel level)
+    {
+        var random = new Random(15);
+        const long limit = ElementwiseKernels.SmallSignedLimit;
+        ulong[] moduli = [3UL, (1UL << 20) - 3, (1UL << 31) - 1, .. NttPrimes.Generate(1024, [26, 40, 48, 49, 50, 51, 61]), (1UL << 50) - 27];
+        foreach (ulong value in moduli)
+        {
+            var q = new Modulus(value);
+            foreach (int length in new[] { 0, 1, 5, 8, 17, 71 })
+            {
+                long[] x = Enumerable.Range(0, length).Select(i => (i % 9) switch
+                {
+                    0 => limit - 1,
+                    1 => -(limit - 1),
+                    2 => 0L,
+                    3 => -(long)Math.Min(value, (ulong)limit - 1),
+                    4 => (long)Math.Min(value, (ulong)limit - 1),
+                    5 => (long)Math.Min(value / 2, (ulong)limit - 1),
+                    6 => -(long)Math.Min((value / 2) + 1, (ulong)limit - 1),
+                    _ => random.NextInt64(-limit + 1, limit),
+                }).ToArray();
+                var d = new ulong[length];
+                ElementwiseKernels.ReduceSignedSmall(x, d, q, level);
+                Assert.Equal(x.Select(v => (ulong)((((BigInteger)v % value) + value) % value)), d);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
     public void BlockComposer_MatchesMixedRadixComposerBitForBit_AndTheCentredCrtValue(SimdLevel level)
     {
         var random = new Random(6);
