@@ -117,9 +117,9 @@ internal sealed class KeySwitcher(CkksContext context)
     {
         int limbs = s.Level + 1, n = context.N;
         bool single = ConvertSpecial(s, s.Acc0P);
-        LimbParallel.For(context.RingQ, limbs, 27L * n, new ModDownPermutedAction(context, s.Acc0Q, s.Acc0P, s.TempQ, c0, permutation, destination0, single));
+        LimbParallel.For(context.RingQ, limbs, 27L * n, new ModDownAction(context, s.Acc0Q, s.Acc0P, s.TempQ, destination0, false, single, c0, permutation));
         ConvertSpecial(s, s.Acc1P);
-        LimbParallel.For(context.RingQ, limbs, 27L * n, new ModDownPermutedAction(context, s.Acc1Q, s.Acc1P, s.TempQ, null, permutation, destination1, single));
+        LimbParallel.For(context.RingQ, limbs, 27L * n, new ModDownAction(context, s.Acc1Q, s.Acc1P, s.TempQ, destination1, false, single, null, permutation));
     }
 
     private void ModDownOne(Scratch s, RnsPoly accQ, RnsPoly accP, RnsPoly destination, bool accumulate)
@@ -366,52 +366,44 @@ internal sealed class KeySwitcher(CkksContext context)
         }
     }
 
-    private readonly struct ModDownPermutedAction(
-        CkksContext context, RnsPoly accQ, RnsPoly accP, RnsPoly temp, RnsPoly? c0, int[] permutation, RnsPoly destination, bool single) : ILimbAction
-    {
-        public void Invoke(int i)
-        {
-            Modulus q = context.RingQ.ModuliArray[i];
-            ShoupOperand pInverse = context.PInverseModQ[i];
-            Span<ulong> d = temp.LimbUnchecked(i);
-            if (single)
-            {
-                ElementwiseKernels.ReduceCenteredSized(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, d, q, SimdCapabilities.Current);
-            }
-
-            context.RingQ.NttTablesArray[i].Forward(d);
-
-            // d = (acc - d)·P^-1 in place, (+ c0), then the permutation into the destination.
-            ulong pInverse32 = q.BitCount <= 32 ? ElementwiseKernels.Shoup32(pInverse.Value, q) : 0;
-            ElementwiseKernels.SubtractMultiplyShoupInto(accQ.LimbUnchecked(i), d, pInverse, pInverse32, d, q, accumulate: false);
-            if (c0 is not null)
-            {
-                ElementwiseKernels.Add(c0.LimbUnchecked(i), d, d, q);
-            }
-
-            ElementwiseKernels.Gather(d, permutation, destination.LimbUnchecked(i));
-        }
-    }
-
+    /// <summary>
+    /// ModDown's per-limb half: the limb of the converted special part to NTT form, then <c>(acc - it)·P^-1</c> written
+    /// to (or, with <paramref name="accumulate"/>, added to) <paramref name="destination"/>; or, given a
+    /// <paramref name="permutation"/>, computed in place, added to <paramref name="c0"/>'s limb (when given) and
+    /// permuted into <paramref name="destination"/>.
+    /// </summary>
     private readonly struct ModDownAction(
-        CkksContext context, RnsPoly accQ, RnsPoly accP, RnsPoly temp, RnsPoly destination, bool accumulate, bool single) : ILimbAction
+        CkksContext context, RnsPoly accQ, RnsPoly accP, RnsPoly temp, RnsPoly destination, bool accumulate, bool single,
+        RnsPoly? c0 = null, int[]? permutation = null) : ILimbAction
     {
         public void Invoke(int i)
         {
             Modulus q = context.RingQ.ModuliArray[i];
             ShoupOperand pInverse = context.PInverseModQ[i];
+            Span<ulong> t = temp.LimbUnchecked(i);
             if (single)
             {
                 // One special prime: the exact conversion of [acc]_P is its centred reduction.
-                ElementwiseKernels.ReduceCenteredSized(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, temp.LimbUnchecked(i), q, SimdCapabilities.Current);
+                ElementwiseKernels.ReduceCenteredSized(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, t, q, SimdCapabilities.Current);
             }
 
-            context.RingQ.NttTablesArray[i].Forward(temp.LimbUnchecked(i));
+            context.RingQ.NttTablesArray[i].Forward(t);
 
-            // destination (+)= (acc - temp)·P^-1 in one pass (a 32-bit Shoup product for primes below 2^32).
+            // (acc - t)·P^-1 in one pass (a 32-bit Shoup product for primes below 2^32).
             ulong pInverse32 = q.BitCount <= 32 ? ElementwiseKernels.Shoup32(pInverse.Value, q) : 0;
-            ElementwiseKernels.SubtractMultiplyShoupInto(
-                accQ.LimbUnchecked(i), temp.LimbUnchecked(i), pInverse, pInverse32, destination.LimbUnchecked(i), q, accumulate);
+            if (permutation is null)
+            {
+                ElementwiseKernels.SubtractMultiplyShoupInto(accQ.LimbUnchecked(i), t, pInverse, pInverse32, destination.LimbUnchecked(i), q, accumulate);
+                return;
+            }
+
+            ElementwiseKernels.SubtractMultiplyShoupInto(accQ.LimbUnchecked(i), t, pInverse, pInverse32, t, q, accumulate: false);
+            if (c0 is not null)
+            {
+                ElementwiseKernels.Add(c0.LimbUnchecked(i), t, t, q);
+            }
+
+            ElementwiseKernels.Gather(t, permutation, destination.LimbUnchecked(i));
         }
     }
 }
