@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using CkksRns.Rns.Bases;
 using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Polynomials;
@@ -306,31 +309,58 @@ public sealed class CkksEncoder
     internal void EncodeSlots(Span<double> re, Span<double> im, int level, double scale, Plaintext destination)
     {
         int n = Context.N, slots = Slots;
-        Context.Fft.Inverse(re, im);
-        double max = 0;
-        for (int i = 0; i < slots; i++)
-        {
-            max = Math.Max(max, Math.Max(Math.Abs(re[i]), Math.Abs(im[i])));
-        }
+        SpecialFft fft = Context.Fft;
 
-        double maxCoefficient = Math.Round(max * scale);
+        // The inverse FFT leaves coefficient i·n at index brv(i): the permutation and the division by n (a power of two,
+        // so fl(x·(Δ/n)) = fl((x/n)·Δ) exactly) are folded into the one read that rounds the coefficients.
+        fft.InverseButterflies(re, im);
+        ReadOnlySpan<int> brv = fft.BitReversal;
+        double scaleOverSlots = scale / slots;
+        double max = MaxMagnitude(re, im);
+        double maxCoefficient = Math.Round(max * scaleOverSlots);
         CheckFits(maxCoefficient, level, scale);
         destination.Reshape(level, scale);
+        RnsPoly poly = destination.Poly;
         if (maxCoefficient < LongPathLimit)
         {
+            if (maxCoefficient < Math.Min(SmallestPrime(level), ElementwiseKernels.SmallSignedLimit))
+            {
+                // Every coefficient is below every prime (and 2^51): each limb's NTT reads the rounded coefficients
+                // directly (ElementwiseKernels.ResiduesOfSmallIntegers where the strategy needs residues first).
+                double[] rounded = ArrayPool<double>.Shared.Rent(n);
+                try
+                {
+                    Span<double> d = rounded.AsSpan(0, n);
+                    RoundPermuted(re, brv, scaleOverSlots, d[..slots]);
+                    RoundPermuted(im, brv, scaleOverSlots, d[slots..]);
+
+                    for (int limb = 0; limb < poly.LimbCount; limb++)
+                    {
+                        Context.RingQ.NttTablesArray[limb].ForwardFromSmallIntegers(d, poly.LimbUnchecked(limb));
+                    }
+
+                    poly.IsNttForm = true;
+                    return;
+                }
+                finally
+                {
+                    ArrayPool<double>.Shared.Return(rounded);
+                }
+            }
+
             long[] coefficients = ArrayPool<long>.Shared.Rent(n);
             try
             {
                 Span<long> c = coefficients.AsSpan(0, n);
                 for (int i = 0; i < slots; i++)
                 {
-                    c[i] = (long)Math.Round(re[i] * scale);
-                    c[i + slots] = (long)Math.Round(im[i] * scale);
+                    int j = brv[i];
+                    c[i] = (long)Math.Round(re[j] * scaleOverSlots);
+                    c[i + slots] = (long)Math.Round(im[j] * scaleOverSlots);
                 }
 
                 // |c| < 2^62: reduced to every limb with the vector kernel (the same residues as SetCoefficients); below
                 // 2^51, as usual, with the floating-point remainder.
-                RnsPoly poly = destination.Poly;
                 SimdLevel simd = SimdCapabilities.Current;
                 bool small = maxCoefficient < ElementwiseKernels.SmallSignedLimit;
                 for (int limb = 0; limb < poly.LimbCount; limb++)
@@ -358,14 +388,81 @@ public sealed class CkksEncoder
             var c = new BigInteger[n];
             for (int i = 0; i < slots; i++)
             {
-                c[i] = new BigInteger(Math.Round(re[i] * scale));
-                c[i + slots] = new BigInteger(Math.Round(im[i] * scale));
+                int j = brv[i];
+                c[i] = new BigInteger(Math.Round(re[j] * scaleOverSlots));
+                c[i + slots] = new BigInteger(Math.Round(im[j] * scaleOverSlots));
             }
 
-            destination.Poly.SetCoefficients(c);
+            poly.SetCoefficients(c);
         }
 
-        destination.Poly.ToNtt();
+        poly.ToNtt();
+    }
+
+    /// <summary>The largest <c>|x|</c> over both spans (exact, so any evaluation order gives the same value).</summary>
+    private static double MaxMagnitude(ReadOnlySpan<double> re, ReadOnlySpan<double> im)
+    {
+        int i = 0;
+        double max = 0;
+        if (Vector256.IsHardwareAccelerated && re.Length >= Vector256<double>.Count)
+        {
+            Vector256<double> vmax = Vector256<double>.Zero;
+            for (; i <= re.Length - Vector256<double>.Count; i += Vector256<double>.Count)
+            {
+                vmax = Vector256.Max(vmax, Vector256.Max(Vector256.Abs(Vector256.Create(re.Slice(i))), Vector256.Abs(Vector256.Create(im.Slice(i)))));
+            }
+
+            for (int lane = 0; lane < Vector256<double>.Count; lane++)
+            {
+                max = Math.Max(max, vmax[lane]);
+            }
+        }
+
+        for (; i < re.Length; i++)
+        {
+            max = Math.Max(max, Math.Max(Math.Abs(re[i]), Math.Abs(im[i])));
+        }
+
+        return max;
+    }
+
+    /// <summary>
+    /// <c>destination[i] = round(values[permutation[i]]·factor)</c>, rounding half to even (<see cref="Math.Round(double)"/>;
+    /// the vector path's gather and round give the same bits).
+    /// </summary>
+    private static unsafe void RoundPermuted(ReadOnlySpan<double> values, ReadOnlySpan<int> permutation, double factor, Span<double> destination)
+    {
+        int i = 0, n = destination.Length;
+        if (Avx2.IsSupported && SimdCapabilities.Current != SimdLevel.Scalar)
+        {
+            Vector256<double> f = Vector256.Create(factor);
+            fixed (double* source = values)
+            fixed (int* indices = permutation)
+            {
+                for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
+                {
+                    Vector256<double> v = Avx2.GatherVector256(source, Sse2.LoadVector128(indices + i), 8);
+                    Vector256.Round(v * f).StoreUnsafe(ref MemoryMarshal.GetReference(destination), (nuint)i);
+                }
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            destination[i] = Math.Round(values[permutation[i]] * factor);
+        }
+    }
+
+    /// <summary>The smallest prime of the chain up to <paramref name="level"/>.</summary>
+    private double SmallestPrime(int level)
+    {
+        ulong min = ulong.MaxValue;
+        for (int i = 0; i <= level; i++)
+        {
+            min = Math.Min(min, Context.RingQ.ModuliArray[i].Value);
+        }
+
+        return min;
     }
 
     /// <summary>Decodes all slots of <paramref name="plaintext"/> into split real and imaginary parts.</summary>

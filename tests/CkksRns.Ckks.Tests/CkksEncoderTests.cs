@@ -1,4 +1,5 @@
 using System.Numerics;
+using CkksRns.Rns.Kernels;
 using FsCheck;
 using FsCheck.Fluent;
 using Xunit;
@@ -58,6 +59,66 @@ public sealed class CkksEncoderTests
             var stats = PrecisionStatistics.Compute(values, decoded);
             Assert.True(stats.MaxError <= Context.N / pt.Scale, stats.ToString());
         }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void Encode_IsTheNttOfTheRoundedCoefficients_OnEveryPathAndSimdLevel()
+    {
+        // Reference: the scaled inverse FFT, coefficients rounded half to even into BigIntegers, reduced and transformed.
+        // Primes of every NTT strategy (28-bit packed, 45/50-bit Fma, 60-bit Shoup64); magnitudes and scales that take the
+        // path reading rounded coefficients straight into the NTT (below the smallest prime), the 64-bit path and the
+        // BigInteger one. The encoder must give the same residues bit for bit at every SIMD level.
+        var context = new CkksContext(CkksParameters.Create(new CkksParametersLiteral
+        {
+            LogN = 10, LogQ = [60, 28, 45, 50], LogP = [61], LogDefaultScale = 28, SecurityLevel = SecurityLevel.None,
+        }));
+        var encoder = new CkksEncoder(context);
+        var gen =
+            from values in RealVector(encoder.Slots, 100)
+            from level in Gen.Choose(0, context.MaxLevel)
+            from logScale in Gen.Elements(10, 16, 20, 24, 30, 40, 58, 64)
+            select (values, level, logScale);
+        Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            double scale = Math.ScaleB(1.0, t.logScale);
+            int slots = encoder.Slots, n = context.N;
+            double[] re = new double[slots], im = new double[slots];
+            t.values.CopyTo(re, 0);
+            context.Fft.Inverse(re, im);
+            var coefficients = new BigInteger[n];
+            for (int i = 0; i < slots; i++)
+            {
+                coefficients[i] = new BigInteger(Math.Round(re[i] * scale));
+                coefficients[i + slots] = new BigInteger(Math.Round(im[i] * scale));
+            }
+
+            BigInteger modulus = context.Parameters.Q.Take(t.level + 1).Aggregate(BigInteger.One, (q, p) => q * p);
+            if (2 * coefficients.Max(BigInteger.Abs) >= modulus)
+            {
+                // Beyond Q/2 at this level: refused, with the reason.
+                Assert.Throws<ArgumentException>(() => encoder.Encode(t.values, t.level, scale));
+                return;
+            }
+
+            var expected = new Plaintext(context);
+            expected.Reshape(t.level, scale);
+            expected.Poly.SetCoefficients(coefficients);
+            expected.Poly.ToNtt();
+            SimdLevel saved = SimdCapabilities.MaxLevel;
+            try
+            {
+                foreach (SimdLevel simd in new[] { SimdLevel.Scalar, SimdLevel.Vector256, SimdLevel.Vector512 })
+                {
+                    SimdCapabilities.MaxLevel = simd;
+                    Plaintext actual = encoder.Encode(t.values, t.level, scale);
+                    Assert.Equal(expected.Poly.Coefficients.ToArray(), actual.Poly.Coefficients.ToArray());
+                }
+            }
+            finally
+            {
+                SimdCapabilities.MaxLevel = saved;
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
     }
 
     [Fact]

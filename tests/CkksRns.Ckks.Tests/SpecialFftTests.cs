@@ -101,10 +101,15 @@ public sealed class SpecialFftTests
 
     [Trait("Category", "Kernel")]
     [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    [InlineData(64)]
     [InlineData(1024)]
+    [InlineData(2048)]
     [InlineData(16384)]
     public void Transforms_VectorPath_BitIdenticalToScalar(int n)
     {
+        // Sizes with an odd and an even number of radix-4 stages on both sides, and the smallest vector size (8 slots).
         var random = new Random(n + 2);
         var fft = new SpecialFft(n);
         double[] re = Enumerable.Range(0, n / 2).Select(_ => random.NextDouble() * 2 - 1).ToArray();
@@ -115,9 +120,13 @@ public sealed class SpecialFftTests
         {
             SimdCapabilities.MaxLevel = SimdLevel.Scalar;
             fft.Inverse(re, im);
-            fft.Forward(re, im);
             SimdCapabilities.MaxLevel = SimdLevel.Vector512;
             fft.Inverse(re2, im2);
+            Assert.Equal(re, re2);
+            Assert.Equal(im, im2);
+            SimdCapabilities.MaxLevel = SimdLevel.Scalar;
+            fft.Forward(re, im);
+            SimdCapabilities.MaxLevel = SimdLevel.Vector512;
             fft.Forward(re2, im2);
         }
         finally

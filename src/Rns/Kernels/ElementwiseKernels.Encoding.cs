@@ -101,6 +101,38 @@ internal static partial class ElementwiseKernels
         ReduceSignedScalar(values, destination, q, i);
     }
 
+    /// <summary>
+    /// <c>destination[i] = values[i] mod q</c> in <c>[0, q)</c> for integers given as doubles of magnitude below both
+    /// <c>q</c> and <c>2^51</c> (not checked): the magnitude is converted exactly (the <c>2^52</c> bias) and negative values
+    /// give <c>q - |v|</c>. The vector and scalar paths agree bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    public static void ResiduesOfSmallIntegers(ReadOnlySpan<double> values, Span<ulong> destination, ulong q, SimdLevel level)
+    {
+        AssertLengths(values.Length, values.Length, destination.Length);
+        int n = destination.Length, i = 0;
+        if (level != SimdLevel.Scalar)
+        {
+            ref double rv = ref MemoryMarshal.GetReference(values);
+            ref ulong rd = ref MemoryMarshal.GetReference(destination);
+            Vector256<ulong> biasBits = Vector256.Create(0x4330_0000_0000_0000UL); // the bits of 2^52
+            Vector256<double> bias = biasBits.AsDouble();
+            Vector256<ulong> vq = Vector256.Create(q);
+            for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
+            {
+                Vector256<double> v = Vector256.LoadUnsafe(ref rv, (nuint)i);
+                Vector256<ulong> magnitude = (Vector256.Abs(v) + bias).AsUInt64() ^ biasBits;
+                Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<double>.Zero).AsUInt64(), vq - magnitude, magnitude).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            long v = (long)values[i];
+            destination[i] = v < 0 ? q - (ulong)(-v) : (ulong)v;
+        }
+    }
+
     private static void ReduceSignedScalar(ReadOnlySpan<long> values, Span<ulong> destination, Modulus q, int start)
     {
         for (int i = start; i < destination.Length; i++)

@@ -17,7 +17,19 @@ internal static partial class NttKernels
     /// <remarks>Inputs in <c>[0, q)</c> (any value below <c>4q</c> works); outputs in <c>[0, q)</c>, equal to the scalar reference.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Forward256<TBf>(Span<ulong> values, NttOperands operands, ulong q)
+        where TBf : struct, INttButterfly256<TBf> =>
+        Forward256<TBf, NttFalse>(ref MemoryMarshal.GetReference(values), values, operands, q);
+
+    /// <summary>
+    /// The forward transform into <paramref name="values"/>; with <typeparamref name="TFromSource"/> the first pass reads
+    /// its inputs from <paramref name="source"/> (N words) already in the butterflies' internal representation (for
+    /// <see cref="NttFmaButterfly256"/>: integers of magnitude below <c>2q</c> as doubles) instead of converting
+    /// <paramref name="values"/> in place.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Forward256<TBf, TFromSource>(ref ulong source, Span<ulong> values, NttOperands operands, ulong q)
         where TBf : struct, INttButterfly256<TBf>
+        where TFromSource : struct, INttFlag
     {
         int n = values.Length;
         Debug.Assert(n >= 16 && (n & (n - 1)) == 0, "N must be a power of two >= 16");
@@ -27,23 +39,39 @@ internal static partial class NttKernels
 
         int logN = BitOperations.Log2((uint)n);
         int m = 1, t = n >> 1;
-        // The first pass converts the stored residues to the butterflies' representation.
+        // The first pass converts the stored residues to the butterflies' representation (or reads them from the source).
         if (((logN - 2) & 1) != 0)
         {
-            ForwardRadix2Pass256<TBf, NttTrue>(ref a, ref w, ref aux, q, m, t);
+            if (TFromSource.Value)
+            {
+                ForwardRadix2Pass256<TBf, NttFalse, NttTrue>(ref source, ref a, ref w, ref aux, q, m, t);
+            }
+            else
+            {
+                ForwardRadix2Pass256<TBf, NttTrue, NttFalse>(ref a, ref a, ref w, ref aux, q, m, t);
+            }
+
             m <<= 1;
             t >>= 1;
         }
         else
         {
-            ForwardRadix4Pass256<TBf, NttTrue>(ref a, ref w, ref aux, q, m, t);
+            if (TFromSource.Value)
+            {
+                ForwardRadix4Pass256<TBf, NttFalse, NttTrue>(ref source, ref a, ref w, ref aux, q, m, t);
+            }
+            else
+            {
+                ForwardRadix4Pass256<TBf, NttTrue, NttFalse>(ref a, ref a, ref w, ref aux, q, m, t);
+            }
+
             m <<= 2;
             t >>= 2;
         }
 
         for (; t >= 8; m <<= 2, t >>= 2)
         {
-            ForwardRadix4Pass256<TBf, NttFalse>(ref a, ref w, ref aux, q, m, t);
+            ForwardRadix4Pass256<TBf, NttFalse, NttFalse>(ref a, ref a, ref w, ref aux, q, m, t);
         }
 
         Debug.Assert(t == 2 && m == n >> 2, "the tail covers the stages of distance 2 and 1");
@@ -89,10 +117,12 @@ internal static partial class NttKernels
         where TBf : struct, INttButterfly256<TBf> =>
         bf.Prepare(Vector256.Create(Unsafe.Add(ref w, index)), Vector256.Create(Unsafe.Add(ref aux, index)));
 
+    // With TFromSource the loads come from source (same offsets), the stores go to a.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRadix2Pass256<TBf, TConvert>(ref ulong a, ref ulong w, ref ulong aux, ulong q, int m, int t)
+    private static void ForwardRadix2Pass256<TBf, TConvert, TFromSource>(ref ulong source, ref ulong a, ref ulong w, ref ulong aux, ulong q, int m, int t)
         where TBf : struct, INttButterfly256<TBf>
         where TConvert : struct, INttFlag
+        where TFromSource : struct, INttFlag
     {
         TBf bf = TBf.Create(q);
         for (int i = 0; i < m; i++)
@@ -100,9 +130,11 @@ internal static partial class NttKernels
             NttTwiddle256 tw = Broadcast256(bf, ref w, ref aux, m + i);
             ref ulong x = ref Unsafe.Add(ref a, 2 * i * t);
             ref ulong y = ref Unsafe.Add(ref x, t);
+            ref ulong sx = ref TFromSource.Value ? ref Unsafe.Add(ref source, 2 * i * t) : ref x;
+            ref ulong sy = ref Unsafe.Add(ref sx, t);
             for (nuint j = 0; j < (nuint)t; j += 4)
             {
-                Vector256<ulong> vx = Vector256.LoadUnsafe(ref x, j), vy = Vector256.LoadUnsafe(ref y, j);
+                Vector256<ulong> vx = Vector256.LoadUnsafe(ref sx, j), vy = Vector256.LoadUnsafe(ref sy, j);
                 if (TConvert.Value)
                 {
                     vx = bf.ToInternal(vx);
@@ -118,9 +150,10 @@ internal static partial class NttKernels
 
     /// <summary>Stages <c>m</c> (distance <c>t</c>) and <c>2m</c> (distance <c>t/2</c>) in one pass; needs <c>t ≥ 8</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardRadix4Pass256<TBf, TConvert>(ref ulong a, ref ulong w, ref ulong aux, ulong q, int m, int t)
+    private static void ForwardRadix4Pass256<TBf, TConvert, TFromSource>(ref ulong source, ref ulong a, ref ulong w, ref ulong aux, ulong q, int m, int t)
         where TBf : struct, INttButterfly256<TBf>
         where TConvert : struct, INttFlag
+        where TFromSource : struct, INttFlag
     {
         TBf bf = TBf.Create(q);
         int h = t >> 1;
@@ -133,10 +166,14 @@ internal static partial class NttKernels
             ref ulong p1 = ref Unsafe.Add(ref p0, h);
             ref ulong p2 = ref Unsafe.Add(ref p0, t);
             ref ulong p3 = ref Unsafe.Add(ref p2, h);
+            ref ulong s0 = ref TFromSource.Value ? ref Unsafe.Add(ref source, 2 * i * t) : ref p0;
+            ref ulong s1 = ref Unsafe.Add(ref s0, h);
+            ref ulong s2 = ref Unsafe.Add(ref s0, t);
+            ref ulong s3 = ref Unsafe.Add(ref s2, h);
             for (nuint j = 0; j < (nuint)h; j += 4)
             {
-                Vector256<ulong> v0 = Vector256.LoadUnsafe(ref p0, j), v1 = Vector256.LoadUnsafe(ref p1, j);
-                Vector256<ulong> v2 = Vector256.LoadUnsafe(ref p2, j), v3 = Vector256.LoadUnsafe(ref p3, j);
+                Vector256<ulong> v0 = Vector256.LoadUnsafe(ref s0, j), v1 = Vector256.LoadUnsafe(ref s1, j);
+                Vector256<ulong> v2 = Vector256.LoadUnsafe(ref s2, j), v3 = Vector256.LoadUnsafe(ref s3, j);
                 if (TConvert.Value)
                 {
                     v0 = bf.ToInternal(v0);

@@ -27,6 +27,20 @@ internal static partial class NttKernels
         }
     }
 
+    /// <summary>
+    /// The Vector256 forward transform with the <see cref="NttMultiplication.Fma"/> strategy of a polynomial whose
+    /// coefficients are integers of magnitude below <c>q</c> given as doubles: the first pass reads them as they are
+    /// (they are already the butterflies' representation), so no reduction pass precedes the transform. The result equals
+    /// the transform of the residues.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForwardFromSmallIntegers256(ReadOnlySpan<double> source, Span<ulong> values, NttOperands operands, ulong q)
+    {
+        System.Diagnostics.Debug.Assert(operands.Multiplication == NttMultiplication.Fma && source.Length == values.Length, "Fma operands, equal lengths");
+        ref ulong first = ref System.Runtime.CompilerServices.Unsafe.As<double, ulong>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source));
+        Forward256<NttFmaButterfly256, NttTrue>(ref first, values, operands, q);
+    }
+
     /// <summary>Runs the inverse transform at <paramref name="level"/> (a vector level) with the strategy of <paramref name="operands"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Inverse(Span<ulong> values, NttOperands operands, ulong q, SimdLevel level)

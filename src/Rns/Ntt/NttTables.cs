@@ -156,6 +156,37 @@ public sealed class NttTables
         Inverse(values, SimdCapabilities.Current, Multiplication);
     }
 
+    /// <summary>
+    /// Writes to <paramref name="destination"/> the forward transform of the polynomial whose coefficients are the integers
+    /// in <paramref name="coefficients"/>, given as doubles of magnitude below <c>q</c> (an encoding's rounded
+    /// coefficients): the same result as reducing each modulo q and calling <see cref="Forward(Span{ulong})"/>. With the
+    /// Vector256 <see cref="NttMultiplication.Fma"/> strategy the transform's first pass reads the doubles directly.
+    /// </summary>
+    /// <param name="coefficients">Exactly <see cref="N"/> integers as doubles, each of magnitude below q (not checked).</param>
+    /// <param name="destination">Receives the transform, <see cref="N"/> residues in <c>[0, q)</c>.</param>
+    /// <exception cref="ArgumentException">A span does not have length <see cref="N"/>.</exception>
+    internal void ForwardFromSmallIntegers(ReadOnlySpan<double> coefficients, Span<ulong> destination) =>
+        ForwardFromSmallIntegers(coefficients, destination, SimdCapabilities.Current);
+
+    /// <summary>As <see cref="ForwardFromSmallIntegers(ReadOnlySpan{double}, Span{ulong})"/> at an explicit vector width.</summary>
+    internal void ForwardFromSmallIntegers(ReadOnlySpan<double> coefficients, Span<ulong> destination, SimdLevel level)
+    {
+        CheckLength(destination);
+        if (coefficients.Length != N)
+        {
+            throw new ArgumentException($"coefficients has {coefficients.Length} values; expected N = {N}.", nameof(coefficients));
+        }
+
+        if (level == SimdLevel.Vector256 && Multiplication == NttMultiplication.Fma)
+        {
+            NttKernels.ForwardFromSmallIntegers256(coefficients, destination, GetOperands(NttMultiplication.Fma), Modulus.Value);
+            return;
+        }
+
+        ElementwiseKernels.ResiduesOfSmallIntegers(coefficients, destination, Modulus.Value, level);
+        Forward(destination, level, Multiplication);
+    }
+
     /// <summary>The forward transform at an explicit vector width (tests and benchmarks compare levels in one process).</summary>
     /// <remarks>
     /// A level the hardware does not accelerate still runs, in the runtime's software emulation of the vector type:

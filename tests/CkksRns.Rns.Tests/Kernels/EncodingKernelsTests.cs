@@ -73,6 +73,33 @@ public sealed class EncodingKernelsTests
 
     [Theory]
     [MemberData(nameof(Levels))]
+    public void ResiduesOfSmallIntegers_MatchesBigInteger(SimdLevel level)
+    {
+        var random = new Random(16);
+        ulong[] moduli = [3UL, (1UL << 20) - 3, (1UL << 31) - 1, .. NttPrimes.Generate(1024, [26, 40, 49, 50, 51, 52, 61])];
+        foreach (ulong value in moduli)
+        {
+            long limit = (long)Math.Min(value - 1, (1UL << 51) - 1);
+            foreach (int length in new[] { 0, 1, 5, 8, 17, 71 })
+            {
+                double[] x = Enumerable.Range(0, length).Select(i => (i % 7) switch
+                {
+                    0 => limit,
+                    1 => -limit,
+                    2 => 0.0,
+                    3 => -0.0,
+                    4 => -1.0,
+                    _ => random.NextInt64(-limit, limit + 1),
+                }).ToArray();
+                var d = new ulong[length];
+                ElementwiseKernels.ResiduesOfSmallIntegers(x, d, value, level);
+                Assert.Equal(x.Select(v => (ulong)(((new BigInteger(v) % value) + value) % value)), d);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
     public void BlockComposer_MatchesMixedRadixComposerBitForBit_AndTheCentredCrtValue(SimdLevel level)
     {
         var random = new Random(6);

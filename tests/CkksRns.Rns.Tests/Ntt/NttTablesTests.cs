@@ -1,5 +1,6 @@
 using System.Numerics;
 using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Ntt;
 using CkksRns.Rns.Primes;
 using FsCheck;
@@ -36,6 +37,52 @@ public sealed class NttTablesTests
         }
 
         return result;
+    }
+
+    [Fact]
+    public void ForwardFromSmallIntegers_EqualsForwardOfTheResidues_OnEveryPath()
+    {
+        // Primes of every strategy (packed and 64-bit-lane 32-bit Shoup, Fma near its 50-bit limit, 64-bit Shoup), integer
+        // coefficients anywhere below min(q, 2^51) in magnitude, including the bounds, 0 and -0.0.
+        var gen = from logN in Gen.Choose(10, 12)
+                  from bits in Gen.Elements(20, 28, 30, 31, 40, 48, 49, 50, 51, 61)
+                  from seed in Gen.Choose(0, int.MaxValue)
+                  select (N: 1 << logN, Bits: bits, Seed: seed);
+        Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var q = new Modulus(NttPrimes.Generate(t.N, [t.Bits])[0]);
+            var tables = new NttTables(t.N, q);
+            var random = new Random(t.Seed);
+            long limit = (long)Math.Min(q.Value - 1, (1UL << 51) - 1);
+            double[] coefficients = Enumerable.Range(0, t.N).Select(i => (i % 7) switch
+            {
+                0 => (double)limit,
+                1 => -(double)limit,
+                2 => -0.0,
+                _ => (double)random.NextInt64(-limit, limit + 1),
+            }).ToArray();
+            ulong[] expected = coefficients.Select(c => (ulong)(((new BigInteger(c) % q.Value) + q.Value) % q.Value)).ToArray();
+            tables.Forward(expected, SimdLevel.Scalar);
+            foreach (SimdLevel level in new[] { SimdLevel.Scalar, SimdLevel.Vector256, SimdLevel.Vector512 })
+            {
+                var actual = new ulong[t.N];
+                tables.ForwardFromSmallIntegers(coefficients, actual, level);
+                if (!actual.SequenceEqual(expected))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
+    }
+
+    [Fact]
+    public void ForwardFromSmallIntegers_RejectsWrongLengths()
+    {
+        var tables = new NttTables(1024, new Modulus(NttPrimes.Generate(1024, [40])[0]));
+        Assert.Throws<ArgumentException>(() => tables.ForwardFromSmallIntegers(new double[1023], new ulong[1024]));
+        Assert.Throws<ArgumentException>(() => tables.ForwardFromSmallIntegers(new double[1024], new ulong[1025]));
     }
 
     [Fact]
