@@ -49,7 +49,26 @@ public sealed partial class RnsPoly
 
             destination.SetShape(last, ntt);
             long work = ntt ? 8L * n * context.LogN : 6L * n;
-            LimbParallel.For(context, last, work, new DivideRoundAction(a, destination, lastLimb, context.ModuliArray[last], ntt));
+            Modulus qLast = context.ModuliArray[last];
+            if (ntt && SharedCorrectionFits(context, last))
+            {
+                // The centred remainder is below every remaining prime: one signed copy serves every limb, whose NTT reads it
+                // directly (NttTables.ForwardFromSmallIntegers) instead of each limb reducing it first.
+                double[] centred = ArrayPool<double>.Shared.Rent(n);
+                try
+                {
+                    ElementwiseKernels.CentredRemainders(r, qLast.Value, centred.AsSpan(0, n), SimdCapabilities.Current);
+                    LimbParallel.For(context, last, work, new DivideRoundAction(a, destination, lastLimb, centred, qLast, ntt));
+                }
+                finally
+                {
+                    ArrayPool<double>.Shared.Return(centred);
+                }
+
+                return;
+            }
+
+            LimbParallel.For(context, last, work, new DivideRoundAction(a, destination, lastLimb, null, qLast, ntt));
         }
         finally
         {
@@ -57,7 +76,27 @@ public sealed partial class RnsPoly
         }
     }
 
-    private readonly struct DivideRoundAction(RnsPoly a, RnsPoly destination, ulong[] lastLimb, Modulus qLast, bool ntt) : ILimbAction
+    /// <summary>Whether the centred remainders modulo prime <paramref name="last"/> (magnitude at most (q_ℓ - 1)/2) are below every other prime and 2^51.</summary>
+    private static bool SharedCorrectionFits(RnsContext context, int last)
+    {
+        ulong half = context.ModuliArray[last].Value >> 1;
+        if (half >= 1UL << 51)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < last; i++)
+        {
+            if (half >= context.ModuliArray[i].Value)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private readonly struct DivideRoundAction(RnsPoly a, RnsPoly destination, ulong[] lastLimb, double[]? centred, Modulus qLast, bool ntt) : ILimbAction
     {
         public void Invoke(int limb)
         {
@@ -70,10 +109,17 @@ public sealed partial class RnsPoly
             {
                 // t = centred (x mod q_ℓ) as a residue modulo q_i; destination = (x_i - t)·q_ℓ^-1 mod q_i.
                 Span<ulong> t = scratch.AsSpan(0, n);
-                ElementwiseKernels.RescaleCorrection(lastLimb.AsSpan(0, n), qLast, t, q, simd);
-                if (ntt)
+                if (centred is not null)
                 {
-                    context.NttTablesArray[limb].Forward(t);
+                    context.NttTablesArray[limb].ForwardFromSmallIntegers(centred.AsSpan(0, n), t);
+                }
+                else
+                {
+                    ElementwiseKernels.RescaleCorrection(lastLimb.AsSpan(0, n), qLast, t, q, simd);
+                    if (ntt)
+                    {
+                        context.NttTablesArray[limb].Forward(t);
+                    }
                 }
 
                 ShoupOperand inverse = q.CreateShoupOperand(q.Inverse(q.Reduce(qLast.Value)));

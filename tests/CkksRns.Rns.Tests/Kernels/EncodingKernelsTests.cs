@@ -100,6 +100,31 @@ public sealed class EncodingKernelsTests
 
     [Theory]
     [MemberData(nameof(Levels))]
+    public void CentredRemainders_MatchesBigInteger(SimdLevel level)
+    {
+        var random = new Random(17);
+        ulong[] moduli = [3UL, (1UL << 20) - 3, (1UL << 31) - 1, .. NttPrimes.Generate(1024, [26, 40, 49, 50, 51])];
+        foreach (ulong value in moduli)
+        {
+            foreach (int length in new[] { 0, 1, 5, 8, 17, 71 })
+            {
+                ulong[] r = Enumerable.Range(0, length).Select(i => (i % 6) switch
+                {
+                    0 => 0UL,
+                    1 => value - 1,
+                    2 => value / 2,
+                    3 => (value / 2) + 1,
+                    _ => (ulong)random.NextInt64(0, (long)value),
+                }).ToArray();
+                var d = new double[length];
+                ElementwiseKernels.CentredRemainders(r, value, d, level);
+                Assert.Equal(r.Select(v => v > value / 2 ? (double)((BigInteger)v - value) : v), d);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
     public void BlockComposer_MatchesMixedRadixComposerBitForBit_AndTheCentredCrtValue(SimdLevel level)
     {
         var random = new Random(6);

@@ -1,5 +1,6 @@
 using System.Numerics;
 using CkksRns.Rns.Polynomials;
+using CkksRns.Rns.Primes;
 using FsCheck;
 using FsCheck.Fluent;
 using Xunit;
@@ -42,6 +43,28 @@ public sealed class RescaleTests
 
             return ok;
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(20));
+    }
+
+    [Fact]
+    public void DivideRoundByLastModulus_NttForm_MatchesCoefficientForm_OverChains()
+    {
+        // Chains where the last prime's centred remainders are below every other prime (one shared signed correction read
+        // by each limb's NTT) and chains where they are not (each limb reduces its own), over every NTT strategy.
+        var gen = from bits in Gen.ListOf(Gen.Elements(26, 28, 30, 36, 45, 49, 50, 55, 61)).Where(l => l.Count is >= 2 and <= 6)
+                  from seed in Gen.Choose(0, int.MaxValue)
+                  select (Bits: bits.ToArray(), Seed: seed);
+        Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var context = new RnsContext(1024, NttPrimes.Generate(1024, t.Bits), maxDegreeOfParallelism: 1);
+            RnsPoly a = TestRings.Random(context, new Random(t.Seed));
+            var expected = new RnsPoly(context);
+            RnsPoly.DivideRoundByLastModulus(a, expected);
+            RnsPoly inNtt = a.Clone();
+            inNtt.ToNtt();
+            RnsPoly.DivideRoundByLastModulus(inNtt, inNtt);
+            inNtt.FromNtt();
+            return inNtt.LimbCount == t.Bits.Length - 1 && expected.ContentEquals(inNtt);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
     }
 
     [Fact]
