@@ -1,5 +1,7 @@
+using System.Buffers;
 using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Kernels;
+using CkksRns.Rns.Ntt;
 using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Ckks;
@@ -176,24 +178,49 @@ public sealed partial class Evaluator
 
     private void RescalePoly(RnsPoly source, RnsPoly destination, int level, RnsPoly temp)
     {
-        // r = INTT(last limb); then per limb i, one pass t = ([r + floor(q_ℓ/2)]_(q_ℓ) - floor(q_ℓ/2)) mod q_i (the centred
-        // remainder, so that the division rounds), its NTT, and one pass destination = (source - t)·q_ℓ^-1.
+        // r = INTT(last limb); then per limb i, t = the centred remainder of r (so that the division rounds) modulo q_i, its
+        // NTT, and destination = (source - t)·q_ℓ^-1, fused into the transform's last pass. When the centred remainders
+        // are below twice every other prime, one signed copy of them is read by every limb's transform directly.
+        int n = Context.N;
         Span<ulong> r = temp.LimbUnchecked(level);
         source.LimbUnchecked(level).CopyTo(r);
         Context.RingQ.NttTablesArray[level].Inverse(r);
-        LimbParallel.For(Context.RingQ, level, 24L * Context.N, new RescaleAction(Context, source, destination, temp, level));
+        if (!RnsPoly.SharedCorrectionFits(Context.RingQ, level))
+        {
+            LimbParallel.For(Context.RingQ, level, 24L * n, new RescaleAction(Context, source, destination, temp, level, null));
+            return;
+        }
+
+        double[] centred = ArrayPool<double>.Shared.Rent(n);
+        try
+        {
+            ElementwiseKernels.CentredRemainders(r, Context.RingQ.ModuliArray[level].Value, centred.AsSpan(0, n), SimdCapabilities.Current);
+            LimbParallel.For(Context.RingQ, level, 24L * n, new RescaleAction(Context, source, destination, temp, level, centred));
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(centred);
+        }
     }
 
-    private readonly struct RescaleAction(CkksContext context, RnsPoly source, RnsPoly destination, RnsPoly temp, int level) : ILimbAction
+    private readonly struct RescaleAction(CkksContext context, RnsPoly source, RnsPoly destination, RnsPoly temp, int level, double[]? centred) : ILimbAction
     {
         public void Invoke(int i)
         {
             Modulus q = context.RingQ.ModuliArray[i];
+            NttTables tables = context.RingQ.NttTablesArray[i];
             Span<ulong> t = temp.LimbUnchecked(i);
             SimdLevel simd = SimdCapabilities.Current;
+            ShoupOperand inverse = context.RescaleInverse(level)[i];
+            if (centred is not null)
+            {
+                tables.ForwardFromSmallIntegersSubtractMultiply(
+                    centred.AsSpan(0, t.Length), t, source.LimbUnchecked(i), inverse, destination.LimbUnchecked(i), simd, tables.Multiplication);
+                return;
+            }
+
             ElementwiseKernels.RescaleCorrection(temp.LimbUnchecked(level), context.RingQ.ModuliArray[level], t, q, simd);
-            context.RingQ.NttTablesArray[i].Forward(t);
-            ElementwiseKernels.SubtractMultiplyShoup(source.LimbUnchecked(i), t, context.RescaleInverse(level)[i], destination.LimbUnchecked(i), q, simd);
+            tables.ForwardSubtractMultiply(t, source.LimbUnchecked(i), inverse, destination.LimbUnchecked(i), simd, tables.Multiplication);
         }
     }
 }

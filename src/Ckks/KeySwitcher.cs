@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using CkksRns.Rns.Arithmetic;
 using System.Runtime.CompilerServices;
 using CkksRns.Rns.Kernels;
+using CkksRns.Rns.Ntt;
 using CkksRns.Rns.Polynomials;
 
 namespace CkksRns.Ckks;
@@ -115,37 +117,42 @@ internal sealed class KeySwitcher(CkksContext context)
     /// </summary>
     public void ModDownPermuted(Scratch s, RnsPoly c0, int[] permutation, RnsPoly destination0, RnsPoly destination1)
     {
-        int limbs = s.Level + 1, n = context.N;
-        bool single = ConvertSpecial(s, s.Acc0P);
-        LimbParallel.For(context.RingQ, limbs, 27L * n, new ModDownAction(context, s.Acc0Q, s.Acc0P, s.TempQ, destination0, false, single, c0, permutation));
-        ConvertSpecial(s, s.Acc1P);
-        LimbParallel.For(context.RingQ, limbs, 27L * n, new ModDownAction(context, s.Acc1Q, s.Acc1P, s.TempQ, destination1, false, single, null, permutation));
+        ModDownOne(s, s.Acc0Q, s.Acc0P, destination0, false, c0, permutation);
+        ModDownOne(s, s.Acc1Q, s.Acc1P, destination1, false, null, permutation);
     }
 
-    private void ModDownOne(Scratch s, RnsPoly accQ, RnsPoly accP, RnsPoly destination, bool accumulate)
-    {
-        int limbs = s.Level + 1, n = context.N;
-        bool single = ConvertSpecial(s, accP);
-        LimbParallel.For(context.RingQ, limbs, 24L * n, new ModDownAction(context, accQ, accP, s.TempQ, destination, accumulate, single));
-    }
-
-    /// <summary>
-    /// ModDown's first half: <paramref name="accP"/> to coefficient form and, with several special primes, its exact
-    /// conversion to the data primes in <c>s.TempQ</c>. Returns whether there is a single special prime (whose conversion
-    /// is a centred reduction, done per limb).
-    /// </summary>
-    private bool ConvertSpecial(Scratch s, RnsPoly accP)
+    private void ModDownOne(Scratch s, RnsPoly accQ, RnsPoly accP, RnsPoly destination, bool accumulate, RnsPoly? c0 = null, int[]? permutation = null)
     {
         int level = s.Level, limbs = level + 1, k = context.Parameters.PCount, n = context.N;
+        long work = (permutation is null ? 24L : 27L) * n;
         LimbOps.FromNtt(accP, k);
-        if (k == 1)
+        if (k > 1)
         {
-            return true;
+            // The exact conversion of [acc]_P to the data primes, then per limb its NTT fused with (acc - it)·P^-1.
+            context.ModDownConverter(level).Convert(
+                accP.Buffer.AsSpan(0, k * n), s.TempQ.Buffer.AsSpan(0, limbs * n), exact: true, context.MaxDegreeOfParallelism);
+            LimbParallel.For(context.RingQ, limbs, work, new ModDownAction(context, accQ, accP, s.TempQ, destination, accumulate, single: false, null, c0, permutation));
+            return;
         }
 
-        context.ModDownConverter(level).Convert(
-            accP.Buffer.AsSpan(0, k * n), s.TempQ.Buffer.AsSpan(0, limbs * n), exact: true, context.MaxDegreeOfParallelism);
-        return false;
+        if (!RnsPoly.SharedCorrectionFits(context.RingQ, context.RingP.ModuliArray[0], limbs))
+        {
+            LimbParallel.For(context.RingQ, limbs, work, new ModDownAction(context, accQ, accP, s.TempQ, destination, accumulate, single: true, null, c0, permutation));
+            return;
+        }
+
+        // One special prime whose centred remainders are below twice every data prime: one signed copy, read by every
+        // limb's transform directly.
+        double[] centred = ArrayPool<double>.Shared.Rent(n);
+        try
+        {
+            ElementwiseKernels.CentredRemainders(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, centred.AsSpan(0, n), SimdCapabilities.Current);
+            LimbParallel.For(context.RingQ, limbs, work, new ModDownAction(context, accQ, accP, s.TempQ, destination, accumulate, single: true, centred, c0, permutation));
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(centred);
+        }
     }
 
     private int TotalExtendedLimbs(int level)
@@ -367,43 +374,44 @@ internal sealed class KeySwitcher(CkksContext context)
     }
 
     /// <summary>
-    /// ModDown's per-limb half: the limb of the converted special part to NTT form, then <c>(acc - it)·P^-1</c> written
-    /// to (or, with <paramref name="accumulate"/>, added to) <paramref name="destination"/>; or, given a
-    /// <paramref name="permutation"/>, computed in place, added to <paramref name="c0"/>'s limb (when given) and
-    /// permuted into <paramref name="destination"/>.
+    /// ModDown's per-limb half: the NTT of the converted special part (<paramref name="temp"/>'s limb; with a single
+    /// special prime its centred reduction, from <paramref name="centred"/> when given) fused with <c>(acc - it)·P^-1</c>,
+    /// written to (or, with <paramref name="accumulate"/>, added to) <paramref name="destination"/>; or, given a
+    /// <paramref name="permutation"/>, written over <paramref name="accQ"/>'s limb with <paramref name="c0"/>'s limb added
+    /// (when given) and permuted into <paramref name="destination"/>.
     /// </summary>
     private readonly struct ModDownAction(
-        CkksContext context, RnsPoly accQ, RnsPoly accP, RnsPoly temp, RnsPoly destination, bool accumulate, bool single,
-        RnsPoly? c0 = null, int[]? permutation = null) : ILimbAction
+        CkksContext context, RnsPoly accQ, RnsPoly accP, RnsPoly temp, RnsPoly destination, bool accumulate, bool single, double[]? centred,
+        RnsPoly? c0, int[]? permutation) : ILimbAction
     {
         public void Invoke(int i)
         {
             Modulus q = context.RingQ.ModuliArray[i];
+            NttTables tables = context.RingQ.NttTablesArray[i];
             ShoupOperand pInverse = context.PInverseModQ[i];
-            Span<ulong> t = temp.LimbUnchecked(i);
-            if (single)
+            SimdLevel simd = SimdCapabilities.Current;
+            Span<ulong> t = temp.LimbUnchecked(i), acc = accQ.LimbUnchecked(i);
+            Span<ulong> output = permutation is null ? destination.LimbUnchecked(i) : acc;
+            ReadOnlySpan<ulong> addend = permutation is null ? (accumulate ? destination.LimbUnchecked(i) : default) : (c0 is null ? default : c0.LimbUnchecked(i));
+            if (centred is not null)
             {
-                // One special prime: the exact conversion of [acc]_P is its centred reduction.
-                ElementwiseKernels.ReduceCenteredSized(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, t, q, SimdCapabilities.Current);
+                tables.ForwardFromSmallIntegersSubtractMultiply(centred.AsSpan(0, t.Length), t, acc, pInverse, output, simd, tables.Multiplication, addend);
+            }
+            else
+            {
+                if (single)
+                {
+                    // One special prime: the exact conversion of [acc]_P is its centred reduction.
+                    ElementwiseKernels.ReduceCenteredSized(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, t, q, simd);
+                }
+
+                tables.ForwardSubtractMultiply(t, acc, pInverse, output, simd, tables.Multiplication, addend);
             }
 
-            context.RingQ.NttTablesArray[i].Forward(t);
-
-            // (acc - t)·P^-1 in one pass (a 32-bit Shoup product for primes below 2^32).
-            ulong pInverse32 = q.BitCount <= 32 ? ElementwiseKernels.Shoup32(pInverse.Value, q) : 0;
-            if (permutation is null)
+            if (permutation is not null)
             {
-                ElementwiseKernels.SubtractMultiplyShoupInto(accQ.LimbUnchecked(i), t, pInverse, pInverse32, destination.LimbUnchecked(i), q, accumulate);
-                return;
+                ElementwiseKernels.Gather(acc, permutation, destination.LimbUnchecked(i));
             }
-
-            ElementwiseKernels.SubtractMultiplyShoupInto(accQ.LimbUnchecked(i), t, pInverse, pInverse32, t, q, accumulate: false);
-            if (c0 is not null)
-            {
-                ElementwiseKernels.Add(c0.LimbUnchecked(i), t, t, q);
-            }
-
-            ElementwiseKernels.Gather(t, permutation, destination.LimbUnchecked(i));
         }
     }
 }

@@ -103,8 +103,8 @@ internal static partial class ElementwiseKernels
 
     /// <summary>
     /// <c>destination[i] = values[i] mod q</c> in <c>[0, q)</c> for integers given as doubles of magnitude below both
-    /// <c>q</c> and <c>2^51</c> (not checked): the magnitude is converted exactly (the <c>2^52</c> bias) and negative values
-    /// give <c>q - |v|</c>. The vector and scalar paths agree bit for bit.
+    /// <c>2q</c> and <c>2^51</c> (not checked): the magnitude is converted exactly (the <c>2^52</c> bias) and reduced once,
+    /// and negative values give <c>q - |v| mod q</c> (then 0 for <c>|v| = q</c>). The vector and scalar paths agree bit for bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void ResiduesOfSmallIntegers(ReadOnlySpan<double> values, Span<ulong> destination, ulong q, SimdLevel level)
@@ -121,15 +121,16 @@ internal static partial class ElementwiseKernels
             for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
             {
                 Vector256<double> v = Vector256.LoadUnsafe(ref rv, (nuint)i);
-                Vector256<ulong> magnitude = (Vector256.Abs(v) + bias).AsUInt64() ^ biasBits;
-                Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<double>.Zero).AsUInt64(), vq - magnitude, magnitude).StoreUnsafe(ref rd, (nuint)i);
+                Vector256<ulong> magnitude = ReduceOnce((Vector256.Abs(v) + bias).AsUInt64() ^ biasBits, vq);
+                ReduceOnce(Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<double>.Zero).AsUInt64(), vq - magnitude, magnitude), vq)
+                    .StoreUnsafe(ref rd, (nuint)i);
             }
         }
 
         for (; i < n; i++)
         {
-            long v = (long)values[i];
-            destination[i] = v < 0 ? q - (ulong)(-v) : (ulong)v;
+            long v = (long)values[i] % (long)q;
+            destination[i] = v < 0 ? (ulong)(v + (long)q) : (ulong)v;
         }
     }
 

@@ -153,10 +153,12 @@ internal readonly struct WideMultiplier512
 
 /// <summary>
 /// <c>(x·w) mod q</c> for a fixed operand <c>w &lt; q</c> (with its Shoup quotient) and lanes <c>x &lt; q</c>, chosen
-/// once per call: for primes of 31 to 50 bits with hardware FMA, the floating-point product with the precomputed
+/// once per call: for primes of at most 32 bits, the 32-bit Shoup product (three 32×32-bit multiplies,
+/// <see cref="ElementwiseVectorMath.MultiplyShoupNarrow(Vector256{ulong}, Vector256{ulong}, Vector256{ulong}, Vector256{ulong})"/>);
+/// for primes of 33 to 50 bits with hardware FMA, the floating-point product with the precomputed
 /// quotient <c>fl(w/q)</c> (the NTT's <c>Fma</c> argument, docs/design/ntt.md: <c>r = x·w - round(x·fl(w/q))·q</c>
 /// in <c>(-q, q)</c>, exact, then one conditional addition of q; about 12 vector instructions); otherwise the
-/// emulated 64-bit Shoup product (about 25). Both give the exact residue.
+/// emulated 64-bit Shoup product (about 25). All give the exact residue.
 /// </summary>
 internal readonly struct ShoupMultiplier256
 {
@@ -168,23 +170,30 @@ internal readonly struct ShoupMultiplier256
     private readonly Vector256<ulong> _vw;
     private readonly Vector256<ulong> _vws;
     private readonly bool _useFma;
+    private readonly bool _narrow;
 
     /// <summary>Prepares the product by <paramref name="w"/> modulo <paramref name="q"/>.</summary>
     public ShoupMultiplier256(Modulus q, ShoupOperand w)
     {
-        _useFma = FmaModMultiplier256.IsUsable(q) && q.BitCount > 30;
+        _narrow = q.BitCount <= 32;
+        _useFma = !_narrow && FmaModMultiplier256.IsUsable(q);
         _q = Vector256.Create((double)q.Value);
         _w = Vector256.Create((double)w.Value);
         _wOverQ = Vector256.Create((double)w.Value / q.Value);
         _vq = Vector256.Create(q.Value);
         _vw = Vector256.Create(w.Value);
-        _vws = Vector256.Create(w.Quotient);
+        _vws = Vector256.Create(_narrow ? w.Quotient >> 32 : w.Quotient); // floor(w·2^64/q) >> 32 = floor(w·2^32/q)
     }
 
     /// <summary><c>(x·w) mod q</c> in <c>[0, q)</c> for lanes <c>x &lt; q</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<ulong> Multiply(Vector256<ulong> x)
     {
+        if (_narrow)
+        {
+            return ElementwiseVectorMath.MultiplyShoupNarrow(x, _vw, _vws, _vq);
+        }
+
         if (!_useFma)
         {
             return ElementwiseVectorMath.MultiplyShoup(x, _vw, _vws, _vq);

@@ -37,6 +37,13 @@ internal interface INttButterfly256<TSelf>
     Vector256<ulong> FinishForward(Vector256<ulong> x);
 
     /// <summary>
+    /// The fused end of a forward transform: <c>(minuend - x)·factor</c> as a stored residue in <c>[0, q)</c>, for a forward
+    /// output x (before <see cref="FinishForward"/>), a stored residue <c>minuend &lt; q</c> and a factor prepared with
+    /// <see cref="Prepare"/> from <see cref="NttOperands.Operand"/>.
+    /// </summary>
+    Vector256<ulong> FinishSubtractMultiply(Vector256<ulong> x, Vector256<ulong> minuend, in NttTwiddle256 factor);
+
+    /// <summary>
     /// The inverse transform's last butterfly with <c>N^-1</c> folded in: <c>x, y &lt; 2q</c> →
     /// <c>(x + y)·s, (x - y)·d</c> as stored residues in <c>[0, q)</c>.
     /// </summary>
@@ -68,6 +75,16 @@ internal static class NttIntegerButterfly256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<ulong> FinishForward(Vector256<ulong> x, Vector256<ulong> q, Vector256<ulong> twoQ) =>
         SubtractIfNotLess(SubtractIfNotLess(x, twoQ), q);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ulong> FinishSubtractMultiply<TMul>(
+        in TMul mul, Vector256<ulong> x, Vector256<ulong> minuend, in NttTwiddle256 factor, Vector256<ulong> q, Vector256<ulong> twoQ)
+        where TMul : struct, INttMultiplier256<TMul>
+    {
+        // x < 4q → u < 2q; minuend + 2q - u in (0, 3q), below every strategy's input bound (4q, and 2^32 for Shoup32).
+        Vector256<ulong> u = SubtractIfNotLess(x, twoQ);
+        return SubtractIfNotLess(mul.MultiplyLazy(minuend + twoQ - u, factor), q);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void InverseLast<TMul>(
@@ -141,6 +158,15 @@ internal readonly struct NttFmaButterfly256 : INttButterfly256<NttFmaButterfly25
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<ulong> FinishForward(Vector256<ulong> x) => FromDouble(Canonical(Centre(x.AsDouble())));
+
+    // minuend in [0, q) and x in (-2q, 2q): the difference is an integer in (-2q, 3q), below 2^52 as the product needs.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> FinishSubtractMultiply(Vector256<ulong> x, Vector256<ulong> minuend, in NttTwiddle256 factor)
+    {
+        Vector256<double> magic = Vector256.Create(TwoPow52Bits).AsDouble();
+        Vector256<double> m = (minuend | Vector256.Create(TwoPow52Bits)).AsDouble() - magic;
+        return FromDouble(Canonical(CentredProduct(m - x.AsDouble(), factor)));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void InverseLast(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 s, in NttTwiddle256 d)

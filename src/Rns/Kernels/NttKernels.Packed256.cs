@@ -3,6 +3,8 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using CkksRns.Rns.Arithmetic;
 using static CkksRns.Rns.Kernels.NttVector256;
 
 namespace CkksRns.Rns.Kernels;
@@ -17,7 +19,24 @@ internal static partial class NttKernels
 {
     /// <summary>Forward transform with 8 × 32-bit lanes; same contract as <see cref="Forward256{TBf}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ForwardPacked256(Span<ulong> values, NttOperands operands, ulong q)
+    internal static void ForwardPacked256(Span<ulong> values, NttOperands operands, ulong q) =>
+        ForwardPacked256<NttFalse, NttFalse, NttFalse>(
+            ref Unsafe.NullRef<double>(), values, operands, q, ref Unsafe.NullRef<ulong>(), ref Unsafe.NullRef<ulong>(), ref Unsafe.NullRef<ulong>(), default);
+
+    /// <summary>
+    /// The packed forward transform; with <typeparamref name="TFromSource"/> the first pass reads integers of magnitude
+    /// below <c>2q</c> as doubles from <paramref name="source"/> (N of them) instead of narrowing <paramref name="values"/>,
+    /// and with <typeparamref name="TSubtractMultiply"/> the last pass writes
+    /// <c>destination[i] = (minuend[i] - NTT(x)[i])·factor mod q</c> instead of widening into <paramref name="values"/>
+    /// and with <typeparamref name="TAccumulate"/> adds <c>addend[i]</c> to it
+    /// (see <see cref="Forward256{TBf, TFromSource, TSubtractMultiply, TAccumulate}"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ForwardPacked256<TFromSource, TSubtractMultiply, TAccumulate>(
+        ref double source, Span<ulong> values, NttOperands operands, ulong q, ref ulong minuend, ref ulong addend, ref ulong destination, ShoupOperand factor)
+        where TFromSource : struct, INttFlag
+        where TSubtractMultiply : struct, INttFlag
+        where TAccumulate : struct, INttFlag
     {
         int n = values.Length;
         Debug.Assert(n >= 32 && (n & (n - 1)) == 0 && q < 1UL << 30, "N a power of two >= 32, q < 2^30");
@@ -26,7 +45,15 @@ internal static partial class NttKernels
         ref ulong w = ref MemoryMarshal.GetArrayDataReference(operands.ForwardW);
         ref ulong aux = ref MemoryMarshal.GetArrayDataReference(operands.ForwardAux);
 
-        NarrowInPlace256(ref a, n);
+        if (TFromSource.Value)
+        {
+            NarrowSmallIntegers256(ref source, ref u, n, q);
+        }
+        else
+        {
+            NarrowInPlace256(ref a, n);
+        }
+
         int logN = BitOperations.Log2((uint)n);
         int m = 1, t = n >> 1;
         if (((logN - 3) & 1) != 0)
@@ -42,7 +69,7 @@ internal static partial class NttKernels
         }
 
         Debug.Assert(t == 4 && m == n >> 3, "the tail covers the stages of distance 4, 2 and 1");
-        PackedForwardTail256(ref u, ref a, ref w, ref aux, operands, q, n);
+        PackedForwardTail256<TSubtractMultiply, TAccumulate>(ref u, ref a, ref w, ref aux, operands, q, n, ref minuend, ref addend, ref destination, factor);
     }
 
     /// <summary>Inverse transform with 8 × 32-bit lanes; same contract as <see cref="Inverse256{TBf}"/>.</summary>
@@ -86,6 +113,25 @@ internal static partial class NttKernels
             Vector256.Narrow(Vector256.LoadUnsafe(ref a, i), Vector256.LoadUnsafe(ref a, i + 4)).StoreUnsafe(ref u, i);
         }
     }
+
+    /// <summary>
+    /// <c>u[i] = v[i] mod q</c> in <c>[0, 2q)</c> for integers <c>|v[i]| &lt; 2q</c> given as doubles (truncation is exact
+    /// on integers; negative values get <c>2q</c> added).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void NarrowSmallIntegers256(ref double v, ref uint u, int n, ulong q)
+    {
+        Vector256<int> twoQ = Vector256.Create((int)(2 * q));
+        for (nuint i = 0; i < (nuint)n; i += 8)
+        {
+            Vector256<int> x = Vector256.Create(TruncateToInt32(Vector256.LoadUnsafe(ref v, i)), TruncateToInt32(Vector256.LoadUnsafe(ref v, i + 4)));
+            (x + (Vector256.ShiftRightArithmetic(x, 31) & twoQ)).AsUInt32().StoreUnsafe(ref u, i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> TruncateToInt32(Vector256<double> v) =>
+        Avx.IsSupported ? Avx.ConvertToVector128Int32WithTruncation(v) : Vector128.Narrow(Vector256.ConvertToInt64(v).GetLower(), Vector256.ConvertToInt64(v).GetUpper());
 
     /// <summary><c>a[i] = u[i]</c> for <c>i &lt; N/2</c> in descending order: each write lands on elements already read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -153,10 +199,20 @@ internal static partial class NttKernels
     /// Stages of distance 4, 2 and 1 on blocks of 16 values, the reduction to <c>[0, q)</c>, and the widening back to
     /// <c>ulong</c>; blocks run in descending order so each widened block lands on blocks already read.
     /// </summary>
+    /// <remarks>
+    /// With <typeparamref name="TSubtractMultiply"/> the outputs go to <c>destination = (minuend - output)·factor</c>
+    /// (plus <c>addend</c> with <typeparamref name="TAccumulate"/>) instead of <paramref name="a"/>.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackedForwardTail256(ref uint u, ref ulong a, ref ulong w, ref ulong aux, NttOperands operands, ulong q, int n)
+    private static void PackedForwardTail256<TSubtractMultiply, TAccumulate>(
+        ref uint u, ref ulong a, ref ulong w, ref ulong aux, NttOperands operands, ulong q, int n, ref ulong minuend, ref ulong addend, ref ulong destination,
+        ShoupOperand factor)
+        where TSubtractMultiply : struct, INttFlag
+        where TAccumulate : struct, INttFlag
     {
+        Vector256<uint> vq = Vector256.Create((uint)q);
         var bf = new NttPackedShoup32Butterfly256(q);
+        NttTwiddle256 f = TSubtractMultiply.Value ? NttPackedShoup32Butterfly256.Factor(factor.Value, factor.Quotient) : default;
         ref ulong w4 = ref Unsafe.Add(ref w, n >> 3), aux4 = ref Unsafe.Add(ref aux, n >> 3);
         ref ulong w2 = ref Unsafe.Add(ref w, n >> 2), aux2 = ref Unsafe.Add(ref aux, n >> 2);
         ref uint w1 = ref MemoryMarshal.GetArrayDataReference(operands.ForwardDistanceOne256!);
@@ -178,17 +234,44 @@ internal static partial class NttKernels
             // Distance 1: x = [c0 c4 c2 c6 | c8 c12 c10 c14], y = [c1 c5 c3 c7 | ...]; groups in the order 0 2 1 3 4 6 5 7.
             Vector256<uint> x1 = EvenElements32(x2, y2), y1 = OddElements32(x2, y2);
             bf.Forward(ref x1, ref y1, DistanceOneTwiddles(ref w1, block));
-            x1 = bf.Finish(x1);
-            y1 = bf.Finish(y1);
+            if (!TSubtractMultiply.Value)
+            {
+                x1 = bf.Finish(x1);
+                y1 = bf.Finish(y1);
+            }
 
             // Natural order: [d0 d1 d4 d5 | d8 d9 d12 d13], [d2 d3 d6 d7 | ...] -> [d0..d3 | d8..d11], [d4..d7 | d12..d15].
             Vector256<uint> l = UnpackLow32(x1, y1), h = UnpackHigh32(x1, y1);
             Vector256<uint> p = UnpackLow(l.AsUInt64(), h.AsUInt64()).AsUInt32();
             Vector256<uint> r = UnpackHigh(l.AsUInt64(), h.AsUInt64()).AsUInt32();
-            Vector256.WidenLower(p).StoreUnsafe(ref a, 16 * block);
-            Vector256.WidenLower(r).StoreUnsafe(ref a, 16 * block + 4);
-            Vector256.WidenUpper(p).StoreUnsafe(ref a, 16 * block + 8);
-            Vector256.WidenUpper(r).StoreUnsafe(ref a, 16 * block + 12);
+            if (TSubtractMultiply.Value)
+            {
+                // The minuend narrowed into the same lane order: [m0..m3 | m8..m11] and [m4..m7 | m12..m15].
+                nuint at = 16 * block;
+                Vector256<uint> mp = Vector256.Narrow(Vector256.LoadUnsafe(ref minuend, at), Vector256.LoadUnsafe(ref minuend, at + 8));
+                Vector256<uint> mr = Vector256.Narrow(Vector256.LoadUnsafe(ref minuend, at + 4), Vector256.LoadUnsafe(ref minuend, at + 12));
+                p = bf.FinishSubtractMultiply(p, mp, f);
+                r = bf.FinishSubtractMultiply(r, mr, f);
+                if (TAccumulate.Value)
+                {
+                    p += Vector256.Narrow(Vector256.LoadUnsafe(ref addend, at), Vector256.LoadUnsafe(ref addend, at + 8));
+                    r += Vector256.Narrow(Vector256.LoadUnsafe(ref addend, at + 4), Vector256.LoadUnsafe(ref addend, at + 12));
+                    p = Vector256.Min(p, p - vq);
+                    r = Vector256.Min(r, r - vq);
+                }
+
+                Vector256.WidenLower(p).StoreUnsafe(ref destination, at);
+                Vector256.WidenLower(r).StoreUnsafe(ref destination, at + 4);
+                Vector256.WidenUpper(p).StoreUnsafe(ref destination, at + 8);
+                Vector256.WidenUpper(r).StoreUnsafe(ref destination, at + 12);
+            }
+            else
+            {
+                Vector256.WidenLower(p).StoreUnsafe(ref a, 16 * block);
+                Vector256.WidenLower(r).StoreUnsafe(ref a, 16 * block + 4);
+                Vector256.WidenUpper(p).StoreUnsafe(ref a, 16 * block + 8);
+                Vector256.WidenUpper(r).StoreUnsafe(ref a, 16 * block + 12);
+            }
         }
     }
 

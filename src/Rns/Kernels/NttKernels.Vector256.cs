@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using CkksRns.Rns.Arithmetic;
 using static CkksRns.Rns.Kernels.NttVector256;
 
 namespace CkksRns.Rns.Kernels;
@@ -29,7 +30,25 @@ internal static partial class NttKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Forward256<TBf, TFromSource>(ref ulong source, Span<ulong> values, NttOperands operands, ulong q)
         where TBf : struct, INttButterfly256<TBf>
+        where TFromSource : struct, INttFlag =>
+        Forward256<TBf, TFromSource, NttFalse, NttFalse>(
+            ref source, values, operands, q, ref Unsafe.NullRef<ulong>(), ref Unsafe.NullRef<ulong>(), ref Unsafe.NullRef<ulong>(), default, default);
+
+    /// <summary>
+    /// The forward transform; with <typeparamref name="TFromSource"/> the first pass reads from <paramref name="source"/>
+    /// (see above), and with <typeparamref name="TSubtractMultiply"/> the last pass writes
+    /// <c>destination[i] = (minuend[i] - NTT(x)[i])·factor mod q</c> (N words each; <paramref name="destination"/> may be
+    /// <paramref name="minuend"/>) instead of storing the transform into <paramref name="values"/>, which is then left as
+    /// scratch; with <typeparamref name="TAccumulate"/> as well, <c>addend[i]</c> is added (<paramref name="addend"/> may
+    /// be <paramref name="destination"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Forward256<TBf, TFromSource, TSubtractMultiply, TAccumulate>(
+        ref ulong source, Span<ulong> values, NttOperands operands, ulong q, ref ulong minuend, ref ulong addend, ref ulong destination, Modulus modulus, ShoupOperand factor)
+        where TBf : struct, INttButterfly256<TBf>
         where TFromSource : struct, INttFlag
+        where TSubtractMultiply : struct, INttFlag
+        where TAccumulate : struct, INttFlag
     {
         int n = values.Length;
         Debug.Assert(n >= 16 && (n & (n - 1)) == 0, "N must be a power of two >= 16");
@@ -75,7 +94,8 @@ internal static partial class NttKernels
         }
 
         Debug.Assert(t == 2 && m == n >> 2, "the tail covers the stages of distance 2 and 1");
-        ForwardTail256<TBf>(ref a, ref w, ref aux, q, n);
+        (ulong factorW, ulong factorAux) = TSubtractMultiply.Value ? NttOperands.Operand(operands.Multiplication, modulus, factor) : default;
+        ForwardTail256<TBf, TSubtractMultiply, TAccumulate>(ref a, ref w, ref aux, q, n, ref minuend, ref addend, ref destination, factorW, factorAux);
     }
 
     /// <summary>
@@ -194,12 +214,22 @@ internal static partial class NttKernels
         }
     }
 
-    /// <summary>Stages of distance 2 and 1 on blocks of 8 values, then the reduction from <c>[0, 4q)</c> to <c>[0, q)</c>.</summary>
+    /// <summary>
+    /// Stages of distance 2 and 1 on blocks of 8 values, then the reduction from <c>[0, 4q)</c> to <c>[0, q)</c>; with
+    /// <typeparamref name="TSubtractMultiply"/> the outputs go to <c>destination = (minuend - output)·factor</c> instead,
+    /// the factor given as its table entries (<see cref="NttOperands.Operand"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTail256<TBf>(ref ulong a, ref ulong w, ref ulong aux, ulong q, int n)
+    private static void ForwardTail256<TBf, TSubtractMultiply, TAccumulate>(
+        ref ulong a, ref ulong w, ref ulong aux, ulong q, int n, ref ulong minuend, ref ulong addend, ref ulong destination, ulong factorW, ulong factorAux)
         where TBf : struct, INttButterfly256<TBf>
+        where TSubtractMultiply : struct, INttFlag
+        where TAccumulate : struct, INttFlag
     {
         TBf bf = TBf.Create(q);
+        Vector256<ulong> vq = Vector256.Create(q);
+        NttTwiddle256 f = TSubtractMultiply.Value ? bf.Prepare(Vector256.Create(factorW), Vector256.Create(factorAux)) : default;
+
         ref ulong w2 = ref Unsafe.Add(ref w, n >> 2), aux2 = ref Unsafe.Add(ref aux, n >> 2);
         ref ulong w1 = ref Unsafe.Add(ref w, n >> 1), aux1 = ref Unsafe.Add(ref aux, n >> 1);
         for (nuint k = 0; k < (nuint)(n >> 3); k++)
@@ -216,14 +246,33 @@ internal static partial class NttKernels
             Vector256<ulong> x1 = UnpackLow(x, y), y1 = UnpackHigh(x, y);
             tw = bf.Prepare(Vector256.LoadUnsafe(ref w1, 4 * k), Vector256.LoadUnsafe(ref aux1, 4 * k));
             bf.Forward(ref x1, ref y1, tw);
-            x1 = bf.FinishForward(x1);
-            y1 = bf.FinishForward(y1);
+            if (!TSubtractMultiply.Value)
+            {
+                x1 = bf.FinishForward(x1);
+                y1 = bf.FinishForward(y1);
+            }
 
             // Back to natural order: [c0 c1 c4 c5], [c2 c3 c6 c7] -> [c0 c1 c2 c3], [c4 c5 c6 c7].
             x = UnpackLow(x1, y1);
             y = UnpackHigh(x1, y1);
-            LowHalves(x, y).StoreUnsafe(ref a, 8 * k);
-            HighHalves(x, y).StoreUnsafe(ref a, 8 * k + 4);
+            if (TSubtractMultiply.Value)
+            {
+                Vector256<ulong> o0 = bf.FinishSubtractMultiply(LowHalves(x, y), Vector256.LoadUnsafe(ref minuend, 8 * k), f);
+                Vector256<ulong> o1 = bf.FinishSubtractMultiply(HighHalves(x, y), Vector256.LoadUnsafe(ref minuend, 8 * k + 4), f);
+                if (TAccumulate.Value)
+                {
+                    o0 = ElementwiseVectorMath.AddMod(o0, Vector256.LoadUnsafe(ref addend, 8 * k), vq);
+                    o1 = ElementwiseVectorMath.AddMod(o1, Vector256.LoadUnsafe(ref addend, 8 * k + 4), vq);
+                }
+
+                o0.StoreUnsafe(ref destination, 8 * k);
+                o1.StoreUnsafe(ref destination, 8 * k + 4);
+            }
+            else
+            {
+                LowHalves(x, y).StoreUnsafe(ref a, 8 * k);
+                HighHalves(x, y).StoreUnsafe(ref a, 8 * k + 4);
+            }
         }
     }
 

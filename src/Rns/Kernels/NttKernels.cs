@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using CkksRns.Rns.Arithmetic;
 
 namespace CkksRns.Rns.Kernels;
 
@@ -28,17 +31,106 @@ internal static partial class NttKernels
     }
 
     /// <summary>
-    /// The Vector256 forward transform with the <see cref="NttMultiplication.Fma"/> strategy of a polynomial whose
-    /// coefficients are integers of magnitude below <c>q</c> given as doubles: the first pass reads them as they are
-    /// (they are already the butterflies' representation), so no reduction pass precedes the transform. The result equals
-    /// the transform of the residues.
+    /// The Vector256 forward transform of a polynomial whose coefficients are integers of magnitude below <c>2q</c> (and
+    /// <c>2^51</c>) given as doubles, into <paramref name="values"/>. With the <see cref="NttMultiplication.Fma"/> strategy
+    /// the first pass reads them as they are (they are already the butterflies' representation); with
+    /// <see cref="NttMultiplication.Shoup32Packed"/> the narrowing pass converts them; otherwise they are reduced first.
+    /// The result equals the transform of the residues.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardFromSmallIntegers256(ReadOnlySpan<double> source, Span<ulong> values, NttOperands operands, ulong q)
     {
-        System.Diagnostics.Debug.Assert(operands.Multiplication == NttMultiplication.Fma && source.Length == values.Length, "Fma operands, equal lengths");
-        ref ulong first = ref System.Runtime.CompilerServices.Unsafe.As<double, ulong>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source));
-        Forward256<NttFmaButterfly256, NttTrue>(ref first, values, operands, q);
+        Debug.Assert(source.Length == values.Length, "equal lengths");
+        ref double first = ref MemoryMarshal.GetReference(source);
+        switch (operands.Multiplication)
+        {
+            case NttMultiplication.Fma:
+                Forward256<NttFmaButterfly256, NttTrue>(ref Unsafe.As<double, ulong>(ref first), values, operands, q);
+                break;
+            case NttMultiplication.Shoup32Packed:
+                ForwardPacked256<NttTrue, NttFalse, NttFalse>(
+                    ref first, values, operands, q, ref Unsafe.NullRef<ulong>(), ref Unsafe.NullRef<ulong>(), ref Unsafe.NullRef<ulong>(), default);
+                break;
+            default:
+                ElementwiseKernels.ResiduesOfSmallIntegers(source, values, q, SimdLevel.Vector256);
+                ForwardVector256(values, operands, q);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// <c>destination[i] = (minuend[i] - NTT(values)[i])·factor mod q</c>, plus <c>addend[i]</c> when
+    /// <paramref name="addend"/> is not empty, with Vector256 lanes, the subtraction, product and sum fused into the
+    /// transform's last pass; <paramref name="values"/> (residues, or scratch when <paramref name="source"/> is given) is
+    /// left as scratch. With a non-empty <paramref name="source"/> the transformed polynomial is read from it instead:
+    /// integers of magnitude below <c>2q</c> (and <c>2^51</c>) as doubles. <paramref name="destination"/> may be
+    /// <paramref name="minuend"/> or <paramref name="addend"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ForwardSubtractMultiply256(
+        ReadOnlySpan<double> source, Span<ulong> values, ReadOnlySpan<ulong> minuend, ReadOnlySpan<ulong> addend, Span<ulong> destination,
+        NttOperands operands, Modulus modulus, ShoupOperand factor)
+    {
+        if (addend.IsEmpty)
+        {
+            ForwardSubtractMultiply256<NttFalse>(source, values, minuend, addend, destination, operands, modulus, factor);
+        }
+        else
+        {
+            ForwardSubtractMultiply256<NttTrue>(source, values, minuend, addend, destination, operands, modulus, factor);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardSubtractMultiply256<TAccumulate>(
+        ReadOnlySpan<double> source, Span<ulong> values, ReadOnlySpan<ulong> minuend, ReadOnlySpan<ulong> addend, Span<ulong> destination,
+        NttOperands operands, Modulus modulus, ShoupOperand factor)
+        where TAccumulate : struct, INttFlag
+    {
+        Debug.Assert(minuend.Length == values.Length && destination.Length == values.Length, "equal lengths");
+        Debug.Assert(source.IsEmpty || source.Length == values.Length, "equal lengths");
+        Debug.Assert(!TAccumulate.Value || addend.Length == values.Length, "equal lengths");
+        ulong q = modulus.Value;
+        ref ulong m = ref MemoryMarshal.GetReference(minuend);
+        ref ulong add = ref MemoryMarshal.GetReference(addend);
+        ref ulong d = ref MemoryMarshal.GetReference(destination);
+        ref ulong v = ref MemoryMarshal.GetReference(values);
+        bool fromSource = !source.IsEmpty;
+        ref double s = ref MemoryMarshal.GetReference(source);
+        switch (operands.Multiplication)
+        {
+            case NttMultiplication.Shoup32Packed when fromSource:
+                ForwardPacked256<NttTrue, NttTrue, TAccumulate>(ref s, values, operands, q, ref m, ref add, ref d, factor);
+                return;
+            case NttMultiplication.Shoup32Packed:
+                ForwardPacked256<NttFalse, NttTrue, TAccumulate>(ref s, values, operands, q, ref m, ref add, ref d, factor);
+                return;
+            case NttMultiplication.Fma when fromSource:
+                Forward256<NttFmaButterfly256, NttTrue, NttTrue, TAccumulate>(
+                    ref Unsafe.As<double, ulong>(ref s), values, operands, q, ref m, ref add, ref d, modulus, factor);
+                return;
+        }
+
+        if (fromSource)
+        {
+            ElementwiseKernels.ResiduesOfSmallIntegers(source, values, q, SimdLevel.Vector256);
+        }
+
+        switch (operands.Multiplication)
+        {
+            case NttMultiplication.Shoup32:
+                Forward256<NttShoup32Multiplier256, NttFalse, NttTrue, TAccumulate>(ref v, values, operands, q, ref m, ref add, ref d, modulus, factor);
+                break;
+            case NttMultiplication.Fma:
+                Forward256<NttFmaButterfly256, NttFalse, NttTrue, TAccumulate>(ref v, values, operands, q, ref m, ref add, ref d, modulus, factor);
+                break;
+            case NttMultiplication.FmaPerProduct:
+                Forward256<NttFmaMultiplier256, NttFalse, NttTrue, TAccumulate>(ref v, values, operands, q, ref m, ref add, ref d, modulus, factor);
+                break;
+            default:
+                Forward256<NttShoup64Multiplier256, NttFalse, NttTrue, TAccumulate>(ref v, values, operands, q, ref m, ref add, ref d, modulus, factor);
+                break;
+        }
     }
 
     /// <summary>Runs the inverse transform at <paramref name="level"/> (a vector level) with the strategy of <paramref name="operands"/>.</summary>

@@ -88,6 +88,10 @@ internal readonly struct NttShoup64Multiplier256 : INttMultiplier256<NttShoup64M
     public Vector256<ulong> FinishForward(Vector256<ulong> x) => NttIntegerButterfly256.FinishForward(x, QInteger, _twoQ);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> FinishSubtractMultiply(Vector256<ulong> x, Vector256<ulong> minuend, in NttTwiddle256 factor) =>
+        NttIntegerButterfly256.FinishSubtractMultiply(this, x, minuend, factor, QInteger, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void InverseLast(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 s, in NttTwiddle256 d) =>
         NttIntegerButterfly256.InverseLast(this, ref x, ref y, s, d, QInteger, _twoQ);
 }
@@ -138,6 +142,10 @@ internal readonly struct NttShoup32Multiplier256 : INttMultiplier256<NttShoup32M
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<ulong> FinishForward(Vector256<ulong> x) => NttIntegerButterfly256.FinishForward(x, QInteger, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> FinishSubtractMultiply(Vector256<ulong> x, Vector256<ulong> minuend, in NttTwiddle256 factor) =>
+        NttIntegerButterfly256.FinishSubtractMultiply(this, x, minuend, factor, QInteger, _twoQ);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void InverseLast(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 s, in NttTwiddle256 d) =>
@@ -214,6 +222,10 @@ internal readonly struct NttFmaMultiplier256 : INttMultiplier256<NttFmaMultiplie
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<ulong> FinishForward(Vector256<ulong> x) => NttIntegerButterfly256.FinishForward(x, QInteger, _twoQ);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<ulong> FinishSubtractMultiply(Vector256<ulong> x, Vector256<ulong> minuend, in NttTwiddle256 factor) =>
+        NttIntegerButterfly256.FinishSubtractMultiply(this, x, minuend, factor, QInteger, _twoQ);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void InverseLast(ref Vector256<ulong> x, ref Vector256<ulong> y, in NttTwiddle256 s, in NttTwiddle256 d) =>

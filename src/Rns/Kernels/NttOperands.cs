@@ -151,6 +151,14 @@ internal sealed class NttOperands
         return lanes;
     }
 
+    /// <summary>
+    /// The table entries (value and auxiliary word) that <paramref name="multiplication"/> keeps for a twiddle
+    /// <paramref name="w"/> <c>&lt; q</c>: a constant factor in the same form as a twiddle (the fused end of
+    /// <c>NttTables.ForwardSubtractMultiply</c>).
+    /// </summary>
+    public static (ulong W, ulong Aux) Operand(NttMultiplication multiplication, Modulus modulus, ShoupOperand w) =>
+        multiplication is NttMultiplication.Fma or NttMultiplication.FmaPerProduct ? FmaOperand(w.Value, modulus.Value) : (w.Value, w.Quotient);
+
     private static (ulong W, ulong Aux) FmaOperand(ulong w, ulong q) =>
         (BitConverter.DoubleToUInt64Bits(w), BitConverter.DoubleToUInt64Bits((double)w / q));
 

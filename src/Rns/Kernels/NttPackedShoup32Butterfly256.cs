@@ -78,6 +78,27 @@ internal readonly struct NttPackedShoup32Butterfly256
         return Vector256.Min(x, x - _q);
     }
 
+    /// <summary>A constant factor <c>w &lt; q</c> with its 64-bit Shoup quotient, broadcast (as <see cref="Broadcast"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static NttTwiddle256 Factor(ulong w, ulong shoup)
+    {
+        Vector256<ulong> quotient = Vector256.Create((uint)(shoup >> 32)).AsUInt64();
+        return new(Vector256.Create((uint)w).AsUInt64(), quotient, quotient, default);
+    }
+
+    /// <summary>
+    /// The fused end of a forward transform: <c>(minuend - x)·factor</c> in <c>[0, q)</c> for a forward output
+    /// <c>x &lt; 4q</c> and <c>minuend &lt; q</c> (the product's input <c>minuend + 2q - (x mod 2q)</c> is in
+    /// <c>(0, 3q)</c>, below <c>2^32</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<uint> FinishSubtractMultiply(Vector256<uint> x, Vector256<uint> minuend, in NttTwiddle256 factor)
+    {
+        Vector256<uint> u = Vector256.Min(x, x - _twoQ);
+        Vector256<uint> r = MultiplyLazy(minuend + _twoQ - u, factor);
+        return Vector256.Min(r, r - _q);
+    }
+
     /// <summary>Last inverse butterfly with <c>N^-1</c> folded in; outputs in <c>[0, q)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void InverseLast(ref Vector256<uint> x, ref Vector256<uint> y, in NttTwiddle256 s, in NttTwiddle256 d)

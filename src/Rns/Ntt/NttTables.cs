@@ -158,33 +158,109 @@ public sealed class NttTables
 
     /// <summary>
     /// Writes to <paramref name="destination"/> the forward transform of the polynomial whose coefficients are the integers
-    /// in <paramref name="coefficients"/>, given as doubles of magnitude below <c>q</c> (an encoding's rounded
-    /// coefficients): the same result as reducing each modulo q and calling <see cref="Forward(Span{ulong})"/>. With the
-    /// Vector256 <see cref="NttMultiplication.Fma"/> strategy the transform's first pass reads the doubles directly.
+    /// in <paramref name="coefficients"/>, given as doubles of magnitude below <c>2q</c> and <c>2^51</c> (an encoding's
+    /// rounded coefficients, a centred remainder modulo another prime): the same result as reducing each modulo q and
+    /// calling <see cref="Forward(Span{ulong})"/>. At Vector256 the <see cref="NttMultiplication.Fma"/> strategy's first
+    /// pass reads the doubles directly and the <see cref="NttMultiplication.Shoup32Packed"/> strategy's narrowing pass
+    /// converts them.
     /// </summary>
-    /// <param name="coefficients">Exactly <see cref="N"/> integers as doubles, each of magnitude below q (not checked).</param>
+    /// <param name="coefficients">Exactly <see cref="N"/> integers as doubles, each of magnitude below <c>2q</c> and <c>2^51</c> (not checked).</param>
     /// <param name="destination">Receives the transform, <see cref="N"/> residues in <c>[0, q)</c>.</param>
     /// <exception cref="ArgumentException">A span does not have length <see cref="N"/>.</exception>
     internal void ForwardFromSmallIntegers(ReadOnlySpan<double> coefficients, Span<ulong> destination) =>
-        ForwardFromSmallIntegers(coefficients, destination, SimdCapabilities.Current);
+        ForwardFromSmallIntegers(coefficients, destination, SimdCapabilities.Current, Multiplication);
 
-    /// <summary>As <see cref="ForwardFromSmallIntegers(ReadOnlySpan{double}, Span{ulong})"/> at an explicit vector width.</summary>
-    internal void ForwardFromSmallIntegers(ReadOnlySpan<double> coefficients, Span<ulong> destination, SimdLevel level)
+    /// <summary>As <see cref="ForwardFromSmallIntegers(ReadOnlySpan{double}, Span{ulong})"/> at an explicit vector width and strategy.</summary>
+    internal void ForwardFromSmallIntegers(ReadOnlySpan<double> coefficients, Span<ulong> destination, SimdLevel level, NttMultiplication multiplication)
     {
         CheckLength(destination);
-        if (coefficients.Length != N)
+        CheckLength(coefficients.Length, nameof(coefficients));
+        if (level == SimdLevel.Vector256)
         {
-            throw new ArgumentException($"coefficients has {coefficients.Length} values; expected N = {N}.", nameof(coefficients));
-        }
-
-        if (level == SimdLevel.Vector256 && Multiplication == NttMultiplication.Fma)
-        {
-            NttKernels.ForwardFromSmallIntegers256(coefficients, destination, GetOperands(NttMultiplication.Fma), Modulus.Value);
+            NttKernels.ForwardFromSmallIntegers256(coefficients, destination, GetOperands(multiplication), Modulus.Value);
             return;
         }
 
         ElementwiseKernels.ResiduesOfSmallIntegers(coefficients, destination, Modulus.Value, level);
-        Forward(destination, level, Multiplication);
+        Forward(destination, level, multiplication);
+    }
+
+    /// <summary>
+    /// <c>destination = addend + (minuend - NTT(values))·factor mod q</c>, element-wise (without the addend when it is
+    /// empty), with the subtraction, product and sum fused into the transform's last pass at Vector256 (the rescale's and
+    /// ModDown's per-limb step). <paramref name="values"/> holds residues in <c>[0, q)</c> and is left as scratch.
+    /// </summary>
+    /// <param name="values">N residues to transform; overwritten with scratch.</param>
+    /// <param name="minuend">N residues in <c>[0, q)</c>.</param>
+    /// <param name="factor">The factor, below q, with its Shoup quotient.</param>
+    /// <param name="destination">
+    /// Receives N residues in <c>[0, q)</c>; may be <paramref name="minuend"/> or <paramref name="addend"/>, not <paramref name="values"/>.
+    /// </param>
+    /// <param name="level">The vector width.</param>
+    /// <param name="multiplication">The strategy (see <see cref="Multiplication"/>).</param>
+    /// <param name="addend">Empty, or N residues in <c>[0, q)</c> to add.</param>
+    /// <exception cref="ArgumentException">A span does not have length <see cref="N"/>.</exception>
+    internal void ForwardSubtractMultiply(
+        Span<ulong> values, ReadOnlySpan<ulong> minuend, ShoupOperand factor, Span<ulong> destination, SimdLevel level, NttMultiplication multiplication,
+        ReadOnlySpan<ulong> addend = default)
+    {
+        CheckLength(values);
+        CheckEpilogueLengths(minuend, destination, addend);
+        if (level == SimdLevel.Vector256)
+        {
+            NttKernels.ForwardSubtractMultiply256(default, values, minuend, addend, destination, GetOperands(multiplication), Modulus, factor);
+            return;
+        }
+
+        Forward(values, level, multiplication);
+        SubtractMultiplyAdd(values, minuend, factor, destination, level, addend);
+    }
+
+    /// <summary>
+    /// As <see cref="ForwardSubtractMultiply(Span{ulong}, ReadOnlySpan{ulong}, ShoupOperand, Span{ulong}, SimdLevel, NttMultiplication, ReadOnlySpan{ulong})"/>
+    /// for the polynomial whose coefficients are the integers in <paramref name="coefficients"/> (magnitude below
+    /// <c>2q</c> and <c>2^51</c>, as in <see cref="ForwardFromSmallIntegers(ReadOnlySpan{double}, Span{ulong})"/>), with
+    /// <paramref name="scratch"/> (N words) for the transform.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span does not have length <see cref="N"/>.</exception>
+    internal void ForwardFromSmallIntegersSubtractMultiply(
+        ReadOnlySpan<double> coefficients, Span<ulong> scratch, ReadOnlySpan<ulong> minuend, ShoupOperand factor, Span<ulong> destination,
+        SimdLevel level, NttMultiplication multiplication, ReadOnlySpan<ulong> addend = default)
+    {
+        CheckLength(scratch);
+        CheckLength(coefficients.Length, nameof(coefficients));
+        CheckEpilogueLengths(minuend, destination, addend);
+        if (level == SimdLevel.Vector256)
+        {
+            NttKernels.ForwardSubtractMultiply256(coefficients, scratch, minuend, addend, destination, GetOperands(multiplication), Modulus, factor);
+            return;
+        }
+
+        ForwardFromSmallIntegers(coefficients, scratch, level, multiplication);
+        SubtractMultiplyAdd(scratch, minuend, factor, destination, level, addend);
+    }
+
+    private void CheckEpilogueLengths(ReadOnlySpan<ulong> minuend, Span<ulong> destination, ReadOnlySpan<ulong> addend)
+    {
+        CheckLength(minuend.Length, nameof(minuend));
+        CheckLength(destination.Length, nameof(destination));
+        if (!addend.IsEmpty)
+        {
+            CheckLength(addend.Length, nameof(addend));
+        }
+    }
+
+    /// <summary>The unfused epilogue: <c>destination = addend + (minuend - transform)·factor</c>, the transform used as scratch.</summary>
+    private void SubtractMultiplyAdd(Span<ulong> transform, ReadOnlySpan<ulong> minuend, ShoupOperand factor, Span<ulong> destination, SimdLevel level, ReadOnlySpan<ulong> addend)
+    {
+        if (addend.IsEmpty)
+        {
+            ElementwiseKernels.SubtractMultiplyShoup(minuend, transform, factor, destination, Modulus, level);
+            return;
+        }
+
+        ElementwiseKernels.SubtractMultiplyShoup(minuend, transform, factor, transform, Modulus, level);
+        ElementwiseKernels.Add(addend, transform, destination, Modulus, level);
     }
 
     /// <summary>The forward transform at an explicit vector width (tests and benchmarks compare levels in one process).</summary>
@@ -340,11 +416,13 @@ public sealed class NttTables
         return d + (m & (ulong)((long)d >> 63));
     }
 
-    private void CheckLength(Span<ulong> values)
+    private void CheckLength(Span<ulong> values) => CheckLength(values.Length, nameof(values));
+
+    private void CheckLength(int length, string name)
     {
-        if (values.Length != N)
+        if (length != N)
         {
-            throw new ArgumentException($"Expected exactly N = {N} values; got {values.Length}.", nameof(values));
+            throw new ArgumentException($"Expected exactly N = {N} values in {name}; got {length}.", name);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Kernels;
+using CkksRns.Rns.Ntt;
 
 namespace CkksRns.Rns.Polynomials;
 
@@ -52,8 +53,8 @@ public sealed partial class RnsPoly
             Modulus qLast = context.ModuliArray[last];
             if (ntt && SharedCorrectionFits(context, last))
             {
-                // The centred remainder is below every remaining prime: one signed copy serves every limb, whose NTT reads it
-                // directly (NttTables.ForwardFromSmallIntegers) instead of each limb reducing it first.
+                // The centred remainder is below twice every remaining prime: one signed copy serves every limb, whose NTT reads
+                // it directly (NttTables.ForwardFromSmallIntegers) instead of each limb reducing it first.
                 double[] centred = ArrayPool<double>.Shared.Rent(n);
                 try
                 {
@@ -76,18 +77,25 @@ public sealed partial class RnsPoly
         }
     }
 
-    /// <summary>Whether the centred remainders modulo prime <paramref name="last"/> (magnitude at most (q_ℓ - 1)/2) are below every other prime and 2^51.</summary>
-    private static bool SharedCorrectionFits(RnsContext context, int last)
+    /// <summary>Whether the centred remainders modulo prime <paramref name="last"/> (magnitude at most (q_ℓ - 1)/2) are below twice every other prime and below 2^51.</summary>
+    internal static bool SharedCorrectionFits(RnsContext context, int last) => SharedCorrectionFits(context, context.ModuliArray[last], last);
+
+    /// <summary>
+    /// Whether centred remainders modulo <paramref name="p"/> (magnitude at most (p - 1)/2) are below twice each of the
+    /// first <paramref name="count"/> primes of <paramref name="context"/> and below 2^51, so that
+    /// <c>NttTables.ForwardFromSmallIntegers</c> can read them for each of those primes.
+    /// </summary>
+    internal static bool SharedCorrectionFits(RnsContext context, Modulus p, int count)
     {
-        ulong half = context.ModuliArray[last].Value >> 1;
+        ulong half = p.Value >> 1;
         if (half >= 1UL << 51)
         {
             return false;
         }
 
-        for (int i = 0; i < last; i++)
+        for (int i = 0; i < count; i++)
         {
-            if (half >= context.ModuliArray[i].Value)
+            if (half >= 2 * context.ModuliArray[i].Value)
             {
                 return false;
             }
@@ -107,22 +115,25 @@ public sealed partial class RnsPoly
             ulong[] scratch = ArrayPool<ulong>.Shared.Rent(n);
             try
             {
-                // t = centred (x mod q_ℓ) as a residue modulo q_i; destination = (x_i - t)·q_ℓ^-1 mod q_i.
+                // t = centred (x mod q_ℓ) as a residue modulo q_i; destination = (x_i - t)·q_ℓ^-1 mod q_i, in NTT form fused
+                // into the transform of t.
                 Span<ulong> t = scratch.AsSpan(0, n);
+                ShoupOperand inverse = q.CreateShoupOperand(q.Inverse(q.Reduce(qLast.Value)));
+                NttTables tables = context.NttTablesArray[limb];
                 if (centred is not null)
                 {
-                    context.NttTablesArray[limb].ForwardFromSmallIntegers(centred.AsSpan(0, n), t);
-                }
-                else
-                {
-                    ElementwiseKernels.RescaleCorrection(lastLimb.AsSpan(0, n), qLast, t, q, simd);
-                    if (ntt)
-                    {
-                        context.NttTablesArray[limb].Forward(t);
-                    }
+                    tables.ForwardFromSmallIntegersSubtractMultiply(
+                        centred.AsSpan(0, n), t, a.LimbUnchecked(limb), inverse, destination.LimbUnchecked(limb), simd, tables.Multiplication);
+                    return;
                 }
 
-                ShoupOperand inverse = q.CreateShoupOperand(q.Inverse(q.Reduce(qLast.Value)));
+                ElementwiseKernels.RescaleCorrection(lastLimb.AsSpan(0, n), qLast, t, q, simd);
+                if (ntt)
+                {
+                    tables.ForwardSubtractMultiply(t, a.LimbUnchecked(limb), inverse, destination.LimbUnchecked(limb), simd, tables.Multiplication);
+                    return;
+                }
+
                 ElementwiseKernels.SubtractMultiplyShoup(a.LimbUnchecked(limb), t, inverse, destination.LimbUnchecked(limb), q, simd);
             }
             finally

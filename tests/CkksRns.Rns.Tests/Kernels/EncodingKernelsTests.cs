@@ -79,16 +79,19 @@ public sealed class EncodingKernelsTests
         ulong[] moduli = [3UL, (1UL << 20) - 3, (1UL << 31) - 1, .. NttPrimes.Generate(1024, [26, 40, 49, 50, 51, 52, 61])];
         foreach (ulong value in moduli)
         {
-            long limit = (long)Math.Min(value - 1, (1UL << 51) - 1);
+            // Magnitudes below min(2q, 2^51), with ±q (whose residue is 0) and the bounds.
+            long limit = (long)Math.Min((2 * value) - 1, (1UL << 51) - 1);
             foreach (int length in new[] { 0, 1, 5, 8, 17, 71 })
             {
-                double[] x = Enumerable.Range(0, length).Select(i => (i % 7) switch
+                double[] x = Enumerable.Range(0, length).Select(i => (i % 9) switch
                 {
                     0 => limit,
                     1 => -limit,
                     2 => 0.0,
                     3 => -0.0,
                     4 => -1.0,
+                    5 => (double)Math.Min(value, (ulong)limit),
+                    6 => -(double)Math.Min(value, (ulong)limit),
                     _ => random.NextInt64(-limit, limit + 1),
                 }).ToArray();
                 var d = new ulong[length];
