@@ -1,5 +1,7 @@
 using System.Buffers;
+using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Kernels;
+using CkksRns.Rns.Ntt;
 using CkksRns.Rns.Polynomials;
 using CkksRns.Rns.Sampling;
 
@@ -134,27 +136,34 @@ public sealed class Encryptor
                 // Modulo Q·P: (u·b + e0, u·a + e1); then divide by P (ModDown), which leaves only rounding noise.
                 PublicKey key = _publicKey!;
                 int special = Context.Parameters.PCount;
-                RnsPoly uq = _pool.Rent(limbs, false), up = _poolP.Rent(special, false);
+                RnsPoly uq = _pool.Rent(limbs, true), up = _poolP.Rent(special, true);
                 sbyte[] ternary = ArrayPool<sbyte>.Shared.Rent(n);
+                double[] ud = ArrayPool<double>.Shared.Rent(n);
                 try
                 {
+                    // u in NTT form modulo every prime, each limb's transform reading the ternary values directly.
                     Span<sbyte> u = ternary.AsSpan(0, n);
                     new TernarySampler(system).Sample(u);
-                    SmallIntegers.Write(u, uq);
-                    SmallIntegers.Write(u, up);
+                    for (int j = 0; j < n; j++)
+                    {
+                        ud[j] = u[j];
+                    }
+
                     u.Clear();
-                    uq.ToNtt();
-                    up.ToNtt();
+                    LimbParallel.For(Context.RingQ, limbs, 20L * n, new SmallNttAction(Context.RingQ.NttTablesArray, ud, uq));
+                    LimbParallel.For(Context.RingP, special, 20L * n, new SmallNttAction(Context.RingP.NttTablesArray, ud, up));
+                    ud.AsSpan(0, n).Clear();
                     gaussian.Sample(e);
-                    EncryptComponent(uq, up, key.B, key.BP, e, c0, level);
+                    EncryptComponent(uq, up, key.B, key.BP, e, c0, level, gaussian.Bound);
                     gaussian.Sample(e);
-                    EncryptComponent(uq, up, key.A, key.AP, e, c1, level);
+                    EncryptComponent(uq, up, key.A, key.AP, e, c1, level, gaussian.Bound);
                     uq.SetZero();
                     up.SetZero();
                 }
                 finally
                 {
                     ArrayPool<sbyte>.Shared.Return(ternary);
+                    ArrayPool<double>.Shared.Return(ud);
                     _pool.Return(uq);
                     _poolP.Return(up);
                 }
@@ -169,13 +178,15 @@ public sealed class Encryptor
 
     /// <summary>
     /// <c>destination = round((u·key + e) / P)</c> modulo <c>Q_ℓ</c>, NTT form: ModDown of <c>u·key + e</c> from
-    /// <c>Q_ℓ·P</c>, with the error added in coefficient form so that it costs no transform.
+    /// <c>Q_ℓ·P</c>, with the error added in coefficient form so that it costs no transform: per limb
+    /// <c>(u·key_Q - NTT(Conv_P→Q(x_P) - e))·P^-1</c>, the subtraction and product fused into the transform's last pass.
     /// </summary>
-    private void EncryptComponent(RnsPoly uq, RnsPoly up, RnsPoly keyQ, RnsPoly keyP, ReadOnlySpan<int> e, RnsPoly destination, int level)
+    private void EncryptComponent(RnsPoly uq, RnsPoly up, RnsPoly keyQ, RnsPoly keyP, ReadOnlySpan<int> e, RnsPoly destination, int level, int errorBound)
     {
         int limbs = level + 1, special = Context.Parameters.PCount, n = Context.N;
         SimdLevel simd = SimdCapabilities.Current;
         RnsPoly xp = _poolP.Rent(special, true), t = _pool.Rent(limbs, false);
+        double[]? centred = null;
         try
         {
             // x_P = u·key_P + e in coefficient form (the error added straight from its small integers).
@@ -186,14 +197,23 @@ public sealed class Encryptor
                 ElementwiseKernels.AddSmall(xp.LimbUnchecked(j), e, subtract: false, xp.LimbUnchecked(j), Context.RingP.ModuliArray[j], simd);
             }
 
-            // t = NTT(Conv_P→Q(x_P) - e); destination = (u·key_Q - t)·P^-1, one fused pass per limb.
+            // t = Conv_P→Q(x_P) - e in coefficient form (or, with one special prime, its centred remainders minus e as one
+            // signed copy when they are below twice every prime).
             if (special == 1)
             {
-                // One special prime: the exact (centred) conversion is a centred reduction, fused with removing e.
-                ulong p = Context.RingP.ModuliArray[0].Value;
-                for (int i = 0; i < limbs; i++)
+                Modulus p = Context.RingP.ModuliArray[0];
+                if (SmallCorrectionFits(p, limbs, errorBound))
                 {
-                    ElementwiseKernels.ReduceCenteredSubtractSmall(xp.LimbUnchecked(0), p, e, t.LimbUnchecked(i), Context.RingQ.ModuliArray[i], simd);
+                    centred = ArrayPool<double>.Shared.Rent(n);
+                    ElementwiseKernels.CentredRemaindersMinusSmall(xp.LimbUnchecked(0), p.Value, e, centred.AsSpan(0, n), simd);
+                }
+                else
+                {
+                    // One special prime: the exact (centred) conversion is a centred reduction, fused with removing e.
+                    for (int i = 0; i < limbs; i++)
+                    {
+                        ElementwiseKernels.ReduceCenteredSubtractSmall(xp.LimbUnchecked(0), p.Value, e, t.LimbUnchecked(i), Context.RingQ.ModuliArray[i], simd);
+                    }
                 }
             }
             else
@@ -206,24 +226,67 @@ public sealed class Encryptor
                 }
             }
 
-            LimbOps.ToNtt(t, limbs);
-            LimbParallel.For(Context.RingQ, limbs, 6L * n, new ModDownAction(Context, uq, keyQ, t, destination));
+            LimbParallel.For(Context.RingQ, limbs, 26L * n, new ModDownAction(Context, uq, keyQ, t, centred, destination));
             xp.SetZero();
             t.SetZero();
+            centred?.AsSpan(0, n).Clear();
         }
         finally
         {
             _poolP.Return(xp);
             _pool.Return(t);
+            if (centred is not null)
+            {
+                ArrayPool<double>.Shared.Return(centred);
+            }
         }
     }
 
-    /// <summary><c>d_i = (u_i ⊙ key_i - t_i)·P^-1</c>.</summary>
-    private readonly struct ModDownAction(CkksContext context, RnsPoly u, RnsPoly key, RnsPoly t, RnsPoly d) : ILimbAction
+    /// <summary>Whether centred remainders modulo <paramref name="p"/> minus an error of magnitude at most <paramref name="errorBound"/> stay below twice each of the first <paramref name="limbs"/> primes and below 2^51.</summary>
+    private bool SmallCorrectionFits(Modulus p, int limbs, int errorBound)
     {
-        public void Invoke(int i) => ElementwiseKernels.MultiplySubtractMultiplyShoup(
-            u.LimbUnchecked(i), key.LimbUnchecked(i), t.LimbUnchecked(i), context.PInverseModQ[i], d.LimbUnchecked(i),
-            context.RingQ.ModuliArray[i], SimdCapabilities.Current);
+        ulong largest = (p.Value >> 1) + (ulong)errorBound;
+        if (largest >= 1UL << 51)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < limbs; i++)
+        {
+            if (largest >= 2 * Context.RingQ.ModuliArray[i].Value)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary><c>d_i = (u_i ⊙ key_i - NTT(t_i))·P^-1</c>, with <c>t_i</c> read from the shared signed copy when there is one.</summary>
+    private readonly struct ModDownAction(CkksContext context, RnsPoly u, RnsPoly key, RnsPoly t, double[]? centred, RnsPoly d) : ILimbAction
+    {
+        public void Invoke(int i)
+        {
+            NttTables tables = context.RingQ.NttTablesArray[i];
+            SimdLevel simd = SimdCapabilities.Current;
+            Span<ulong> destination = d.LimbUnchecked(i), scratch = t.LimbUnchecked(i);
+            ElementwiseKernels.Multiply(u.LimbUnchecked(i), key.LimbUnchecked(i), destination, context.RingQ.ModuliArray[i], simd);
+            if (centred is not null)
+            {
+                tables.ForwardFromSmallIntegersSubtractMultiply(
+                    centred.AsSpan(0, scratch.Length), scratch, destination, context.PInverseModQ[i], destination, simd, tables.Multiplication);
+            }
+            else
+            {
+                tables.ForwardSubtractMultiply(scratch, destination, context.PInverseModQ[i], destination, simd, tables.Multiplication);
+            }
+        }
+    }
+
+    /// <summary>Limb i of <paramref name="destination"/> = the NTT of the small integers <paramref name="values"/> modulo prime i.</summary>
+    private readonly struct SmallNttAction(NttTables[] tables, double[] values, RnsPoly destination) : ILimbAction
+    {
+        public void Invoke(int i) => tables[i].ForwardFromSmallIntegers(values.AsSpan(0, destination.N), destination.LimbUnchecked(i));
     }
 
     /// <summary><c>z_i = z_i - x_i ⊙ y_i</c>.</summary>

@@ -165,6 +165,39 @@ internal static partial class ElementwiseKernels
         }
     }
 
+    /// <summary>
+    /// <c>destination[i]</c> = the centred remainder of <c>r[i]</c> modulo <c>q</c> minus the small integer <c>e[i]</c>, as
+    /// a double (exact for <c>q &lt; 2^52</c> and <c>|e[i]| &lt; 2^31</c>): the public-key encryption's ModDown input with
+    /// its error removed. The vector and scalar paths agree bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    public static void CentredRemaindersMinusSmall(ReadOnlySpan<ulong> r, ulong q, ReadOnlySpan<int> e, Span<double> destination, SimdLevel level)
+    {
+        AssertLengths(r.Length, e.Length, destination.Length);
+        int n = destination.Length, i = 0;
+        ulong half = q >> 1;
+        if (level != SimdLevel.Scalar && Avx.IsSupported)
+        {
+            ref ulong rr = ref MemoryMarshal.GetReference(r);
+            ref int re = ref MemoryMarshal.GetReference(e);
+            ref double rd = ref MemoryMarshal.GetReference(destination);
+            Vector256<ulong> biasBits = Vector256.Create(0x4330_0000_0000_0000UL); // the bits of 2^52
+            Vector256<double> bias = biasBits.AsDouble(), vq = Vector256.Create((double)q), vhalf = Vector256.Create((double)half);
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<double> v = (Vector256.LoadUnsafe(ref rr, (nuint)i) | biasBits).AsDouble() - bias;
+                Vector256<double> small = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref re, (nuint)i));
+                (v - Vector256.ConditionalSelect(Vector256.GreaterThan(v, vhalf), vq, Vector256<double>.Zero) - small).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            ulong v = r[i];
+            destination[i] = (v > half ? -(double)(q - v) : v) - e[i];
+        }
+    }
+
     private static void ReduceSignedScalar(ReadOnlySpan<long> values, Span<ulong> destination, Modulus q, int start)
     {
         for (int i = start; i < destination.Length; i++)

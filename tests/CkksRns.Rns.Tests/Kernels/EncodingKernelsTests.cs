@@ -122,6 +122,11 @@ public sealed class EncodingKernelsTests
                 var d = new double[length];
                 ElementwiseKernels.CentredRemainders(r, value, d, level);
                 Assert.Equal(r.Select(v => v > value / 2 ? (double)((BigInteger)v - value) : v), d);
+
+                // Minus small integers (the encryption's error), including the sampler's bound and 0.
+                int[] e = Enumerable.Range(0, length).Select(i => (i % 4) switch { 0 => 0, 1 => 20, 2 => -20, _ => random.Next(-20, 21) }).ToArray();
+                ElementwiseKernels.CentredRemaindersMinusSmall(r, value, e, d, level);
+                Assert.Equal(r.Select((v, i) => (double)((v > value / 2 ? (BigInteger)v - value : v) - e[i])), d);
             }
         }
     }
