@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using CkksRns.Rns.Arithmetic;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Ntt;
 using CkksRns.Rns.Polynomials;
@@ -239,7 +240,35 @@ internal sealed class KeySwitcher(CkksContext context)
 
             limb.CopyTo(coefficients);
             context.RingQ.NttTablesArray[i].Inverse(coefficients);
+            if (IsSharedDigit(context, s.Level, i))
+            {
+                // A one-prime digit whose centred lift is below twice every target prime: kept as signed doubles (in place),
+                // which every target limb's transform reads directly.
+                ElementwiseKernels.CentredRemainders(
+                    coefficients, context.RingQ.ModuliArray[i].Value, MemoryMarshal.Cast<ulong, double>(coefficients), SimdCapabilities.Current);
+            }
         }
+    }
+
+    /// <summary>
+    /// Whether data prime <paramref name="prime"/> is a one-prime digit at <paramref name="level"/> whose centred lift (at
+    /// most half the prime) is below twice every other prime of the level and every special prime, and below 2^51.
+    /// </summary>
+    private static bool IsSharedDigit(CkksContext context, int level, int prime)
+    {
+        for (int j = 0; j < context.Parameters.DigitCountAt(level); j++)
+        {
+            ModUpPlan plan = context.GetModUpPlan(level, j);
+            if (plan.Start == prime)
+            {
+                Modulus q = context.RingQ.ModuliArray[prime];
+                return plan.Count == 1
+                    && RnsPoly.SharedCorrectionFits(context.RingQ, q, level + 1)
+                    && RnsPoly.SharedCorrectionFits(context.RingP, q, context.Parameters.PCount);
+            }
+        }
+
+        return false;
     }
 
     private readonly struct ExtendedNttAction(CkksContext context, Scratch s, int level) : ILimbAction
@@ -257,6 +286,14 @@ internal sealed class KeySwitcher(CkksContext context)
                     bool special = index >= qTargets;
                     int prime = special ? index - qTargets : index < plan.Start ? index : index + plan.Count;
                     Modulus target = special ? context.RingP.ModuliArray[prime] : context.RingQ.ModuliArray[prime];
+                    NttTables tables = special ? context.RingP.NttTablesArray[prime] : context.RingQ.NttTablesArray[prime];
+                    if (plan.Count == 1 && IsSharedDigit(context, level, plan.Start))
+                    {
+                        // The digit's centred lift as signed doubles (SourceAction), read by the transform directly.
+                        tables.ForwardFromSmallIntegers(MemoryMarshal.Cast<ulong, double>(s.CoefficientsQ.LimbUnchecked(plan.Start)), limb);
+                        return;
+                    }
+
                     if (plan.Count == 1)
                     {
                         // A one-prime digit: its exact (centred) extension is a centred reduction.
@@ -264,7 +301,7 @@ internal sealed class KeySwitcher(CkksContext context)
                             s.CoefficientsQ.LimbUnchecked(plan.Start), context.RingQ.ModuliArray[plan.Start].Value, limb, target, SimdCapabilities.Current);
                     }
 
-                    (special ? context.RingP.NttTablesArray[prime] : context.RingQ.NttTablesArray[prime]).Forward(limb);
+                    tables.Forward(limb);
                     return;
                 }
 

@@ -70,12 +70,12 @@ public sealed class TestSetup
     });
 
     /// <summary>
-    /// N = 2^11 shaped like SEAL's default sets: primes of one size and a special prime one bit wider, so that the special
+    /// N = 2^11 shaped like SEAL's default sets: primes within two bits of each other, the special prime among the largest, so that the special
     /// prime's centred remainders are below twice every data prime (ModDown and encryption share one signed copy of them).
     /// </summary>
     public static TestSetup SealDefaultLayout { get; } = new("SEAL default layout N=2^11", new CkksParametersLiteral
     {
-        LogN = 11, LogQ = [45, 45, 45, 45], LogP = [46], LogDefaultScale = 40, SecurityLevel = SecurityLevel.None,
+        LogN = 11, LogQ = [46, 45, 45, 45], LogP = [46], LogDefaultScale = 44, SecurityLevel = SecurityLevel.None,
     });
 
     public static IEnumerable<TestSetup> All => [Hybrid, SealLayout, SmallPrimes, SealDefaultLayout];
