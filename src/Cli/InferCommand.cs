@@ -17,7 +17,7 @@ internal sealed class InferCommand : ICommand
     public string Name => "infer";
 
     public string Summary =>
-        "Encrypted inference on MNIST test images: --model FILE [--images N] [--mode latency|throughput] [--chain 40,26x11,40 | --primes K] [--threads T] [--data DIR] [--plan].";
+        "Encrypted inference on MNIST test images: --model FILE [--images N] [--mode latency|throughput] [--chain 40,26x11,40 | --primes K] [--input-scale B] [--threads T] [--data DIR] [--plan].";
 
     public int Run(CommandLine options, TextWriter output)
     {
@@ -36,6 +36,7 @@ internal sealed class InferCommand : ICommand
         int? primes = options.Has("primes") ? options.GetInt("primes", 0, 1, InferenceOptions.MaxPrimes) : null;
         int? logN = options.Has("logn") ? options.GetInt("logn", 0, HomomorphicEncryptionStandard.MinLogN, HomomorphicEncryptionStandard.MaxLogN) : null;
         int? logScale = options.Has("scale") ? options.GetInt("scale", 0, 16, 60) : null;
+        int? logInputScale = options.Has("input-scale") ? options.GetInt("input-scale", 0, InferenceOptions.MinLogInputScale, 60) : null;
         int? stopAfter = options.Has("stop-after") ? options.GetInt("stop-after", 0, 0, 1000) : null;
         string? dataOption = options.GetString("data");
         string securityText = options.GetString("security", "128")!;
@@ -74,7 +75,7 @@ internal sealed class InferCommand : ICommand
             InferencePlan p = InferencePlan.Compile(model, new InferenceOptions
             {
                 Packing = packing, ChainBitSizes = c?.Data, SpecialBitSizes = c?.Special, PrimeCount = primes, LogN = logN, LogScale = logScale,
-                StopAfterLayer = stopAfter, SecurityLevel = security,
+                LogInputScale = logInputScale, StopAfterLayer = stopAfter, SecurityLevel = security,
             });
             output.WriteLine($"{path}: {EvaluateCommand.Describe(model)}");
             output.Write(p.Describe());
@@ -106,6 +107,7 @@ internal sealed class InferCommand : ICommand
             PrimeCount = primes,
             LogN = logN,
             LogScale = logScale,
+            LogInputScale = logInputScale,
             StopAfterLayer = stopAfter,
             OutputBound = bound,
             SecurityLevel = security,

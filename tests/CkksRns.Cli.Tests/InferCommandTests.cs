@@ -75,6 +75,16 @@ public sealed class InferCommandTests : IDisposable
     }
 
     [Fact]
+    public void Infer_PlanOnly_LowScaleInput_PrintsTheInputScaleAndAShorterChain()
+    {
+        (int code, string text) = Run("--model", _model, "--plan", "--mode", "throughput", "--input-scale", "18");
+        Assert.Equal(0, code);
+        Assert.Contains("chain q = [29x2,28x5]", text);
+        Assert.Contains("scale 2^28 (inputs at 2^18)", text);
+        Assert.Contains("low-scale input (no rescale)", text);
+    }
+
+    [Fact]
     public void Infer_ChainTooShort_ExplainsWhatIsMissing()
     {
         var ex = Assert.Throws<ArgumentException>(() => Run("--model", _model, "--images", "1", "--data", _directory, "--chain", "40,26x4,40"));

@@ -82,7 +82,7 @@ public sealed class InferenceClient : IDisposable
 
         float[] data = images.ToArray();
         int level = Context.Parameters.MaxLevel, slots = Context.Parameters.Slots;
-        double scale = Plan.Scale;
+        double scale = Plan.InputScale;
         var ciphertexts = new Ciphertext[Plan.InputCiphertextCount];
         if (Plan.Packing == Packing.Throughput)
         {

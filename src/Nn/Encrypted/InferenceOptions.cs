@@ -11,6 +11,12 @@ public sealed record InferenceOptions
     /// <summary>The largest number of data primes a chain may have.</summary>
     public const int MaxPrimes = 64;
 
+    /// <summary>The smallest scale (bits) the first stage's weights may be encoded at under <see cref="LogInputScale"/>.</summary>
+    public const int MinInputConstantBits = 8;
+
+    /// <summary>The smallest <see cref="LogInputScale"/> accepted.</summary>
+    public const int MinLogInputScale = 12;
+
     /// <summary>The packing; <see cref="Encrypted.Packing.Latency"/> by default.</summary>
     public Packing Packing { get; init; } = Packing.Latency;
 
@@ -39,6 +45,20 @@ public sealed record InferenceOptions
 
     /// <summary>log2 of the working scale Δ (26 by default, as in the reference paper).</summary>
     public int? LogScale { get; init; }
+
+    /// <summary>
+    /// log2 of the scale the client encodes its inputs at, below <see cref="LogScale"/>; <see langword="null"/> encodes
+    /// them at the working scale. When set, the first linear stage does not rescale: its weights are encoded at
+    /// <c>Δ/Δ_in</c>, so its output lands on the working scale Δ without consuming a prime, and the chain is one prime
+    /// shorter (the stage's rescale and the top limb of every operation before the next rescale are saved). The price is
+    /// precision: the fresh encryption noise (about 2^8.7 in a slot at N = 2^14) is relative to Δ_in, and the weights
+    /// are quantized at Δ/Δ_in (at least 2^<see cref="MinInputConstantBits"/>). For the MNIST models, Δ_in = 2^18 at
+    /// Δ = 2^28 balances the two (docs/inference.md §3). The first stage must be linear and not the last. Throughput
+    /// packing only: there the weights are exact integer constants, while the latency packing encodes them as plaintext
+    /// polynomials, whose coefficient rounding at such a low scale would put an error of about √N/2^(Δ − Δ_in) into
+    /// every slot.
+    /// </summary>
+    public int? LogInputScale { get; init; }
 
     /// <summary>The key-switching decomposition number; <see langword="null"/> lets the parameters choose.</summary>
     public int? Dnum { get; init; }

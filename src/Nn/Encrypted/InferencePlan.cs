@@ -74,8 +74,14 @@ public sealed class InferencePlan
     /// <summary>The CKKS parameters chosen (or given).</summary>
     public CkksParameters Parameters { get; }
 
-    /// <summary>The working scale Δ: inputs are encoded at it and every stage but the last returns to it.</summary>
+    /// <summary>The working scale Δ: every stage but the last returns to it; inputs are encoded at it unless <see cref="InputScale"/> is lower.</summary>
     public double Scale { get; }
+
+    /// <summary>
+    /// The scale the client encodes its inputs at: <see cref="Scale"/>, or 2^<see cref="InferenceOptions.LogInputScale"/>
+    /// when the first linear stage takes a low-scale input and does not rescale.
+    /// </summary>
+    public double InputScale => _stages[0].InputScale;
 
     /// <summary>The total multiplicative depth (levels consumed).</summary>
     public int Depth { get; }
@@ -170,6 +176,11 @@ public sealed class InferencePlan
             stages.Insert(0, new LinearStage(LinearMap.Identity(model.InputShape.Length), "identity") { FirstLayer = 0, LastLayer = -1 });
         }
 
+        if (options.LogInputScale is int logInput)
+        {
+            MarkLowScaleInput(stages, logInput, options);
+        }
+
         int depth = stages.Sum(s => s.Depth);
         IReadOnlyList<int>? levelBits = null;
         if (options.PrimeCount is int primes && primes >= 1 && primes < depth + 1 && options.ChainBitSizes is null)
@@ -182,7 +193,7 @@ public sealed class InferencePlan
         // rescale, so the output stays at level 1 on q_0·q_1 and q_0 can be a narrow prime (docs/inference.md §3).
         // (If the output bound leaves the last stage's weights too little scale there, the plan falls back to rescaling on a 40-bit q_0.)
         bool unrescaledOutput = options.Packing == Packing.Throughput && options.ChainBitSizes is null && options.PrimeCount is null &&
-            stages[^1] is LinearStage { Fused: false };
+            stages[^1] is LinearStage { Rescales: true };
         if (unrescaledOutput)
         {
             ((LinearStage)stages[^1]).Fused = true;
@@ -274,7 +285,7 @@ public sealed class InferencePlan
         text.AppendLine(CultureInfo.InvariantCulture,
             $"CKKS: N = 2^{p.LogN} ({p.Slots} slots), chain q = [{ChainSpecification.Format(_dataBits)}] ({p.QCount} primes, {p.LogQ} bits), " +
             $"special P = [{ChainSpecification.Format(BitSizes(p.P))}], dnum = {p.Dnum}, log2(QP) = {p.LogQP} (bound {FormatBound(p)}), " +
-            $"scale 2^{Math.Log2(Scale):0.##}, security {(p.SecurityLevel == SecurityLevel.None ? "none (tests only)" : $"{(int)p.SecurityLevel}-bit")}");
+            $"scale 2^{Math.Log2(Scale):0.##}{(InputScale != Scale ? $" (inputs at 2^{Math.Log2(InputScale):0.##})" : "")}, security {(p.SecurityLevel == SecurityLevel.None ? "none (tests only)" : $"{(int)p.SecurityLevel}-bit")}");
         text.AppendLine(CultureInfo.InvariantCulture, $"depth {Depth}; output at level {OutputLevel}, scale 2^{Math.Log2(OutputScale):0.##}; " +
             $"{RotationSteps.Count} rotation keys; {InputCiphertextCount} ciphertext(s) in, {OutputCiphertextCount} out");
         text.AppendLine("  step                 layers  depth  levels    scale    rot  method");
@@ -297,7 +308,7 @@ public sealed class InferencePlan
 
     private static string ThroughputMethod(PlanStage stage, bool deferred, bool[]? monic) => stage switch
     {
-        LinearStage l => $"multiply-accumulate, {l.Map.EntryCount} constants{(l.Fused ? ", fused (no rescale)" : "")}",
+        LinearStage l => $"multiply-accumulate, {l.Map.EntryCount} constants{(l.Fused ? ", fused (no rescale)" : l.LowScaleInput ? ", low-scale input (no rescale)" : "")}",
         ActivationStage { Degree: 1 } => "per-neuron linear",
         ActivationStage a when monic is not null =>
             $"per-neuron x·((x+β/2)²+κ) ({monic.Count(m => m)} of {a.Length}; a3, a0 to the next step), no key switch",
@@ -411,7 +422,7 @@ public sealed class InferencePlan
         var pairs = new List<int>();
         for (int i = 0; i + 1 < stages.Count; i++)
         {
-            if (stages[i] is LinearStage && stages[i + 1] is ActivationStage { Degree: > 1 })
+            if (stages[i] is LinearStage { LowScaleInput: false } && stages[i + 1] is ActivationStage { Degree: > 1 })
             {
                 pairs.Add(i);
             }
@@ -437,7 +448,7 @@ public sealed class InferencePlan
         {
             switch (stages[i])
             {
-                case LinearStage { Fused: false }:
+                case LinearStage { Rescales: true }:
                     topFirst.Add(s);
                     break;
                 case ActivationStage a when i > 0 && stages[i - 1] is LinearStage { Fused: true }:
@@ -453,11 +464,45 @@ public sealed class InferencePlan
         return topFirst;
     }
 
+    /// <summary>Marks the first stage as taking a low-scale input (<see cref="InferenceOptions.LogInputScale"/>), after checking it can.</summary>
+    /// <exception cref="ArgumentException">
+    /// The packing is not the throughput one, the plan does not start with a linear stage followed by another stage, or the scale is out of range.
+    /// </exception>
+    private static void MarkLowScaleInput(List<PlanStage> stages, int logInput, InferenceOptions options)
+    {
+        if (options.Packing != Packing.Throughput)
+        {
+            // The latency packing encodes the first stage's weights as plaintext polynomials: rounding their coefficients
+            // at 2^(Δ - Δ_in) puts an error of about √N/2^(Δ - Δ_in) into every slot (a tenth of a typical weight at 2^10).
+            throw new ArgumentException(
+                $"LogInputScale = {logInput} applies to the throughput packing only, whose first-stage weights are exact integer constants; " +
+                "the latency packing encodes them as plaintext polynomials, whose rounding error at the low weight scale would swamp them.", nameof(options));
+        }
+
+        if (stages.Count < 2 || stages[0] is not LinearStage first)
+        {
+            throw new ArgumentException(
+                $"LogInputScale = {logInput} needs a plan that starts with a linear stage followed by another step; this one starts with {stages[0].Name} " +
+                $"and has {stages.Count} step{(stages.Count == 1 ? "" : "s")}.", nameof(options));
+        }
+
+        int logScale = options.LogScale ?? ChainBuilder.DefaultLogScale(options.Packing);
+        int highest = logScale - InferenceOptions.MinInputConstantBits;
+        if (logInput < InferenceOptions.MinLogInputScale || logInput > highest)
+        {
+            throw new ArgumentException(
+                $"LogInputScale = {logInput} is out of range: it must be at least {InferenceOptions.MinLogInputScale} (the fresh encryption noise) and at most " +
+                $"{highest}, the working scale's {logScale} bits less the {InferenceOptions.MinInputConstantBits} the first stage's weights need.", nameof(options));
+        }
+
+        first.LowScaleInput = true;
+    }
+
     /// <summary>Simulates levels and scales through the chain, and checks every constant keeps its precision.</summary>
     private static void AssignLevels(List<PlanStage> stages, CkksParameters parameters, InferenceOptions options, double delta)
     {
         int level = parameters.MaxLevel;
-        double scale = delta;
+        double scale = stages[0] is LinearStage { LowScaleInput: true } ? Math.ScaleB(1.0, options.LogInputScale!.Value) : delta;
         double baseModulus = 1;
         int finalLevel = parameters.MaxLevel - stages.Sum(s => s.Depth);
         for (int i = 0; i <= finalLevel; i++)
@@ -502,6 +547,14 @@ public sealed class InferencePlan
 
                 scale *= c;
             }
+            else if (stage is LinearStage { LowScaleInput: true } first)
+            {
+                // No rescale: the weights take the working scale's ratio to the input's.
+                double c = target / scale;
+                CheckConstant(c, stage, i, "weights", level, parameters, InferenceOptions.MinInputConstantBits);
+                first.ConstantScale = c;
+                scale *= c;
+            }
             else if (stage is LinearStage linear)
             {
                 double c = ScaleRules.LinearConstant(scale, qTop, target);
@@ -533,9 +586,16 @@ public sealed class InferencePlan
         }
     }
 
-    private static void CheckConstant(double scale, PlanStage stage, int index, string what, int level, CkksParameters parameters)
+    private static void CheckConstant(double scale, PlanStage stage, int index, string what, int level, CkksParameters parameters, int minBits = ScaleRules.MinConstantBits)
     {
-        if (!(scale >= Math.ScaleB(1, ScaleRules.MinConstantBits)) || !double.IsFinite(scale))
+        if (minBits != ScaleRules.MinConstantBits && !(scale >= Math.ScaleB(1, minBits)))
+        {
+            throw new ArgumentException(
+                $"Step {index} ({stage.Name}) would encode its {what} at scale 2^{Math.Log2(scale):0.#}, below the 2^{minBits} it needs for precision: " +
+                $"with the working scale 2^{Math.Log2(stage.TargetScale):0.#} the input scale must be at most 2^{Math.Log2(stage.TargetScale) - minBits:0.#} (LogInputScale).", "options");
+        }
+
+        if (!(scale >= Math.ScaleB(1, minBits)) || !double.IsFinite(scale))
         {
             throw new ArgumentException(
                 $"Step {index} ({stage.Name}) at level {level} would encode its {what} at scale 2^{Math.Log2(scale):0.#}, below the 2^{ScaleRules.MinConstantBits} " +

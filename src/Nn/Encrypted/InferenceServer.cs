@@ -150,7 +150,7 @@ public sealed class InferenceServer
         }
 
         int level = Plan.Parameters.MaxLevel;
-        double scale = Plan.Scale;
+        double scale = Plan.InputScale;
         for (int i = 0; i < request.Ciphertexts.Count; i++)
         {
             Ciphertext c = request.Ciphertexts[i];

@@ -56,10 +56,10 @@ internal sealed class LatencyEngine
                         weights[g] = encoder.Encode(v, level, c);
                     }
 
-                    Plaintext bias = first.Fused
+                    Plaintext bias = !first.Rescales
                         ? encoder.Encode(_layout.Biases[0], level, sigma * c)
                         : encoder.Encode(_layout.Biases[0], level - 1, ScaleRules.AfterRescale(sigma, c, p.Q[level]));
-                    _stageData[i] = new InputStageData(weights, bias, first.Fused);
+                    _stageData[i] = new InputStageData(weights, bias, !first.Rescales);
                     break;
                 }
 
@@ -67,10 +67,10 @@ internal sealed class LatencyEngine
                 {
                     DiagonalTransform t = _layout.Transforms[i]!;
                     double c = linear.ConstantScale;
-                    Plaintext bias = linear.Fused
+                    Plaintext bias = !linear.Rescales
                         ? encoder.Encode(_layout.Biases[i], level, sigma * c)
                         : encoder.Encode(_layout.Biases[i], level - 1, ScaleRules.AfterRescale(sigma, c, p.Q[level]));
-                    _stageData[i] = new TransformData(t, t.Encode(context, level, c), bias, linear.Fused);
+                    _stageData[i] = new TransformData(t, t.Encode(context, level, c), bias, !linear.Rescales);
                     break;
                 }
 

@@ -88,7 +88,7 @@ internal sealed class LatencyLayout
     public string Method(int index, PlanStage stage) => (index == 0
         ? $"im2col {InputCiphertexts} ct × {Math.Min(BlocksPerCiphertext, TermCount)} blocks of {BlockStride}"
         : stage is ActivationStage ? "PolynomialEvaluator, per-slot coefficients" : Transforms[index]?.Method + $" ({Transforms[index]?.Diagonals.Count} diagonals, {Transforms[index]?.BabyStepCount} baby steps)")
-        + (stage is LinearStage { Fused: true } ? ", fused (no rescale)" : string.Empty);
+        + (stage is LinearStage { Fused: true } ? ", fused (no rescale)" : stage is LinearStage { LowScaleInput: true } ? ", low-scale input (no rescale)" : string.Empty);
 
     /// <summary>The layout of <paramref name="stages"/> (the first one linear) in <paramref name="slots"/> slots, or null if it does not fit.</summary>
     public static LatencyLayout? TryBuild(IReadOnlyList<PlanStage> stages, int slots)

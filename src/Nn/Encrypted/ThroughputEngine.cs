@@ -714,7 +714,7 @@ internal sealed class ThroughputEngine
             Map = stage.Map;
             CkksParameters p = context.Parameters;
             Pending = pendingScale is not null;
-            Fused = stage.Fused;
+            Fused = !stage.Rescales;
             Level = stage.InputLevel + (Pending ? 1 : 0);
             InputScale = pendingScale ?? stage.InputScale;
 

@@ -50,6 +50,51 @@ public sealed class InferencePlanTests
         Assert.True(plan.OutputScale / plan.Stages[^1].InputScale >= Math.ScaleB(1, ScaleRules.MinConstantBits));
     }
 
+    [Theory]
+    [InlineData(Architecture.Cnn1, Packing.Throughput, 18)]
+    [InlineData(Architecture.Cnn2, Packing.Throughput, 16)]
+    public void Compile_LowScaleInput_FirstStageDoesNotRescaleAndTheChainIsOnePrimeShorter(Architecture architecture, Packing packing, int logInput)
+    {
+        var usual = InferencePlan.Compile(Cnn(architecture), new InferenceOptions { Packing = packing });
+        var plan = InferencePlan.Compile(Cnn(architecture), new InferenceOptions { Packing = packing, LogInputScale = logInput });
+        Assert.Equal(usual.Depth - 1, plan.Depth);
+        Assert.Equal(usual.ChainBitSizes.Count - 1, plan.ChainBitSizes.Count);
+        Assert.Equal(0, plan.Steps[0].Depth);
+        Assert.Equal(plan.Parameters.MaxLevel, plan.Steps[1].InputLevel);
+        Assert.Equal(usual.Steps.Skip(1).Select(s => s.Depth), plan.Steps.Skip(1).Select(s => s.Depth));
+
+        // Inputs at 2^logInput, weights at the rest of the working scale, so the next step starts at Δ as usual.
+        Assert.Equal(Math.ScaleB(1.0, logInput), plan.InputScale);
+        Assert.Equal(usual.Scale, usual.InputScale);
+        Assert.Equal(plan.Scale, plan.Stages[1].InputScale);
+        Assert.Equal(plan.Scale / plan.InputScale, ((LinearStage)plan.Stages[0]).ConstantScale);
+        Assert.Equal(usual.OutputScale, plan.OutputScale, 1e-9 * usual.OutputScale);
+    }
+
+    [Fact]
+    public void Compile_LowScaleInput_OutOfRangeOrNoLinearFirstStage_Refused()
+    {
+        var low = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(
+            Cnn(Architecture.Cnn1), new InferenceOptions { Packing = Packing.Throughput, LogInputScale = InferenceOptions.MinLogInputScale - 1 }));
+        Assert.Contains($"LogInputScale = {InferenceOptions.MinLogInputScale - 1} is out of range", low.Message);
+
+        // Throughput's working scale is 2^28: the weights need 2^8, so 2^21 is the highest input scale.
+        var high = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(
+            Cnn(Architecture.Cnn1), new InferenceOptions { Packing = Packing.Throughput, LogInputScale = 21 }));
+        Assert.Contains("at most 20", high.Message);
+        InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { Packing = Packing.Throughput, LogInputScale = 20 });
+
+        var slafFirst = new Sequential(new TensorShape(4), new Slaf(new TensorShape(4), 3), new Dense(4, 2));
+        var first = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(slafFirst, new InferenceOptions { Packing = Packing.Throughput, LogInputScale = 18 }));
+        Assert.Contains("starts with a linear stage followed by another step", first.Message);
+
+        var latency = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { Packing = Packing.Latency, LogInputScale = 20 }));
+        Assert.Contains("applies to the throughput packing only", latency.Message);
+
+        var denseOnly = new Sequential(new TensorShape(4), new Dense(4, 2));
+        Assert.Throws<ArgumentException>(() => InferencePlan.Compile(denseOnly, new InferenceOptions { Packing = Packing.Throughput, LogInputScale = 18 }));
+    }
+
     [Fact]
     public void Compile_ThroughputDefaultChain_LargeOutputBound_KeepsTheWideBase()
     {
