@@ -52,7 +52,9 @@ public sealed record InferenceOptions
     /// <c>Δ/Δ_in</c>, so its output lands on the working scale Δ without consuming a prime, and the chain is one prime
     /// shorter (the stage's rescale and the top limb of every operation before the next rescale are saved). The price is
     /// precision: the fresh encryption noise (about 2^8.7 in a slot at N = 2^14) is relative to Δ_in, and the weights
-    /// are quantized at Δ/Δ_in (at least 2^<see cref="MinInputConstantBits"/>). For the MNIST models, Δ_in = 2^18 at
+    /// are quantized at Δ/Δ_in (at least 2^<see cref="MinInputConstantBits"/>); such a plan also hands the last SLAF's
+    /// result to the layer after it without a key switch where 4 bits of headroom remain (8 otherwise), whose error is
+    /// small against the inputs'. For the MNIST models, Δ_in = 2^18 at
     /// Δ = 2^28 balances the two (docs/inference.md §3). The first stage must be linear and not the last. Throughput
     /// packing only: there the weights are exact integer constants, while the latency packing encodes them as plaintext
     /// polynomials, whose coefficient rounding at such a low scale would put an error of about √N/2^(Δ − Δ_in) into

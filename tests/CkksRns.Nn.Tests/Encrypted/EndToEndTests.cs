@@ -70,8 +70,10 @@ public sealed class EndToEndTests(TrainedModelsFixture models) : IClassFixture<T
     private void CheckTrained(Architecture architecture, Packing packing, int logN, int? logInput = null, double bound = NetworkBound)
     {
         Sequential model = architecture == Architecture.Cnn1 ? models.Cnn1 : models.Cnn2;
-        var plan = InferencePlan.Compile(model, Small(packing, logN) with { LogInputScale = logInput });
+        // A low-scale plan at the default output bound (64), where CNN1's last SLAF is handed over to the last layer.
+        var plan = InferencePlan.Compile(model, Small(packing, logN) with { LogInputScale = logInput, OutputBound = logInput is null ? 256 : 64 });
         Assert.Equal(logInput is null ? plan.Scale : Math.ScaleB(1.0, logInput.Value), plan.InputScale);
+        Assert.True(logInput is null || ThroughputEngine.PlanDeferral(plan, plan.Parameters).Deferred[3], "The last SLAF is handed over too.");
         int count = packing == Packing.Latency ? 2 : 5;
         float[] images = models.Test.Samples[..(count * 784)];
         (double[] encrypted, double[] plain) = Run(plan, images, count);

@@ -72,6 +72,18 @@ public sealed class InferencePlanTests
     }
 
     [Fact]
+    public void Compile_LowScaleInput_Cnn1_AlsoHandsTheLastSlafOver()
+    {
+        // The default keeps 8 bits of headroom for a handover, which the SLAF before CNN1's last layer does not have; a
+        // plan that traded precision for speed accepts 4.
+        var usual = InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { Packing = Packing.Throughput });
+        var plan = InferencePlan.Compile(Cnn(Architecture.Cnn1), new InferenceOptions { Packing = Packing.Throughput, LogInputScale = 18 });
+        Assert.Equal([false, true, false, false, false], ThroughputEngine.PlanDeferral(usual, usual.Parameters).Deferred);
+        Assert.Equal([false, true, false, true, false], ThroughputEngine.PlanDeferral(plan, plan.Parameters).Deferred);
+        Assert.Contains("no key switch", plan.Steps[3].Method);
+    }
+
+    [Fact]
     public void Compile_LowScaleInput_OutOfRangeOrNoLinearFirstStage_Refused()
     {
         var low = Assert.Throws<ArgumentException>(() => InferencePlan.Compile(
