@@ -549,9 +549,9 @@ public sealed class InferencePlan
             }
             else if (stage is LinearStage { LowScaleInput: true } first)
             {
-                // No rescale: the weights take the working scale's ratio to the input's.
+                // No rescale: the weights take the working scale's ratio to the input's (at least 2^MinInputConstantBits,
+                // checked with the option).
                 double c = target / scale;
-                CheckConstant(c, stage, i, "weights", level, parameters, InferenceOptions.MinInputConstantBits);
                 first.ConstantScale = c;
                 scale *= c;
             }
@@ -586,16 +586,9 @@ public sealed class InferencePlan
         }
     }
 
-    private static void CheckConstant(double scale, PlanStage stage, int index, string what, int level, CkksParameters parameters, int minBits = ScaleRules.MinConstantBits)
+    private static void CheckConstant(double scale, PlanStage stage, int index, string what, int level, CkksParameters parameters)
     {
-        if (minBits != ScaleRules.MinConstantBits && !(scale >= Math.ScaleB(1, minBits)))
-        {
-            throw new ArgumentException(
-                $"Step {index} ({stage.Name}) would encode its {what} at scale 2^{Math.Log2(scale):0.#}, below the 2^{minBits} it needs for precision: " +
-                $"with the working scale 2^{Math.Log2(stage.TargetScale):0.#} the input scale must be at most 2^{Math.Log2(stage.TargetScale) - minBits:0.#} (LogInputScale).", "options");
-        }
-
-        if (!(scale >= Math.ScaleB(1, minBits)) || !double.IsFinite(scale))
+        if (!(scale >= Math.ScaleB(1, ScaleRules.MinConstantBits)) || !double.IsFinite(scale))
         {
             throw new ArgumentException(
                 $"Step {index} ({stage.Name}) at level {level} would encode its {what} at scale 2^{Math.Log2(scale):0.#}, below the 2^{ScaleRules.MinConstantBits} " +
