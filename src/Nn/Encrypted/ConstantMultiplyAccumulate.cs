@@ -239,10 +239,10 @@ internal static class ConstantMultiplyAccumulate
     }
 
     /// <summary>Inputs ahead whose lines <see cref="GatherChunked"/> asks for while copying the current one.</summary>
-    private const int PrefetchDistance = 8;
+    internal const int PrefetchDistance = 8;
 
     /// <summary>Asks for the cache lines of <c>x[offset .. offset + width)</c>.</summary>
-    private static unsafe void PrefetchRun(ulong[] x, int offset, int width)
+    internal static unsafe void PrefetchRun(ulong[] x, int offset, int width)
     {
         fixed (ulong* p = &x[offset])
         {

@@ -14,6 +14,19 @@ namespace CkksRns.Nn.Encrypted;
 /// </summary>
 internal sealed class ThroughputEngine
 {
+    /// <summary>When a linear stage takes the floating-point kernel (<see cref="FloatMultiplyAccumulate"/>).</summary>
+    internal enum FloatKernelUse
+    {
+        /// <summary>Never: the integer kernels only.</summary>
+        Never,
+
+        /// <summary>When its weights split into at most a quarter more terms (the default).</summary>
+        WhenFaster,
+
+        /// <summary>Whenever its weights fit 32 bits and a limb's prime is below 2^31.</summary>
+        Always,
+    }
+
     private const int BlockCoefficients = 1024;
 
     /// <summary>
@@ -46,7 +59,12 @@ internal sealed class ThroughputEngine
     private readonly ConcurrentBag<Ciphertext> _pool = [];
     private readonly ConcurrentBag<Scratch> _scratch = [];
 
-    public ThroughputEngine(InferencePlan plan, CkksContext context, Evaluator evaluator, int parallelism)
+    /// <param name="plan">The plan (throughput packing).</param>
+    /// <param name="context">The server's context.</param>
+    /// <param name="evaluator">The evaluator with the relinearization key.</param>
+    /// <param name="parallelism">Independent work items run at once.</param>
+    /// <param name="floatKernel">When linear stages take <see cref="FloatMultiplyAccumulate"/> (the same results either way; tests compare).</param>
+    public ThroughputEngine(InferencePlan plan, CkksContext context, Evaluator evaluator, int parallelism, FloatKernelUse floatKernel = FloatKernelUse.WhenFaster)
     {
         _plan = plan;
         _context = context;
@@ -61,7 +79,7 @@ internal sealed class ThroughputEngine
         {
             if (plan.Stages[i] is LinearStage linear)
             {
-                _constants[i] = new LinearConstants(linear, context, deferral.PendingScale[i], deferral.InputScales[i], deferral.ColumnFactors[i], deferral.ExtraBias[i]);
+                _constants[i] = new LinearConstants(linear, context, deferral.PendingScale[i], deferral.InputScales[i], deferral.ColumnFactors[i], deferral.ExtraBias[i], floatKernel);
             }
         }
     }
@@ -201,6 +219,9 @@ internal sealed class ThroughputEngine
     /// <summary>The scale of a monic neuron's result: the boosted square σ²·K rescaled by q_top, times x at σ (the evaluator's own arithmetic).</summary>
     internal static double MonicScale(double sigma, double boost, double qTop) => sigma * sigma * boost / qTop * sigma;
 
+    /// <summary>Per stage, whether it is a linear stage whose narrow limbs take <see cref="FloatMultiplyAccumulate"/>.</summary>
+    internal bool[] FloatLinearStages => [.. _constants.Select(k => k?.Float is not null)];
+
     /// <summary>Seconds each stage took in the last evaluation (diagnostics).</summary>
     public double[] StageSeconds { get; private set; } = [];
 
@@ -316,12 +337,27 @@ internal sealed class ThroughputEngine
             ulong[]?[] x = buffers[p];
             ulong[][] y = outputBuffers[p];
             const int G = ConstantMultiplyAccumulate.GatherWidth;
-            ulong[] gathered = System.Buffers.ArrayPool<ulong>.Shared.Rent(x.Length * G);
+            FloatLayout? fl = weights is not null && q.Value < FloatMultiplyAccumulate.MaxModulus ? k.Float : null;
+            ulong[] gathered = System.Buffers.ArrayPool<ulong>.Shared.Rent((fl?.Sources.Length ?? x.Length) * G);
             ulong[]? high = splitLimb ? System.Buffers.ArrayPool<ulong>.Shared.Rent(x.Length * G) : null;
             int start = block * blockSize, end = start + blockSize;
             for (int k0 = start; k0 < end; k0 += G)
             {
                 int offset = (l * n) + k0, span = Math.Min(G, end - k0);
+                if (fl is not null)
+                {
+                    Span<double> g = System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, double>(gathered.AsSpan());
+                    FloatMultiplyAccumulate.Gather(x, fl.Sources, fl.Shifts, offset, span, chunk, g, q);
+                    for (int bi = 0; bi < k.Blocks.Length; bi++)
+                    {
+                        RowBlock b = k.Blocks[bi];
+                        FloatMultiplyAccumulate.Block(
+                            fl.Columns[bi], fl.Weights[bi], fl.Windows[bi], g, fl.Sources.Length, chunk, span, bias.AsSpan(b.BiasStart, R), y, b.Rows, offset, q, simd);
+                    }
+
+                    continue;
+                }
+
                 if (weights is not null && !splitLimb)
                 {
                     ConstantMultiplyAccumulate.GatherChunked(x, offset, span, chunk, gathered);
@@ -724,7 +760,7 @@ internal sealed class ThroughputEngine
     /// <summary>A linear stage's weights and bias as residues of each limb at the stage's level and constant scale.</summary>
     private sealed class LinearConstants
     {
-        public LinearConstants(LinearStage stage, CkksContext context, double? pendingScale, double[]? inputScales, double[]? columnFactors, double[]? extraBias)
+        public LinearConstants(LinearStage stage, CkksContext context, double? pendingScale, double[]? inputScales, double[]? columnFactors, double[]? extraBias, FloatKernelUse floatKernel)
         {
             InputScales = inputScales;
             Map = stage.Map;
@@ -794,6 +830,7 @@ internal sealed class ThroughputEngine
             }
 
             SignedWeights = signed;
+            Float = floatKernel != FloatKernelUse.Never && signed is not null ? CreateFloatLayout(Map, Blocks, signed, moduli, limbs, floatKernel == FloatKernelUse.Always) : null;
             Weights = new uint[]?[limbs];
             SplitWeights = new uint[]?[limbs];
             SplitLimbs = new bool[limbs];
@@ -840,6 +877,44 @@ internal sealed class ThroughputEngine
                 WideWeights[l] = wide;
                 Bias[l] = bias;
             }
+        }
+
+        /// <summary>
+        /// The weights laid out for <see cref="FloatMultiplyAccumulate"/>, which the limbs of primes below 2^31 take when
+        /// the weights split into at most a quarter more terms (every MNIST stage: the few weights above 2^19 are those of
+        /// the non-monic neurons); null otherwise.
+        /// </summary>
+        public FloatLayout? Float { get; }
+
+        /// <summary>The float layout of the blocks for the stage's narrow limbs, or null when it would add more than a quarter of the terms (unless <paramref name="always"/>).</summary>
+        private static FloatLayout? CreateFloatLayout(LinearMap map, RowBlock[] blocks, int[] signed, Modulus[] moduli, int limbs, bool always)
+        {
+            ulong bound = 0;
+            for (int l = 0; l < limbs; l++)
+            {
+                if (moduli[l].Value < FloatMultiplyAccumulate.MaxModulus)
+                {
+                    bound = Math.Max(bound, moduli[l].Value + 1);
+                }
+            }
+
+            if (bound == 0 || !System.Runtime.Intrinsics.X86.Fma.IsSupported)
+            {
+                return null;
+            }
+
+            var columns = new int[blocks.Length][];
+            var starts = new int[blocks.Length];
+            long terms = 0;
+            for (int b = 0; b < blocks.Length; b++)
+            {
+                columns[b] = map.Columns.AsSpan(blocks[b].ColumnStart, blocks[b].ColumnCount).ToArray();
+                starts[b] = blocks[b].WeightStart;
+                terms += blocks[b].ColumnCount;
+            }
+
+            FloatLayout layout = FloatLayout.Build(map.InputLength, columns, signed, starts, bound);
+            return always || layout.Terms * 4 <= terms * 5 ? layout : null;
         }
 
         public LinearMap Map { get; }

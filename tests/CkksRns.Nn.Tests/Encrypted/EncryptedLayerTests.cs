@@ -185,6 +185,47 @@ public sealed class EncryptedLayerTests
         }));
     }
 
+    [Fact]
+    public void FloatKernel_GivesTheIntegerKernelsCiphertexts_BitForBit()
+    {
+        // The linear stages' floating-point multiply-accumulate (exact integers in doubles) against the integer kernel on
+        // the same encrypted batch: a convolution, a SLAF handed over to a narrowing dense layer (monic and general
+        // neurons, size-4 inputs, weights above 2^19 split into digits), a SLAF and a last layer; with and without a wide
+        // first prime (whose limb keeps the integer kernel).
+        var input = new TensorShape(1, 10, 10);
+        var cases = from seed in Gen.Choose(0, 100_000)
+                    from lowScale in Gen.Elements<int?>(null, 18)
+                    select (seed, lowScale);
+        FsCheck.Check.One(Config.QuickThrowOnFailure.WithMaxTest(2), Prop.ForAll(cases.ToArbitrary(), c =>
+        {
+            var model = new Sequential(
+                input,
+                new Conv2d(1, 5, 4, stride: 2, padding: 0, seed: (ulong)c.seed),
+                new Slaf(new TensorShape(5, 4, 4), 3, SlafGranularity.PerNeuron),
+                new Flatten(),
+                new Dense(80, 10, seed: (ulong)c.seed + 1),
+                new Slaf(new TensorShape(10), 3, SlafGranularity.PerNeuron),
+                new Dense(10, 4, seed: (ulong)c.seed + 2));
+            Randomize(model, c.seed);
+            var plan = InferencePlan.Compile(model, Small(Packing.Throughput) with { LogInputScale = c.lowScale });
+            using var client = new InferenceClient(plan, 2);
+            EvaluationKeys keys = client.CreateEvaluationKeys();
+            var evaluator = new Evaluator(keys.Context, keys.RelinearizationKey, keys.GaloisKeys);
+            var request = client.Encrypt(TestData.RandomArray(3 * input.Length, c.seed + 1));
+            var withFloat = new ThroughputEngine(plan, keys.Context, evaluator, 2, floatKernel: ThroughputEngine.FloatKernelUse.Always);
+            var withInteger = new ThroughputEngine(plan, keys.Context, evaluator, 2, floatKernel: ThroughputEngine.FloatKernelUse.Never);
+            Assert.Equal(System.Runtime.Intrinsics.X86.Fma.IsSupported, withFloat.FloatLinearStages.Count(f => f) == 3);
+            Assert.DoesNotContain(true, withInteger.FloatLinearStages);
+            Ciphertext[] a = withFloat.Evaluate([.. request.Ciphertexts], plan.Stages.Count);
+            Ciphertext[] b = withInteger.Evaluate([.. request.Ciphertexts], plan.Stages.Count);
+            Assert.Equal(b.Length, a.Length);
+            for (int i = 0; i < a.Length; i++)
+            {
+                Assert.True(Bytes(b[i]).AsSpan().SequenceEqual(Bytes(a[i])), $"output {i} differs (seed {c.seed}, low scale {c.lowScale})");
+            }
+        }));
+    }
+
     private static byte[] Bytes(Ciphertext c)
     {
         var stream = new MemoryStream();
