@@ -155,11 +155,50 @@ internal static class FloatMultiplyAccumulate
         ReadOnlySpan<int> columns, ReadOnlySpan<double> weights, ReadOnlySpan<int> windows, ReadOnlySpan<double> gathered, int inputCount, int chunk, int width,
         ReadOnlySpan<ulong> bias, ulong[][] outputs, ReadOnlySpan<int> rows, int offset, Modulus q, SimdLevel level)
     {
+        for (int e = 0; e < columns.Length; e++)
+        {
+            if ((uint)columns[e] >= (uint)inputCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(columns), columns[e], $"A column must name one of the {inputCount} gathered inputs.");
+            }
+        }
+
+        BlockCore(columns, weights, windows, gathered, inputCount, chunk, width, bias, outputs, rows, offset, q, level);
+    }
+
+    /// <summary>
+    /// Block <paramref name="block"/> of <paramref name="layout"/> (see the other overload), on a buffer gathered with the
+    /// layout's virtual inputs; the layout's columns were checked when it was built, so this call checks only the sizes.
+    /// </summary>
+    public static void Block(
+        FloatLayout layout, int block, ReadOnlySpan<double> gathered, int chunk, int width, ReadOnlySpan<ulong> bias, ulong[][] outputs, ReadOnlySpan<int> rows,
+        int offset, Modulus q, SimdLevel level)
+    {
+        if (q.Value >= layout.ModulusBound)
+        {
+            throw new ArgumentException($"The layout's windows hold for moduli below {layout.ModulusBound}; q = {q.Value}.", nameof(q));
+        }
+
+        BlockCore(layout.Columns[block], layout.Weights[block], layout.Windows[block], gathered, layout.Sources.Length, chunk, width, bias, outputs, rows, offset, q, level);
+    }
+
+    private static void BlockCore(
+        ReadOnlySpan<int> columns, ReadOnlySpan<double> weights, ReadOnlySpan<int> windows, ReadOnlySpan<double> gathered, int inputCount, int chunk, int width,
+        ReadOnlySpan<ulong> bias, ulong[][] outputs, ReadOnlySpan<int> rows, int offset, Modulus q, SimdLevel level)
+    {
         int n = columns.Length;
         if (rows.Length is < 1 or > Rows || weights.Length < n * Rows || bias.Length < rows.Length || width < 0 || chunk < 1)
         {
             throw new ArgumentException(
                 $"A block has 1 to {Rows} rows (has {rows.Length}), {n * Rows} weights for {n} terms (has {weights.Length}), a bias per row (has {bias.Length}) and a positive chunk ({chunk}).");
+        }
+
+        for (int i = 0, previous = 0; i < windows.Length; previous = windows[i++])
+        {
+            if (windows[i] < previous || windows[i] > n)
+            {
+                throw new ArgumentException($"The window ends must ascend to the block's {n} terms; end {i} is {windows[i]}.", nameof(windows));
+            }
         }
 
         if (windows.Length < 1 || windows[^1] != n)
@@ -175,14 +214,6 @@ internal static class FloatMultiplyAccumulate
         if (q.Value >= MaxModulus)
         {
             throw new ArgumentException($"The floating-point kernel takes primes below 2^31; q = {q.Value}.", nameof(q));
-        }
-
-        for (int e = 0; e < n; e++)
-        {
-            if ((uint)columns[e] >= (uint)inputCount)
-            {
-                throw new ArgumentOutOfRangeException(nameof(columns), columns[e], $"A column must name one of the {inputCount} gathered inputs.");
-            }
         }
 
         for (int r = 0; r < rows.Length; r++)
@@ -454,6 +485,17 @@ internal sealed class FloatLayout
         if (modulusBound > FloatMultiplyAccumulate.MaxModulus || columns.Length != starts.Length)
         {
             throw new ArgumentException($"A layout takes moduli below 2^31 (asked for {modulusBound}) and a weight start per block.");
+        }
+
+        foreach (int[] block in columns)
+        {
+            foreach (int column in block)
+            {
+                if ((uint)column >= (uint)inputCount)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(columns), column, $"A column must name one of the {inputCount} inputs.");
+                }
+            }
         }
 
         var sources = new List<int>(inputCount);

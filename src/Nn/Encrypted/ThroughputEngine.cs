@@ -351,8 +351,7 @@ internal sealed class ThroughputEngine
                     for (int bi = 0; bi < k.Blocks.Length; bi++)
                     {
                         RowBlock b = k.Blocks[bi];
-                        FloatMultiplyAccumulate.Block(
-                            fl.Columns[bi], fl.Weights[bi], fl.Windows[bi], g, fl.Sources.Length, chunk, span, bias.AsSpan(b.BiasStart, R), y, b.Rows, offset, q, simd);
+                        FloatMultiplyAccumulate.Block(fl, bi, g, chunk, span, bias.AsSpan(b.BiasStart, R), y, b.Rows, offset, q, simd);
                     }
 
                     continue;

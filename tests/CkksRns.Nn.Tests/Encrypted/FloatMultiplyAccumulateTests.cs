@@ -219,6 +219,11 @@ public sealed class FloatMultiplyAccumulateTests
             [0, 1], weights, [2], gathered, 4, 8, 8, new ulong[1], outputs, [0], 10, q, SimdLevel.Scalar));
         Assert.Throws<ArgumentException>(() => FloatMultiplyAccumulate.Gather([new ulong[16], null], [0, 1], [0, 0], 0, 16, 8, new double[16], q));
         Assert.Throws<ArgumentException>(() => FloatMultiplyAccumulate.Gather([new ulong[16]], [1], [0], 0, 8, 8, new double[8], q));
+        Assert.Throws<ArgumentException>(() => FloatMultiplyAccumulate.Block(
+            [0, 1], weights, [3, 2], gathered, 4, 8, 8, new ulong[1], outputs, [0], 0, q, SimdLevel.Scalar));
         Assert.Throws<ArgumentException>(() => FloatLayout.Build(1, [[0]], new int[R], [0], (1UL << 31) + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => FloatLayout.Build(1, [[1]], new int[R], [0], 1UL << 30));
+        FloatLayout layout = FloatLayout.Build(4, [[0, 1]], new int[2 * R], [0], 1UL << 20);
+        Assert.Throws<ArgumentException>(() => FloatMultiplyAccumulate.Block(layout, 0, gathered, 8, 8, new ulong[1], outputs, [0], 0, q, SimdLevel.Scalar));
     }
 }
