@@ -329,16 +329,19 @@ internal sealed class KeySwitcher(CkksContext context)
             Span<ulong> out0 = special ? o.Acc0P.LimbUnchecked(prime) : o.Acc0Q.LimbUnchecked(prime);
             Span<ulong> out1 = special ? o.Acc1P.LimbUnchecked(prime) : o.Acc1Q.LimbUnchecked(prime);
             bool narrow = ElementwiseKernels.IsNarrow(q);
-            int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : 32;
-            int block = narrow ? NarrowBlock : WideBlock;
+            bool fma = ElementwiseKernels.IsFmaAccumulable(q); // 32–50-bit primes: exact sums in doubles, one word each
+            int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : fma ? ElementwiseKernels.FmaTermLimit(q) : 32;
+            int block = narrow || fma ? NarrowBlock : WideBlock;
+            bool twoWords = !narrow && !fma;
             SimdLevel simd = SimdCapabilities.Current;
-            Span<ulong> low0 = stackalloc ulong[block], high0 = stackalloc ulong[narrow ? 0 : block];
-            Span<ulong> low1 = stackalloc ulong[block], high1 = stackalloc ulong[narrow ? 0 : block];
+            Span<ulong> low0 = stackalloc ulong[block], high0 = stackalloc ulong[twoWords ? block : 0];
+            Span<ulong> low1 = stackalloc ulong[block], high1 = stackalloc ulong[twoWords ? block : 0];
             for (int c0 = 0; c0 < n; c0 += block)
             {
                 int length = Math.Min(block, n - c0);
                 Span<ulong> l0 = low0[..length], l1 = low1[..length];
-                Span<ulong> h0 = narrow ? default : high0[..length], h1 = narrow ? default : high1[..length];
+                Span<ulong> h0 = twoWords ? high0[..length] : default, h1 = twoWords ? high1[..length] : default;
+                Span<double> f0 = MemoryMarshal.Cast<ulong, double>(l0), f1 = MemoryMarshal.Cast<ulong, double>(l1);
 
                 // The first digit overwrites the sums (no clearing pass); a fold leaves one reduced term.
                 int terms = 0;
@@ -362,8 +365,17 @@ internal sealed class KeySwitcher(CkksContext context)
                     if (terms >= limit)
                     {
                         // Fold the sums back to residues so the accumulators cannot overflow.
-                        Fold(narrow, l0, h0, q);
-                        Fold(narrow, l1, h1, q);
+                        if (fma)
+                        {
+                            ElementwiseKernels.FoldFmaSums(f0, q, simd);
+                            ElementwiseKernels.FoldFmaSums(f1, q, simd);
+                        }
+                        else
+                        {
+                            Fold(narrow, l0, h0, q);
+                            Fold(narrow, l1, h1, q);
+                        }
+
                         terms = 1;
                     }
 
@@ -373,6 +385,11 @@ internal sealed class KeySwitcher(CkksContext context)
                         // Narrow key limbs are stored as 32-bit words (KeySwitchingKey): a third less to stream.
                         ElementwiseKernels.MultiplyAccumulatePairNarrow(
                             xs, key.NarrowB(j, special, prime).Slice(c0, length), key.NarrowA(j, special, prime).Slice(c0, length), l0, l1, overwrite: terms == 0, simd);
+                    }
+                    else if (fma)
+                    {
+                        ElementwiseKernels.MultiplyAccumulatePairFma(
+                            xs, key.WideB(j, special, prime).Slice(c0, length), key.WideA(j, special, prime).Slice(c0, length), f0, f1, q, overwrite: terms == 0, simd);
                     }
                     else
                     {
@@ -387,6 +404,11 @@ internal sealed class KeySwitcher(CkksContext context)
                 {
                     ElementwiseKernels.Reduce(l0, out0.Slice(c0, length), q);
                     ElementwiseKernels.Reduce(l1, out1.Slice(c0, length), q);
+                }
+                else if (fma)
+                {
+                    ElementwiseKernels.ReduceFmaSums(f0, out0.Slice(c0, length), q, simd);
+                    ElementwiseKernels.ReduceFmaSums(f1, out1.Slice(c0, length), q, simd);
                 }
                 else
                 {
