@@ -34,7 +34,8 @@ namespace CkksRns.Ckks;
 /// <para>
 /// Memory passes: the decomposition copies and inverse-transforms each limb while it is in cache; the inner product
 /// reads each extended digit once for both key parts, summing lazily (64-bit sums of 32-bit products for primes below
-/// 2^31, 128-bit sums otherwise) and reducing once per block; ModDown's subtraction, multiplication by <c>P^-1</c> and
+/// 2^31; for 32–50-bit primes, sums in doubles of products reduced exactly to <c>(-q, q)</c> with FMAs; 128-bit sums
+/// otherwise) and reducing once per block; ModDown's subtraction, multiplication by <c>P^-1</c> and
 /// optional accumulation are one pass.
 /// </para>
 /// <para>Scratch memory is pooled, so several threads can switch keys at once.</para>

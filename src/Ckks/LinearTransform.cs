@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Polynomials;
@@ -490,8 +491,9 @@ public sealed class LinearTransform
     /// <summary>
     /// One limb of a giant step's inner sum <c>Σ_b d_b ⊙ rot_b(x)</c> for both ciphertext components. For primes below
     /// 2^31 the products are summed in 64-bit words (one 32×32-bit multiply each) and reduced once every
-    /// <c>NarrowTermLimit</c> terms; wider primes use 128-bit sums of up to 32 products. The sums are exact, so the
-    /// result equals term-by-term modular arithmetic.
+    /// <c>NarrowTermLimit</c> terms; primes of 32 to 50 bits sum exactly reduced products in doubles
+    /// (<c>MultiplyAccumulatePairFma</c>, folded every <c>FmaTermLimit</c> terms); wider primes use 128-bit sums of up to 32
+    /// products. The sums are exact, so the result equals term-by-term modular arithmetic.
     /// </summary>
     private readonly struct GiantStepAction(
         CkksContext context, Ciphertext[] babies, (int Giant, GiantTerm[] Terms)[] giantTerms, Ciphertext[] outputs, int chunks) : ILimbAction
@@ -506,28 +508,44 @@ public sealed class LinearTransform
             Modulus q = context.RingQ.ModuliArray[limb];
             int n = context.N, per = n / chunks, start = chunk * per, end = start + per;
             bool narrow = ElementwiseKernels.IsNarrow(q);
-            int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : 32;
+            bool fma = ElementwiseKernels.IsFmaAccumulable(q); // 32–50-bit primes: exact sums in doubles
+            int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : fma ? ElementwiseKernels.FmaTermLimit(q) : 32;
+            SimdLevel simd = SimdCapabilities.Current;
             Span<ulong> low0 = stackalloc ulong[Block], high0 = stackalloc ulong[Block];
             Span<ulong> low1 = stackalloc ulong[Block], high1 = stackalloc ulong[Block];
             for (int c0 = start; c0 < end; c0 += Block)
             {
                 int length = Math.Min(Block, end - c0);
                 Span<ulong> l0 = low0[..length], l1 = low1[..length], h0 = high0[..length], h1 = high1[..length];
+                Span<double> f0 = MemoryMarshal.Cast<ulong, double>(l0), f1 = MemoryMarshal.Cast<ulong, double>(l1);
                 for (int g = 0; g < giantTerms.Length; g++)
                 {
                     GiantTerm[] terms = giantTerms[g].Terms;
                     Span<ulong> out0 = outputs[g][0].LimbUnchecked(limb), out1 = outputs[g][1].LimbUnchecked(limb);
-                    l0.Clear();
-                    l1.Clear();
-                    h0.Clear();
-                    h1.Clear();
+                    if (!fma)
+                    {
+                        l0.Clear();
+                        l1.Clear();
+                        h0.Clear();
+                        h1.Clear();
+                    }
+
                     int count = 0;
                     foreach (GiantTerm term in terms)
                     {
                         if (count >= limit)
                         {
-                            Fold(narrow, l0, h0, q);
-                            Fold(narrow, l1, h1, q);
+                            if (fma)
+                            {
+                                ElementwiseKernels.FoldFmaSums(f0, q, simd);
+                                ElementwiseKernels.FoldFmaSums(f1, q, simd);
+                            }
+                            else
+                            {
+                                Fold(narrow, l0, h0, q);
+                                Fold(narrow, l1, h1, q);
+                            }
+
                             count = 1;
                         }
 
@@ -538,6 +556,11 @@ public sealed class LinearTransform
                         {
                             ElementwiseKernels.MultiplyAccumulateNarrow(x0, d, l0);
                             ElementwiseKernels.MultiplyAccumulateNarrow(x1, d, l1);
+                        }
+                        else if (fma)
+                        {
+                            // The pair kernel shares its first operand: here the diagonal, against both components.
+                            ElementwiseKernels.MultiplyAccumulatePairFma(d, x0, x1, f0, f1, q, overwrite: count == 0, simd);
                         }
                         else
                         {
@@ -552,6 +575,17 @@ public sealed class LinearTransform
                     {
                         ElementwiseKernels.Reduce(l0, out0.Slice(c0, length), q);
                         ElementwiseKernels.Reduce(l1, out1.Slice(c0, length), q);
+                    }
+                    else if (fma)
+                    {
+                        if (count == 0)
+                        {
+                            f0.Clear(); // a giant step without terms: zero sums
+                            f1.Clear();
+                        }
+
+                        ElementwiseKernels.ReduceFmaSums(f0, out0.Slice(c0, length), q, simd);
+                        ElementwiseKernels.ReduceFmaSums(f1, out1.Slice(c0, length), q, simd);
                     }
                     else
                     {
