@@ -55,7 +55,7 @@ public sealed partial class Evaluator
             return;
         }
 
-        int[] plan = _rotationPlans.GetOrAdd(normalized, PlanRotation);
+        int[] plan = _rotationPlans.TryGetValue(normalized, out int[]? cached) ? cached : _rotationPlans.GetOrAdd(normalized, PlanRotation);
         ApplyGalois(a, Context.GaloisElementForRotation(plan[0]), destination);
         for (int i = 1; i < plan.Length; i++)
         {
@@ -198,25 +198,7 @@ public sealed partial class Evaluator
             }
             else
             {
-                Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = groups }, g =>
-                {
-                    using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
-                    KeySwitcher.Scratch accumulators = g == 0 ? s : _keySwitcher.Rent();
-                    try
-                    {
-                        for (int t = g; t < keyedCount; t += groups)
-                        {
-                            RotateFromDecomposition(s, accumulators, steps[keyed[t]], destinations[keyed[t]], keys, level, scale);
-                        }
-                    }
-                    finally
-                    {
-                        if (g != 0)
-                        {
-                            _keySwitcher.Return(accumulators);
-                        }
-                    }
-                });
+                RotateKeyedStepsInParallel(s, steps, destinations, keys, keyed, keyedCount, groups, level, scale);
             }
 
             System.Buffers.ArrayPool<int>.Shared.Return(keyed);
@@ -370,6 +352,34 @@ public sealed partial class Evaluator
             _keySwitcher.Return(s);
         }
     }
+
+    /// <summary>
+    /// The keyed steps of a hoisted rotation on <paramref name="groups"/> threads, each taking whole steps with its own
+    /// accumulators. Kept out of <see cref="RotateHoisted(Ciphertext, IReadOnlyList{int}, IReadOnlyList{Ciphertext})"/> so
+    /// that its sequential path does not allocate the lambda's closure.
+    /// </summary>
+    private void RotateKeyedStepsInParallel(
+        KeySwitcher.Scratch s, IReadOnlyList<int> steps, IReadOnlyList<Ciphertext> destinations, GaloisKeys keys, int[] keyed, int keyedCount, int groups,
+        int level, double scale) =>
+        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = groups }, g =>
+        {
+            using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
+            KeySwitcher.Scratch accumulators = g == 0 ? s : _keySwitcher.Rent();
+            try
+            {
+                for (int t = g; t < keyedCount; t += groups)
+                {
+                    RotateFromDecomposition(s, accumulators, steps[keyed[t]], destinations[keyed[t]], keys, level, scale);
+                }
+            }
+            finally
+            {
+                if (g != 0)
+                {
+                    _keySwitcher.Return(accumulators);
+                }
+            }
+        });
 
     /// <summary>One keyed step of a hoisted rotation: switches the decomposition in <paramref name="decomposition"/> (with <c>c_0</c> in its spare) into <paramref name="accumulators"/>.</summary>
     private void RotateFromDecomposition(

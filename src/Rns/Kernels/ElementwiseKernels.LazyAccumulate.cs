@@ -12,6 +12,8 @@ namespace CkksRns.Rns.Kernels;
 //    keeps the sum below 2^63 (see NarrowTermLimit) and reduces it with Reduce;
 //  - wide: a 128-bit pair (low, high) per coefficient, for operands below 2^62; the caller keeps the high word below
 //    2^63 (at most 32 products below 2^122) and reduces it with ReduceWide.
+// (Primes of 32 to 50 bits have a cheaper third form, exactly reduced products summed in doubles:
+// ElementwiseKernels.FmaAccumulate.cs.)
 // The sums are exact integers, so every path gives the same reduced result as the scalar reference.
 internal static partial class ElementwiseKernels
 {

@@ -182,14 +182,19 @@ public sealed class RnsContext
         return (int)k;
     }
 
+    // Both maps are looked up before GetOrAdd: converting the instance method to a delegate allocates on every call
+    // (64 bytes per rotation).
+
     /// <summary>
     /// For coefficient form: entry <c>j</c> is <c>i | sign·2^31</c> such that coefficient <c>j</c> of <c>a(X^k)</c> is
     /// <c>±a_i</c> (minus when the sign bit is set).
     /// </summary>
-    internal uint[] GetCoefficientGaloisMap(int k) => _coefficientGalois.GetOrAdd(k, BuildCoefficientGaloisMap);
+    internal uint[] GetCoefficientGaloisMap(int k) =>
+        _coefficientGalois.TryGetValue(k, out uint[]? map) ? map : _coefficientGalois.GetOrAdd(k, BuildCoefficientGaloisMap);
 
     /// <summary>For NTT form: entry <c>j</c> is the slot of the input that becomes slot <c>j</c> of <c>a(X^k)</c>.</summary>
-    internal int[] GetNttGaloisPermutation(int k) => _nttGalois.GetOrAdd(k, BuildNttGaloisPermutation);
+    internal int[] GetNttGaloisPermutation(int k) =>
+        _nttGalois.TryGetValue(k, out int[]? permutation) ? permutation : _nttGalois.GetOrAdd(k, BuildNttGaloisPermutation);
 
     private uint[] BuildCoefficientGaloisMap(int k)
     {
