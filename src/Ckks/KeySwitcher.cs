@@ -48,13 +48,27 @@ internal sealed class KeySwitcher(CkksContext context)
     public Scratch Rent() => _free.TryTake(out Scratch? s) ? s : new Scratch(context);
 
     /// <summary>Gives a scratch set back.</summary>
-    public void Return(Scratch scratch) => _free.Add(scratch);
+    public void Return(Scratch scratch)
+    {
+        scratch.Source = scratch.SourceNtt; // do not keep the caller's polynomial alive in the pool
+        _free.Add(scratch);
+    }
 
     /// <summary>Decomposes <paramref name="c"/> (NTT form, at least <c>level+1</c> limbs) into <paramref name="s"/>.</summary>
-    public void Decompose(RnsPoly c, int level, Scratch s)
+    /// <param name="c">The polynomial to switch.</param>
+    /// <param name="level">Its level.</param>
+    /// <param name="s">Receives the decomposition.</param>
+    /// <param name="copySource">
+    /// Whether to keep a copy of <paramref name="c"/> in <see cref="Scratch.SourceNtt"/> (hoisted rotations, whose outputs may
+    /// overwrite <paramref name="c"/> before the last inner product). Without it the inner product reads the digits' own
+    /// limbs from <paramref name="c"/> itself, which must then stay unchanged until the inner products are done: one
+    /// limb-sized write per limb less.
+    /// </param>
+    public void Decompose(RnsPoly c, int level, Scratch s, bool copySource = true)
     {
         int limbs = level + 1, n = context.N;
         s.Level = level;
+        s.Source = copySource ? s.SourceNtt : c;
         // Per limb (while it is in cache): copy to SourceNtt and CoefficientsQ, inverse NTT of the latter.
         LimbParallel.For(context.RingQ, limbs, 22L * n, new SourceAction(context, c, s));
         int digits = context.Parameters.DigitCountAt(level);
@@ -176,6 +190,7 @@ internal sealed class KeySwitcher(CkksContext context)
             int qCount = context.Parameters.QCount, pCount = context.Parameters.PCount;
             DigitStride = (qCount + pCount) * context.N;
             SourceNtt = new RnsPoly(context.RingQ, qCount, isNttForm: true);
+            Source = SourceNtt;
             CoefficientsQ = new RnsPoly(context.RingQ, qCount);
             Extended = new ulong[context.Parameters.Dnum * DigitStride];
             Acc0Q = new RnsPoly(context.RingQ, qCount, isNttForm: true);
@@ -196,6 +211,12 @@ internal sealed class KeySwitcher(CkksContext context)
 
         /// <summary>A copy of the decomposed polynomial in NTT form (its digit limbs are part of each extended digit).</summary>
         public RnsPoly SourceNtt { get; }
+
+        /// <summary>
+        /// The decomposed polynomial in NTT form, whose limbs are the digits' own limbs of the extension: <see cref="SourceNtt"/>
+        /// (a copy), or the caller's polynomial itself when <see cref="Decompose"/> was told not to copy it.
+        /// </summary>
+        public RnsPoly Source { get; set; }
 
         /// <summary>The decomposed polynomial in coefficient form.</summary>
         public RnsPoly CoefficientsQ { get; }
@@ -234,9 +255,9 @@ internal sealed class KeySwitcher(CkksContext context)
         {
             ReadOnlySpan<ulong> limb = c.LimbUnchecked(i);
             Span<ulong> coefficients = s.CoefficientsQ.LimbUnchecked(i);
-            if (!ReferenceEquals(c, s.SourceNtt))
+            if (!ReferenceEquals(c, s.Source))
             {
-                limb.CopyTo(s.SourceNtt.LimbUnchecked(i));
+                limb.CopyTo(s.Source.LimbUnchecked(i));
             }
 
             limb.CopyTo(coefficients);
@@ -356,7 +377,7 @@ internal sealed class KeySwitcher(CkksContext context)
                     }
                     else if (prime >= plan.Start && prime < plan.Start + plan.Count)
                     {
-                        x = s.SourceNtt.LimbUnchecked(prime);
+                        x = s.Source.LimbUnchecked(prime);
                     }
                     else
                     {
