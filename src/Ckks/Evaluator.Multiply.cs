@@ -327,12 +327,10 @@ public sealed partial class Evaluator
         try
         {
             // a[2] and a[3] are read by the inner products before anything is written: no copies needed.
-            _keySwitcher.Decompose(a[2], level, s, copySource: false);
-            _keySwitcher.InnerProduct(s, keys.Keys[0]);
+            _keySwitcher.DecomposeInnerProduct(a[2], level, s, keys.Keys[0]);
             if (extra is not null)
             {
-                _keySwitcher.Decompose(a[3], level, extra, copySource: false);
-                _keySwitcher.InnerProduct(extra, keys.Keys[1]);
+                _keySwitcher.DecomposeInnerProduct(a[3], level, extra, keys.Keys[1]);
                 _keySwitcher.AddAccumulators(extra, s);
             }
 

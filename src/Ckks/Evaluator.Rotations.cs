@@ -343,8 +343,7 @@ public sealed partial class Evaluator
             // The key is pre-permuted by σ⁻¹ (KeyGenerator.CreateGaloisKeysForElements): switch c1 itself, then permute the
             // two outputs, σ(c0 + d0) and σ(d1). A rotation permutes 2(ℓ+1) limbs, a hoisted one no extended digit.
             // a[1] is read by the inner product before ModDown writes the destination (which may be a): no copy needed.
-            _keySwitcher.Decompose(a[1], level, s, copySource: false);
-            _keySwitcher.InnerProduct(s, key);
+            _keySwitcher.DecomposeInnerProduct(a[1], level, s, key);
             destination.Reshape(2, level, scale);
             _keySwitcher.ModDownPermuted(s, a[0], Context.RingQ.GetNttGaloisPermutation((int)element), destination[0], destination[1]);
         }

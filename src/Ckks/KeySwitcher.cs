@@ -38,6 +38,13 @@ namespace CkksRns.Ckks;
 /// otherwise) and reducing once per block; ModDown's subtraction, multiplication by <c>P^-1</c> and
 /// optional accumulation are one pass.
 /// </para>
+/// <para>
+/// A single switch (relinearization, rotation, conjugation) runs the decomposition and the inner product target limb by
+/// target limb (<see cref="DecomposeInnerProduct"/>): for each prime of <c>Q_ℓ·P</c>, each digit's extension is
+/// converted from per-coefficient rows computed once per digit, transformed and multiplied into the sums while it is in
+/// cache, instead of storing all extended digits (7 MB at the reference paper's set) and reading them back. Hoisted
+/// rotations keep the two steps, because they reuse the stored decomposition for every step.
+/// </para>
 /// <para>Scratch memory is pooled, so several threads can switch keys at once.</para>
 /// </remarks>
 internal sealed class KeySwitcher(CkksContext context)
@@ -86,6 +93,41 @@ internal sealed class KeySwitcher(CkksContext context)
         }
 
         LimbParallel.For(context.RingQ, TotalExtendedLimbs(level), 20L * n, new ExtendedNttAction(context, s, level));
+    }
+
+    /// <summary>
+    /// <see cref="Decompose"/> (without a copy of <paramref name="c"/>) followed by <see cref="InnerProduct(Scratch, KeySwitchingKey)"/>,
+    /// computed target limb by target limb: for each prime of <c>Q_ℓ·P</c>, every digit's extension to it is converted,
+    /// transformed and multiplied into the sums while it is in cache, so the extended digits are never stored. The
+    /// decomposition is not kept (a hoisted rotation, which reuses it, calls the two steps instead).
+    /// </summary>
+    /// <param name="c">The polynomial to switch (NTT form); it must stay unchanged until this returns.</param>
+    /// <param name="level">Its level.</param>
+    /// <param name="s">Receives the sums (<see cref="Scratch.Acc0Q"/> and the others) at <paramref name="level"/>.</param>
+    /// <param name="key">The key-switching key.</param>
+    public void DecomposeInnerProduct(RnsPoly c, int level, Scratch s, KeySwitchingKey key)
+    {
+        int limbs = level + 1, n = context.N, k = context.Parameters.PCount;
+        s.Level = level;
+        s.Source = c;
+        LimbParallel.For(context.RingQ, limbs, 22L * n, new SourceAction(context, c, s));
+
+        // The rows of each multi-prime digit's conversion (the per-coefficient terms every target's sum reads).
+        int digits = context.Parameters.DigitCountAt(level), words = 0;
+        for (int j = 0; j < digits; j++)
+        {
+            ModUpPlan plan = context.GetModUpPlan(level, j);
+            s.RowStarts[j] = words;
+            words += plan.Count > 1 ? plan.Converter.RowWords(n) : 0;
+        }
+
+        if (s.Rows.Length < words)
+        {
+            s.Rows = new ulong[words];
+        }
+
+        LimbParallel.For(context.RingQ, digits, 8L * n, new RowsAction(context, s, level));
+        LimbParallel.For(context.RingQ, limbs + k, (20L + 8L) * digits * n, new FusedInnerProductAction(context, s, key));
     }
 
     /// <summary><c>acc = Σ_j ext_j ⊙ key_j</c> over <c>Q_ℓ·P</c>.</summary>
@@ -185,6 +227,9 @@ internal sealed class KeySwitcher(CkksContext context)
     /// <summary>Per-thread buffers of one key switch.</summary>
     internal sealed class Scratch
     {
+        private readonly int _extendedWords;
+        private ulong[]? _extended;
+
         public Scratch(CkksContext context)
         {
             int qCount = context.Parameters.QCount, pCount = context.Parameters.PCount;
@@ -192,7 +237,7 @@ internal sealed class KeySwitcher(CkksContext context)
             SourceNtt = new RnsPoly(context.RingQ, qCount, isNttForm: true);
             Source = SourceNtt;
             CoefficientsQ = new RnsPoly(context.RingQ, qCount);
-            Extended = new ulong[context.Parameters.Dnum * DigitStride];
+            _extendedWords = context.Parameters.Dnum * DigitStride;
             Acc0Q = new RnsPoly(context.RingQ, qCount, isNttForm: true);
             Acc1Q = new RnsPoly(context.RingQ, qCount, isNttForm: true);
             TempQ = new RnsPoly(context.RingQ, qCount, isNttForm: true);
@@ -201,7 +246,14 @@ internal sealed class KeySwitcher(CkksContext context)
             Out0 = new RnsPoly(context.RingQ, qCount, isNttForm: true);
             Out1 = new RnsPoly(context.RingQ, qCount, isNttForm: true);
             Spare = new RnsPoly(context.RingQ, qCount, isNttForm: true);
+            RowStarts = new int[context.Parameters.Dnum];
         }
+
+        /// <summary>The base-conversion rows of <see cref="DecomposeInnerProduct"/> (grown on first use).</summary>
+        public ulong[] Rows { get; set; } = [];
+
+        /// <summary>Where each digit's rows start in <see cref="Rows"/>.</summary>
+        public int[] RowStarts { get; }
 
         /// <summary>The level of the decomposition held.</summary>
         public int Level { get; set; }
@@ -221,8 +273,11 @@ internal sealed class KeySwitcher(CkksContext context)
         /// <summary>The decomposed polynomial in coefficient form.</summary>
         public RnsPoly CoefficientsQ { get; }
 
-        /// <summary>Extended digits: digit <c>j</c> at word <c>j·DigitStride</c>, its limbs in converter target order, NTT form.</summary>
-        public ulong[] Extended { get; }
+        /// <summary>
+        /// Extended digits: digit <c>j</c> at word <c>j·DigitStride</c>, its limbs in converter target order, NTT form.
+        /// Allocated on first use: only <see cref="Decompose"/> (hoisted rotations) stores them.
+        /// </summary>
+        public ulong[] Extended => _extended ??= new ulong[_extendedWords];
 
         /// <summary>Accumulator of <c>b</c> products, data primes.</summary>
         public RnsPoly Acc0Q { get; }
@@ -440,7 +495,7 @@ internal sealed class KeySwitcher(CkksContext context)
             }
         }
 
-        private static void Fold(bool narrow, Span<ulong> low, Span<ulong> high, Modulus q)
+        internal static void Fold(bool narrow, Span<ulong> low, Span<ulong> high, Modulus q)
         {
             if (narrow)
             {
@@ -450,6 +505,139 @@ internal sealed class KeySwitcher(CkksContext context)
             {
                 ElementwiseKernels.ReduceWide(low, high, low, q);
                 high.Clear();
+            }
+        }
+    }
+
+    private readonly struct RowsAction(CkksContext context, Scratch s, int level) : ILimbAction
+    {
+        public void Invoke(int j)
+        {
+            ModUpPlan plan = context.GetModUpPlan(level, j);
+            if (plan.Count > 1)
+            {
+                int n = context.N;
+                plan.Converter.ComputeRows(
+                    s.CoefficientsQ.Buffer.AsSpan(plan.Start * n, plan.Count * n), s.Rows.AsSpan(s.RowStarts[j], plan.Converter.RowWords(n)), n, exact: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One target prime of <see cref="DecomposeInnerProduct"/>: each digit's extension to it (its own limb of the source for
+    /// the digit holding the prime) is produced in a buffer, transformed and multiplied into the two sums, which live in
+    /// the output limbs themselves (and, for 128-bit sums, in the buffer's high words).
+    /// </summary>
+    private readonly struct FusedInnerProductAction(CkksContext context, Scratch s, KeySwitchingKey key) : ILimbAction
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Invoke(int index)
+        {
+            int level = s.Level, limbs = level + 1, n = context.N;
+            int digits = context.Parameters.DigitCountAt(level);
+            bool special = index >= limbs;
+            int prime = special ? index - limbs : index;
+            Modulus q = special ? context.RingP.ModuliArray[prime] : context.RingQ.ModuliArray[prime];
+            NttTables tables = special ? context.RingP.NttTablesArray[prime] : context.RingQ.NttTablesArray[prime];
+            Span<ulong> out0 = special ? s.Acc0P.LimbUnchecked(prime) : s.Acc0Q.LimbUnchecked(prime);
+            Span<ulong> out1 = special ? s.Acc1P.LimbUnchecked(prime) : s.Acc1Q.LimbUnchecked(prime);
+            bool narrow = ElementwiseKernels.IsNarrow(q);
+            bool fma = ElementwiseKernels.IsFmaAccumulable(q);
+            int limit = narrow ? ElementwiseKernels.NarrowTermLimit(q) : fma ? ElementwiseKernels.FmaTermLimit(q) : 32;
+            bool twoWords = !narrow && !fma;
+            SimdLevel simd = SimdCapabilities.Current;
+            ulong[] buffer = ArrayPool<ulong>.Shared.Rent(twoWords ? 3 * n : n);
+            try
+            {
+                Span<ulong> t = buffer.AsSpan(0, n);
+                Span<ulong> h0 = twoWords ? buffer.AsSpan(n, n) : default, h1 = twoWords ? buffer.AsSpan(2 * n, n) : default;
+                Span<double> f0 = MemoryMarshal.Cast<ulong, double>(out0), f1 = MemoryMarshal.Cast<ulong, double>(out1);
+                int terms = 0;
+                for (int j = 0; j < digits; j++)
+                {
+                    ModUpPlan plan = context.GetModUpPlan(level, j);
+                    ReadOnlySpan<ulong> x;
+                    if (!special && prime >= plan.Start && prime < plan.Start + plan.Count)
+                    {
+                        x = s.Source.LimbUnchecked(prime);
+                    }
+                    else
+                    {
+                        if (plan.Count == 1 && IsSharedDigit(context, level, plan.Start))
+                        {
+                            tables.ForwardFromSmallIntegers(MemoryMarshal.Cast<ulong, double>(s.CoefficientsQ.LimbUnchecked(plan.Start)), t);
+                        }
+                        else
+                        {
+                            if (plan.Count == 1)
+                            {
+                                ElementwiseKernels.ReduceCenteredSized(
+                                    s.CoefficientsQ.LimbUnchecked(plan.Start), context.RingQ.ModuliArray[plan.Start].Value, t, q, simd);
+                            }
+                            else
+                            {
+                                int target = special ? limbs - plan.Count + prime : plan.TargetLimbOfQ(prime);
+                                plan.Converter.ConvertFromRows(s.Rows.AsSpan(s.RowStarts[j], plan.Converter.RowWords(n)), n, target, t, exact: true);
+                            }
+
+                            tables.Forward(t);
+                        }
+
+                        x = t;
+                    }
+
+                    if (terms >= limit)
+                    {
+                        // Fold the sums back to residues so the accumulators cannot overflow.
+                        if (fma)
+                        {
+                            ElementwiseKernels.FoldFmaSums(f0, q, simd);
+                            ElementwiseKernels.FoldFmaSums(f1, q, simd);
+                        }
+                        else
+                        {
+                            InnerProductAction.Fold(narrow, out0, h0, q);
+                            InnerProductAction.Fold(narrow, out1, h1, q);
+                        }
+
+                        terms = 1;
+                    }
+
+                    if (narrow)
+                    {
+                        ElementwiseKernels.MultiplyAccumulatePairNarrow(x, key.NarrowB(j, special, prime), key.NarrowA(j, special, prime), out0, out1, overwrite: terms == 0, simd);
+                    }
+                    else if (fma)
+                    {
+                        ElementwiseKernels.MultiplyAccumulatePairFma(x, key.WideB(j, special, prime), key.WideA(j, special, prime), f0, f1, q, overwrite: terms == 0, simd);
+                    }
+                    else
+                    {
+                        ElementwiseKernels.MultiplyAccumulatePairWide(x, key.WideB(j, special, prime), key.WideA(j, special, prime), out0, h0, out1, h1, overwrite: terms == 0, simd);
+                    }
+
+                    terms++;
+                }
+
+                if (narrow)
+                {
+                    ElementwiseKernels.Reduce(out0, out0, q);
+                    ElementwiseKernels.Reduce(out1, out1, q);
+                }
+                else if (fma)
+                {
+                    ElementwiseKernels.ReduceFmaSums(f0, out0, q, simd);
+                    ElementwiseKernels.ReduceFmaSums(f1, out1, q, simd);
+                }
+                else
+                {
+                    ElementwiseKernels.ReduceWide(out0, h0, out0, q);
+                    ElementwiseKernels.ReduceWide(out1, h1, out1, q);
+                }
+            }
+            finally
+            {
+                ArrayPool<ulong>.Shared.Return(buffer);
             }
         }
     }

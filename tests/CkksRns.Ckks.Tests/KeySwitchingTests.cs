@@ -49,6 +49,67 @@ public sealed class KeySwitchingTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(TestSetup.Names), MemberType = typeof(TestSetup))]
+    public void DecomposeInnerProduct_IsBitIdenticalToTheTwoSteps(string name)
+    {
+        TestSetup setup = TestSetup.ByName(name);
+        AssertFusedSwitchMatches(setup.Context, setup.RelinearizationKey.Key, seed: name.Length);
+    }
+
+    [Fact]
+    public void DecomposeInnerProduct_WidePrimesAndParallel_IsBitIdenticalToTheTwoSteps()
+    {
+        // Primes above 2^50 take the 128-bit sums; 40-bit primes the floating-point ones; two-prime digits the rows.
+        var context = new CkksContext(CkksParameters.Create(new CkksParametersLiteral
+        {
+            LogN = 11, LogQ = [58, 55, 55, 40, 40], LogP = [60, 60], Dnum = 3, LogDefaultScale = 40, SecurityLevel = SecurityLevel.None,
+        }), maxDegreeOfParallelism: 1);
+        RelinearizationKey key = new KeyGenerator(context).CreateRelinearizationKey();
+        AssertFusedSwitchMatches(context, key.Key, seed: 3);
+        context.MaxDegreeOfParallelism = 3;
+        AssertFusedSwitchMatches(context, key.Key, seed: 4);
+    }
+
+    private static void AssertFusedSwitchMatches(CkksContext context, KeySwitchingKey key, int seed)
+    {
+        var switcher = new KeySwitcher(context);
+        var random = new Random(seed);
+        foreach (int level in new[] { context.MaxLevel, context.MaxLevel / 2, 0 }.Distinct())
+        {
+            var c = new RnsPoly(context.RingQ, level + 1, isNttForm: true);
+            for (int i = 0; i <= level; i++)
+            {
+                ulong q = context.RingQ.Moduli[i].Value;
+                Span<ulong> limb = c.Limb(i);
+                for (int x = 0; x < limb.Length; x++)
+                {
+                    limb[x] = (ulong)random.NextInt64((long)q);
+                }
+            }
+
+            KeySwitcher.Scratch twoSteps = switcher.Rent(), fused = switcher.Rent();
+            switcher.Decompose(c, level, twoSteps);
+            switcher.InnerProduct(twoSteps, key);
+            switcher.DecomposeInnerProduct(c, level, fused, key);
+            int k = context.Parameters.PCount;
+            for (int i = 0; i <= level; i++)
+            {
+                Assert.True(twoSteps.Acc0Q.Limb(i).SequenceEqual(fused.Acc0Q.Limb(i)), $"level {level}: b-sum limb {i} differs");
+                Assert.True(twoSteps.Acc1Q.Limb(i).SequenceEqual(fused.Acc1Q.Limb(i)), $"level {level}: a-sum limb {i} differs");
+            }
+
+            for (int i = 0; i < k; i++)
+            {
+                Assert.True(twoSteps.Acc0P.Limb(i).SequenceEqual(fused.Acc0P.Limb(i)), $"level {level}: b-sum special limb {i} differs");
+                Assert.True(twoSteps.Acc1P.Limb(i).SequenceEqual(fused.Acc1P.Limb(i)), $"level {level}: a-sum special limb {i} differs");
+            }
+
+            switcher.Return(twoSteps);
+            switcher.Return(fused);
+        }
+    }
+
     [Fact]
     public void ParallelAndSequential_GiveIdenticalCiphertexts()
     {

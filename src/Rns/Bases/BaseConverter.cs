@@ -379,61 +379,139 @@ public sealed class BaseConverter
         int k = _source.Length, m = _target.Length, block = BlockSize;
         SimdLevel level = SimdCapabilities.Current;
         Span<ulong> rows = stackalloc ulong[RowCount * block];
-        Modulus[] source = _source, target = _target;
         int terms32 = _rowOffsets32.Length - (exact ? 0 : 1), wideTerms = k + (exact ? 1 : 0);
         ReadOnlySpan<int> rowOffsets32 = _rowOffsets32.AsSpan(0, terms32), wideOffsets = _wideOffsets.AsSpan(0, wideTerms);
-        int[][] segments = exact ? _segmentsExact : _segmentsApproximate;
-        bool[] shortSums = exact ? _shortSumsExact : _shortSumsApproximate;
         for (int c0 = start; c0 < end; c0 += block)
         {
             int length = Math.Min(block, end - c0);
-
-            // t_i = [x_i · (Q/q_i)^-1]_(q_i) for the block, stored rows[i·block + c].
-            for (int i = 0; i < k; i++)
-            {
-                ShoupOperand w = _inversePunctured[i];
-                if (source[i].BitCount <= 32)
-                {
-                    ElementwiseKernels.MultiplyShoupNarrow(input.Slice(i * n + c0, length), w.Value, _inversePunctured32[i], rows.Slice(i * block, length), source[i], level);
-                }
-                else
-                {
-                    ElementwiseKernels.MultiplyShoup(input.Slice(i * n + c0, length), w, rows.Slice(i * block, length), source[i], level);
-                }
-            }
-
-            if (exact)
-            {
-                RoundedQuotients(rows, block, length, _inverseSource, rows.Slice(k * block, length), level, _sourcesBelow2To52);
-            }
-
-            if (_needsHighRows)
-            {
-                for (int s = 0; s < _splitSources.Length; s++)
-                {
-                    ElementwiseKernels.SplitBits(
-                        rows.Slice(_splitSources[s] * block, length), _splitShifts[s],
-                        rows.Slice((k + 1 + 2 * s) * block, length), rows.Slice((k + 2 + 2 * s) * block, length), level);
-                }
-            }
+            ComputeBlockRows(input, n, c0, length, rows, block, exact, level);
 
             // y_j = Σ_i t_i · [(Q/q_i)]_(p_j) (+ v · [-Q]_(p_j)) mod p_j, accumulated lazily and reduced once.
             for (int j = 0; j < m; j++)
             {
-                Span<ulong> destination = output.Slice(j * n + c0, length);
-                if (_float[j])
-                {
-                    ElementwiseKernels.BaseConvertFloat(
-                        rows, rowOffsets32, _weights[j].AsSpan(0, terms32), _ratios[j].AsSpan(0, terms32), destination, target[j], level);
-                }
-                else if (_narrow[j])
-                {
-                    ElementwiseKernels.BaseConvertNarrow(rows, rowOffsets32, _weights[j].AsSpan(0, terms32), segments[j], destination, target[j], shortSums[j], level);
-                }
-                else
-                {
-                    ElementwiseKernels.BaseConvertWide(rows, wideOffsets, _weights[j].AsSpan(0, wideTerms), segments[j], destination, target[j], level);
-                }
+                SumTarget(rows, rowOffsets32, wideOffsets, j, output.Slice(j * n + c0, length), exact, level);
+            }
+        }
+    }
+
+    /// <summary>Target <paramref name="j"/>'s sums over rows at the given offsets (see <see cref="ComputeBlockRows"/>).</summary>
+    private void SumTarget(
+        ReadOnlySpan<ulong> rows, ReadOnlySpan<int> rowOffsets32, ReadOnlySpan<int> wideOffsets, int j, Span<ulong> destination, bool exact, SimdLevel level)
+    {
+        int terms32 = rowOffsets32.Length, wideTerms = wideOffsets.Length;
+        if (_float[j])
+        {
+            ElementwiseKernels.BaseConvertFloat(
+                rows, rowOffsets32, _weights[j].AsSpan(0, terms32), _ratios[j]!.AsSpan(0, terms32), destination, _target[j], level);
+        }
+        else if (_narrow[j])
+        {
+            int[] segments = exact ? _segmentsExact[j] : _segmentsApproximate[j];
+            bool shortSums = exact ? _shortSumsExact[j] : _shortSumsApproximate[j];
+            ElementwiseKernels.BaseConvertNarrow(rows, rowOffsets32, _weights[j].AsSpan(0, terms32), segments, destination, _target[j], shortSums, level);
+        }
+        else
+        {
+            int[] segments = exact ? _segmentsExact[j] : _segmentsApproximate[j];
+            ElementwiseKernels.BaseConvertWide(rows, wideOffsets, _weights[j].AsSpan(0, wideTerms), segments, destination, _target[j], level);
+        }
+    }
+
+    /// <summary>The number of words <see cref="ComputeRows"/> writes for polynomials of degree <paramref name="n"/>.</summary>
+    internal int RowWords(int n) => RowCount * n;
+
+    /// <summary>
+    /// The first half of a conversion over all <paramref name="n"/> coefficients at once: the rows every target's sum
+    /// reads (row <c>r</c> at word <c>r·n</c>). <see cref="ConvertFromRows"/> then converts one target at a time, so a
+    /// caller can produce, transform and consume one target limb before the next (key switching) instead of holding
+    /// every target. The results are those of <see cref="Convert(ReadOnlySpan{ulong}, Span{ulong}, bool, int)"/>.
+    /// </summary>
+    /// <param name="input"><c>k·n</c> residues, limb-major, fully reduced.</param>
+    /// <param name="rows">Receives <see cref="RowWords"/> words; must not overlap <paramref name="input"/>.</param>
+    /// <param name="n">The number of coefficients.</param>
+    /// <param name="exact">Whether the conversion will be exact (computes the correction row).</param>
+    internal void ComputeRows(ReadOnlySpan<ulong> input, Span<ulong> rows, int n, bool exact)
+    {
+        if (input.Length != (long)_source.Length * n || rows.Length < RowWords(n) || input.Overlaps(rows))
+        {
+            throw new ArgumentException(
+                $"ComputeRows needs k·n = {(long)_source.Length * n} input words and at least {RowWords(n)} row words that do not overlap them; " +
+                $"got {input.Length} and {rows.Length}.");
+        }
+
+        ComputeBlockRows(input, n, 0, n, rows, n, exact, SimdCapabilities.Current);
+    }
+
+    /// <summary>
+    /// Writes target <paramref name="j"/>'s residues of the conversion whose rows <see cref="ComputeRows"/> wrote (with the
+    /// same <paramref name="n"/> and <paramref name="exact"/>).
+    /// </summary>
+    /// <param name="rows">The rows.</param>
+    /// <param name="n">The number of coefficients.</param>
+    /// <param name="j">The target index, in <c>[0, m)</c>.</param>
+    /// <param name="destination">Receives the <paramref name="n"/> residues modulo <c>p_j</c>.</param>
+    /// <param name="exact">Whether the conversion is exact.</param>
+    [SkipLocalsInit]
+    internal void ConvertFromRows(ReadOnlySpan<ulong> rows, int n, int j, Span<ulong> destination, bool exact)
+    {
+        if ((uint)j >= (uint)_target.Length || destination.Length != n || rows.Length < RowWords(n))
+        {
+            throw new ArgumentException(
+                $"ConvertFromRows needs a target index below {_target.Length}, n = {n} destination words and {RowWords(n)} row words; " +
+                $"got {j}, {destination.Length} and {rows.Length}.");
+        }
+
+        int k = _source.Length;
+        int terms32 = _rowOffsets32.Length - (exact ? 0 : 1), wideTerms = k + (exact ? 1 : 0);
+        Span<int> offsets32 = stackalloc int[terms32], wideOffsets = stackalloc int[wideTerms];
+        for (int r = 0; r < terms32; r++)
+        {
+            offsets32[r] = _rowOffsets32[r] / BlockSize * n;
+        }
+
+        for (int r = 0; r < wideTerms; r++)
+        {
+            wideOffsets[r] = r * n;
+        }
+
+        SumTarget(rows, offsets32, wideOffsets, j, destination, exact, SimdCapabilities.Current);
+    }
+
+    /// <summary>
+    /// The rows of coefficients <c>[c0, c0 + length)</c>: <c>t_i</c> at row <c>i</c>, <c>v</c> at row <c>k</c> (exact only) and
+    /// the split halves after it, row <c>r</c> starting at word <c>r·stride</c> of <paramref name="rows"/>.
+    /// </summary>
+    private void ComputeBlockRows(ReadOnlySpan<ulong> input, int n, int c0, int length, Span<ulong> rows, int stride, bool exact, SimdLevel level)
+    {
+        int k = _source.Length;
+        Modulus[] source = _source;
+
+        // t_i = [x_i · (Q/q_i)^-1]_(q_i) for the block, stored rows[i·stride + c].
+        for (int i = 0; i < k; i++)
+        {
+            ShoupOperand w = _inversePunctured[i];
+            if (source[i].BitCount <= 32)
+            {
+                ElementwiseKernels.MultiplyShoupNarrow(input.Slice(i * n + c0, length), w.Value, _inversePunctured32[i], rows.Slice(i * stride, length), source[i], level);
+            }
+            else
+            {
+                ElementwiseKernels.MultiplyShoup(input.Slice(i * n + c0, length), w, rows.Slice(i * stride, length), source[i], level);
+            }
+        }
+
+        if (exact)
+        {
+            RoundedQuotients(rows, stride, length, _inverseSource, rows.Slice(k * stride, length), level, _sourcesBelow2To52);
+        }
+
+        if (_needsHighRows)
+        {
+            for (int s = 0; s < _splitSources.Length; s++)
+            {
+                ElementwiseKernels.SplitBits(
+                    rows.Slice(_splitSources[s] * stride, length), _splitShifts[s],
+                    rows.Slice((k + 1 + 2 * s) * stride, length), rows.Slice((k + 2 + 2 * s) * stride, length), level);
             }
         }
     }

@@ -21,7 +21,7 @@ public sealed class BaseConverterTests
         let source = NttPrimes.Generate(1024, sourceBits)
         select (new RnsBase(source), new RnsBase(NttPrimes.Generate(1024, targetBits, exclude: source)), n, seed);
 
-    private static (BigInteger[] Values, ulong[] Input) RandomInput(RnsBase source, int n, Random random, Func<BigInteger, BigInteger>? shape = null)
+    internal static (BigInteger[] Values, ulong[] Input) RandomInput(RnsBase source, int n, Random random, Func<BigInteger, BigInteger>? shape = null)
     {
         int k = source.Count;
         var values = new BigInteger[n];
@@ -296,6 +296,59 @@ public sealed class BaseConverterLazyAccumulationTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void ConvertFromRows_EveryTarget_IsBitIdenticalToConvert()
+    {
+        // The key switch's limb-by-limb form: the rows of every coefficient at once, then one target at a time. Mixed
+        // narrow, split (> 32-bit), floating-point and 128-bit paths; n not a multiple of the block or vector size.
+        Gen<(int[] SourceBits, int[] TargetBits, int N, int Seed)> cases =
+            from k in Gen.Choose(1, 12)
+            from m in Gen.Choose(1, 6)
+            from sourceBits in Gen.ArrayOf(Gen.OneOf(Gen.Choose(20, 31), Gen.Choose(32, 61)), k)
+            from targetBits in Gen.ArrayOf(Gen.OneOf(Gen.Choose(20, 31), Gen.Choose(32, 61)), m)
+            from n in Gen.Elements(3, 64, 515, 1024)
+            from seed in Gen.Choose(0, int.MaxValue)
+            select (sourceBits, targetBits, n, seed);
+        Prop.ForAll(cases.ToArbitrary(), t =>
+        {
+            ulong[] sourcePrimes = NttPrimes.Generate(1024, t.SourceBits);
+            var source = new RnsBase(sourcePrimes);
+            var target = new RnsBase(NttPrimes.Generate(1024, t.TargetBits, exclude: sourcePrimes));
+            foreach (bool floatQuotients in new[] { true, false })
+            {
+                var converter = new BaseConverter(source, target, floatQuotients);
+                (_, ulong[] input) = BaseConverterTests.RandomInput(source, t.N, new Random(t.Seed));
+                foreach (bool exact in new[] { false, true })
+                {
+                    var expected = new ulong[target.Count * t.N];
+                    converter.Convert(input, expected, exact, maxDegreeOfParallelism: 1);
+                    var rows = new ulong[converter.RowWords(t.N) + 5]; // a longer buffer is allowed
+                    converter.ComputeRows(input, rows, t.N, exact);
+                    var limb = new ulong[t.N];
+                    for (int j = 0; j < target.Count; j++)
+                    {
+                        converter.ConvertFromRows(rows, t.N, j, limb, exact);
+                        Assert.Equal(expected.AsSpan(j * t.N, t.N).ToArray(), limb);
+                    }
+                }
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(30));
+    }
+
+    [Fact]
+    public void ConvertFromRows_BadShapes_ThrowWithNumbers()
+    {
+        var source = new RnsBase(NttPrimes.Generate(1024, [30, 40]));
+        var target = new RnsBase(NttPrimes.Generate(1024, [50], exclude: source.Moduli.Select(p => p.Value)));
+        var converter = new BaseConverter(source, target);
+        var rows = new ulong[converter.RowWords(16)];
+        var e = Assert.Throws<ArgumentException>(() => converter.ComputeRows(new ulong[31], rows, 16, exact: true));
+        Assert.Contains("32", e.Message);
+        Assert.Throws<ArgumentException>(() => converter.ComputeRows(new ulong[32], new ulong[rows.Length - 1], 16, exact: true));
+        Assert.Throws<ArgumentException>(() => converter.ConvertFromRows(rows, 16, 1, new ulong[16], exact: true));
+        Assert.Throws<ArgumentException>(() => converter.ConvertFromRows(rows, 16, 0, new ulong[15], exact: true));
     }
 
     [Fact]
