@@ -406,11 +406,7 @@ public sealed class LinearTransform
         }
         else
         {
-            Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = groups }, g =>
-            {
-                using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
-                RotateAndSum(evaluator, inners, g, groups);
-            });
+            RotateAndSumInParallel(evaluator, inners, groups);
         }
 
         // Each share's sum sits in its first inner sum (shares are g, g + groups, ...: the first ones are 0 .. groups − 1).
@@ -421,6 +417,17 @@ public sealed class LinearTransform
 
         return inners[0];
     }
+
+    /// <summary>
+    /// <see cref="RotateAndSum"/> on <paramref name="groups"/> threads, each taking every <paramref name="groups"/>-th inner
+    /// sum. Kept out of <see cref="GiantSteps"/> so that its sequential path does not allocate the lambda's closure.
+    /// </summary>
+    private void RotateAndSumInParallel(Evaluator evaluator, Ciphertext[] inners, int groups) =>
+        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = groups }, g =>
+        {
+            using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
+            RotateAndSum(evaluator, inners, g, groups);
+        });
 
     /// <summary>Rotates inner sums <c>first, first + stride, …</c> by their giant steps and sums them into inner sum <c>first</c>.</summary>
     private void RotateAndSum(Evaluator evaluator, Ciphertext[] inners, int first, int stride)
@@ -477,7 +484,14 @@ public sealed class LinearTransform
         {
             if (Inners.Length < count)
             {
-                Inners = [.. Enumerable.Range(0, count).Select(_ => new Ciphertext(context))];
+                // A loop, not a lambda: a lambda capturing the parameter would allocate its closure on every call.
+                var inners = new Ciphertext[count];
+                for (int i = 0; i < count; i++)
+                {
+                    inners[i] = new Ciphertext(context);
+                }
+
+                Inners = inners;
             }
         }
 
