@@ -387,6 +387,83 @@ internal sealed class KeySwitcher(CkksContext context)
         }
     }
 
+    /// <summary>
+    /// The inner product's lazy sums of <c>ext ⊙ b</c> and <c>ext ⊙ a</c>, in one of three forms chosen by the prime: 64-bit
+    /// sums of 32-bit products (<c>narrow</c>, primes below 2^31), sums in doubles of products reduced exactly to
+    /// <c>(-q, q)</c> (<c>fma</c>, 32–50-bit primes; the low words hold the doubles), or 128-bit sums (low and high words).
+    /// </summary>
+    private static class PairSums
+    {
+        /// <summary>Adds (or, with <paramref name="overwrite"/>, stores) digit <paramref name="j"/>'s products from coefficient <paramref name="c0"/>.</summary>
+        public static void Accumulate(
+            bool narrow, bool fma, ReadOnlySpan<ulong> x, KeySwitchingKey key, int j, bool special, int prime, int c0,
+            Span<ulong> low0, Span<ulong> high0, Span<ulong> low1, Span<ulong> high1, Modulus q, bool overwrite, SimdLevel simd)
+        {
+            int length = x.Length;
+            if (narrow)
+            {
+                // Narrow key limbs are stored as 32-bit words (KeySwitchingKey): a third less to stream.
+                ElementwiseKernels.MultiplyAccumulatePairNarrow(
+                    x, key.NarrowB(j, special, prime).Slice(c0, length), key.NarrowA(j, special, prime).Slice(c0, length), low0, low1, overwrite, simd);
+            }
+            else if (fma)
+            {
+                ElementwiseKernels.MultiplyAccumulatePairFma(
+                    x, key.WideB(j, special, prime).Slice(c0, length), key.WideA(j, special, prime).Slice(c0, length), AsDoubles(low0), AsDoubles(low1), q, overwrite, simd);
+            }
+            else
+            {
+                ElementwiseKernels.MultiplyAccumulatePairWide(
+                    x, key.WideB(j, special, prime).Slice(c0, length), key.WideA(j, special, prime).Slice(c0, length), low0, high0, low1, high1, overwrite, simd);
+            }
+        }
+
+        /// <summary>Folds the sums back to residues (one reduced term each), so that more terms can be added.</summary>
+        public static void Fold(bool narrow, bool fma, Span<ulong> low0, Span<ulong> high0, Span<ulong> low1, Span<ulong> high1, Modulus q, SimdLevel simd)
+        {
+            if (fma)
+            {
+                ElementwiseKernels.FoldFmaSums(AsDoubles(low0), q, simd);
+                ElementwiseKernels.FoldFmaSums(AsDoubles(low1), q, simd);
+            }
+            else if (narrow)
+            {
+                ElementwiseKernels.Reduce(low0, low0, q);
+                ElementwiseKernels.Reduce(low1, low1, q);
+            }
+            else
+            {
+                ElementwiseKernels.ReduceWide(low0, high0, low0, q);
+                high0.Clear();
+                ElementwiseKernels.ReduceWide(low1, high1, low1, q);
+                high1.Clear();
+            }
+        }
+
+        /// <summary>Writes the reduced sums (the destinations may be the low words themselves).</summary>
+        public static void Reduce(
+            bool narrow, bool fma, Span<ulong> low0, Span<ulong> high0, Span<ulong> low1, Span<ulong> high1, Span<ulong> out0, Span<ulong> out1, Modulus q, SimdLevel simd)
+        {
+            if (narrow)
+            {
+                ElementwiseKernels.Reduce(low0, out0, q);
+                ElementwiseKernels.Reduce(low1, out1, q);
+            }
+            else if (fma)
+            {
+                ElementwiseKernels.ReduceFmaSums(AsDoubles(low0), out0, q, simd);
+                ElementwiseKernels.ReduceFmaSums(AsDoubles(low1), out1, q, simd);
+            }
+            else
+            {
+                ElementwiseKernels.ReduceWide(low0, high0, out0, q);
+                ElementwiseKernels.ReduceWide(low1, high1, out1, q);
+            }
+        }
+
+        private static Span<double> AsDoubles(Span<ulong> words) => MemoryMarshal.Cast<ulong, double>(words);
+    }
+
     private readonly struct InnerProductAction(CkksContext context, Scratch s, KeySwitchingKey key, Scratch o) : ILimbAction
     {
         // Coefficients per block: long runs for the hardware prefetchers (the key and digits stream from memory); the
@@ -418,7 +495,6 @@ internal sealed class KeySwitcher(CkksContext context)
                 int length = Math.Min(block, n - c0);
                 Span<ulong> l0 = low0[..length], l1 = low1[..length];
                 Span<ulong> h0 = twoWords ? high0[..length] : default, h1 = twoWords ? high1[..length] : default;
-                Span<double> f0 = MemoryMarshal.Cast<ulong, double>(l0), f1 = MemoryMarshal.Cast<ulong, double>(l1);
 
                 // The first digit overwrites the sums (no clearing pass); a fold leaves one reduced term.
                 int terms = 0;
@@ -441,70 +517,15 @@ internal sealed class KeySwitcher(CkksContext context)
 
                     if (terms >= limit)
                     {
-                        // Fold the sums back to residues so the accumulators cannot overflow.
-                        if (fma)
-                        {
-                            ElementwiseKernels.FoldFmaSums(f0, q, simd);
-                            ElementwiseKernels.FoldFmaSums(f1, q, simd);
-                        }
-                        else
-                        {
-                            Fold(narrow, l0, h0, q);
-                            Fold(narrow, l1, h1, q);
-                        }
-
+                        PairSums.Fold(narrow, fma, l0, h0, l1, h1, q, simd); // so the accumulators cannot overflow
                         terms = 1;
                     }
 
-                    ReadOnlySpan<ulong> xs = x.Slice(c0, length);
-                    if (narrow)
-                    {
-                        // Narrow key limbs are stored as 32-bit words (KeySwitchingKey): a third less to stream.
-                        ElementwiseKernels.MultiplyAccumulatePairNarrow(
-                            xs, key.NarrowB(j, special, prime).Slice(c0, length), key.NarrowA(j, special, prime).Slice(c0, length), l0, l1, overwrite: terms == 0, simd);
-                    }
-                    else if (fma)
-                    {
-                        ElementwiseKernels.MultiplyAccumulatePairFma(
-                            xs, key.WideB(j, special, prime).Slice(c0, length), key.WideA(j, special, prime).Slice(c0, length), f0, f1, q, overwrite: terms == 0, simd);
-                    }
-                    else
-                    {
-                        ElementwiseKernels.MultiplyAccumulatePairWide(
-                            xs, key.WideB(j, special, prime).Slice(c0, length), key.WideA(j, special, prime).Slice(c0, length), l0, h0, l1, h1, overwrite: terms == 0, simd);
-                    }
-
+                    PairSums.Accumulate(narrow, fma, x.Slice(c0, length), key, j, special, prime, c0, l0, h0, l1, h1, q, overwrite: terms == 0, simd);
                     terms++;
                 }
 
-                if (narrow)
-                {
-                    ElementwiseKernels.Reduce(l0, out0.Slice(c0, length), q);
-                    ElementwiseKernels.Reduce(l1, out1.Slice(c0, length), q);
-                }
-                else if (fma)
-                {
-                    ElementwiseKernels.ReduceFmaSums(f0, out0.Slice(c0, length), q, simd);
-                    ElementwiseKernels.ReduceFmaSums(f1, out1.Slice(c0, length), q, simd);
-                }
-                else
-                {
-                    ElementwiseKernels.ReduceWide(l0, h0, out0.Slice(c0, length), q);
-                    ElementwiseKernels.ReduceWide(l1, h1, out1.Slice(c0, length), q);
-                }
-            }
-        }
-
-        internal static void Fold(bool narrow, Span<ulong> low, Span<ulong> high, Modulus q)
-        {
-            if (narrow)
-            {
-                ElementwiseKernels.Reduce(low, low, q);
-            }
-            else
-            {
-                ElementwiseKernels.ReduceWide(low, high, low, q);
-                high.Clear();
+                PairSums.Reduce(narrow, fma, l0, h0, l1, h1, out0.Slice(c0, length), out1.Slice(c0, length), q, simd);
             }
         }
     }
@@ -551,7 +572,6 @@ internal sealed class KeySwitcher(CkksContext context)
             {
                 Span<ulong> t = buffer.AsSpan(0, n);
                 Span<ulong> h0 = twoWords ? buffer.AsSpan(n, n) : default, h1 = twoWords ? buffer.AsSpan(2 * n, n) : default;
-                Span<double> f0 = MemoryMarshal.Cast<ulong, double>(out0), f1 = MemoryMarshal.Cast<ulong, double>(out1);
                 int terms = 0;
                 for (int j = 0; j < digits; j++)
                 {
@@ -588,52 +608,15 @@ internal sealed class KeySwitcher(CkksContext context)
 
                     if (terms >= limit)
                     {
-                        // Fold the sums back to residues so the accumulators cannot overflow.
-                        if (fma)
-                        {
-                            ElementwiseKernels.FoldFmaSums(f0, q, simd);
-                            ElementwiseKernels.FoldFmaSums(f1, q, simd);
-                        }
-                        else
-                        {
-                            InnerProductAction.Fold(narrow, out0, h0, q);
-                            InnerProductAction.Fold(narrow, out1, h1, q);
-                        }
-
+                        PairSums.Fold(narrow, fma, out0, h0, out1, h1, q, simd);
                         terms = 1;
                     }
 
-                    if (narrow)
-                    {
-                        ElementwiseKernels.MultiplyAccumulatePairNarrow(x, key.NarrowB(j, special, prime), key.NarrowA(j, special, prime), out0, out1, overwrite: terms == 0, simd);
-                    }
-                    else if (fma)
-                    {
-                        ElementwiseKernels.MultiplyAccumulatePairFma(x, key.WideB(j, special, prime), key.WideA(j, special, prime), f0, f1, q, overwrite: terms == 0, simd);
-                    }
-                    else
-                    {
-                        ElementwiseKernels.MultiplyAccumulatePairWide(x, key.WideB(j, special, prime), key.WideA(j, special, prime), out0, h0, out1, h1, overwrite: terms == 0, simd);
-                    }
-
+                    PairSums.Accumulate(narrow, fma, x, key, j, special, prime, 0, out0, h0, out1, h1, q, overwrite: terms == 0, simd);
                     terms++;
                 }
 
-                if (narrow)
-                {
-                    ElementwiseKernels.Reduce(out0, out0, q);
-                    ElementwiseKernels.Reduce(out1, out1, q);
-                }
-                else if (fma)
-                {
-                    ElementwiseKernels.ReduceFmaSums(f0, out0, q, simd);
-                    ElementwiseKernels.ReduceFmaSums(f1, out1, q, simd);
-                }
-                else
-                {
-                    ElementwiseKernels.ReduceWide(out0, h0, out0, q);
-                    ElementwiseKernels.ReduceWide(out1, h1, out1, q);
-                }
+                PairSums.Reduce(narrow, fma, out0, h0, out1, h1, out0, out1, q, simd);
             }
             finally
             {
