@@ -173,13 +173,13 @@ internal sealed class KeySwitcher(CkksContext context)
     /// the ciphertext <paramref name="c0"/> belongs to: limb i of <paramref name="c0"/> is read before limb i of
     /// <paramref name="destination0"/> is written.
     /// </summary>
-    public void ModDownPermuted(Scratch s, RnsPoly c0, int[] permutation, RnsPoly destination0, RnsPoly destination1)
+    public void ModDownPermuted(Scratch s, RnsPoly c0, NttGaloisPermutation permutation, RnsPoly destination0, RnsPoly destination1)
     {
         ModDownOne(s, s.Acc0Q, s.Acc0P, destination0, false, c0, permutation);
         ModDownOne(s, s.Acc1Q, s.Acc1P, destination1, false, null, permutation);
     }
 
-    private void ModDownOne(Scratch s, RnsPoly accQ, RnsPoly accP, RnsPoly destination, bool accumulate, RnsPoly? c0 = null, int[]? permutation = null)
+    private void ModDownOne(Scratch s, RnsPoly accQ, RnsPoly accP, RnsPoly destination, bool accumulate, RnsPoly? c0 = null, NttGaloisPermutation? permutation = null)
     {
         int level = s.Level, limbs = level + 1, k = context.Parameters.PCount, n = context.N;
         long work = (permutation is null ? 24L : 27L) * n;
@@ -634,7 +634,7 @@ internal sealed class KeySwitcher(CkksContext context)
     /// </summary>
     private readonly struct ModDownAction(
         CkksContext context, RnsPoly accQ, RnsPoly accP, RnsPoly temp, RnsPoly destination, bool accumulate, bool single, double[]? centred,
-        RnsPoly? c0, int[]? permutation) : ILimbAction
+        RnsPoly? c0, NttGaloisPermutation? permutation) : ILimbAction
     {
         public void Invoke(int i)
         {
@@ -662,7 +662,7 @@ internal sealed class KeySwitcher(CkksContext context)
 
             if (permutation is not null)
             {
-                ElementwiseKernels.Gather(acc, permutation, destination.LimbUnchecked(i));
+                permutation.Apply(acc, destination.LimbUnchecked(i), simd);
             }
         }
     }

@@ -203,18 +203,4 @@ internal static partial class ElementwiseKernels
             Unsafe.Add(ref rd, i) = v > half ? p.Subtract(r, qModP) : r;
         }
     }
-
-    /// <summary><c>destination[i] = x[permutation[i]]</c> (a Galois automorphism in NTT form, for a block of slots).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public static void Gather(ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, Span<ulong> destination)
-    {
-        AssertLengths(permutation.Length, permutation.Length, destination.Length);
-        ref ulong rx = ref MemoryMarshal.GetReference(x);
-        ref int rp = ref MemoryMarshal.GetReference(permutation);
-        ref ulong rd = ref MemoryMarshal.GetReference(destination);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            Unsafe.Add(ref rd, i) = Unsafe.Add(ref rx, Unsafe.Add(ref rp, i));
-        }
-    }
 }

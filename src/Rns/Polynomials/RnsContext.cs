@@ -31,7 +31,7 @@ public sealed class RnsContext
     private readonly NttTables[] _nttTables;
     private readonly RnsBase?[] _bases;
     private readonly ConcurrentDictionary<int, uint[]> _coefficientGalois = new();
-    private readonly ConcurrentDictionary<int, int[]> _nttGalois = new();
+    private readonly ConcurrentDictionary<int, NttGaloisPermutation> _nttGalois = new();
     private int _maxDegreeOfParallelism;
     private ParallelOptions _parallelOptions;
 
@@ -192,9 +192,9 @@ public sealed class RnsContext
     internal uint[] GetCoefficientGaloisMap(int k) =>
         _coefficientGalois.TryGetValue(k, out uint[]? map) ? map : _coefficientGalois.GetOrAdd(k, BuildCoefficientGaloisMap);
 
-    /// <summary>For NTT form: entry <c>j</c> is the slot of the input that becomes slot <c>j</c> of <c>a(X^k)</c>.</summary>
-    internal int[] GetNttGaloisPermutation(int k) =>
-        _nttGalois.TryGetValue(k, out int[]? permutation) ? permutation : _nttGalois.GetOrAdd(k, BuildNttGaloisPermutation);
+    /// <summary>For NTT form: slot <c>j</c> of <c>a(X^k)</c> is slot <c>Slots[j]</c> of the input (with its block form for vector code).</summary>
+    internal NttGaloisPermutation GetNttGaloisPermutation(int k) =>
+        _nttGalois.TryGetValue(k, out NttGaloisPermutation? permutation) ? permutation : _nttGalois.GetOrAdd(k, BuildNttGaloisPermutation);
 
     private uint[] BuildCoefficientGaloisMap(int k)
     {
@@ -212,7 +212,7 @@ public sealed class RnsContext
         return map;
     }
 
-    private int[] BuildNttGaloisPermutation(int k)
+    private NttGaloisPermutation BuildNttGaloisPermutation(int k)
     {
         // Slot j holds a(ψ^e) with e = 2·brv(j) + 1. The image a(X^k) at ψ^e equals a(ψ^(e·k)), the input's slot
         // brv((e·k mod 2N - 1) / 2).
@@ -225,7 +225,7 @@ public sealed class RnsContext
             permutation[j] = ReverseBits((ek - 1) >> 1, logN);
         }
 
-        return permutation;
+        return new NttGaloisPermutation(permutation);
     }
 
     private static int InverseModPowerOfTwo(int k, int mask)

@@ -34,24 +34,13 @@ public sealed partial class RnsPoly
         destination.SetShape(a.LimbCount, a.IsNttForm);
         if (a.IsNttForm)
         {
-            int[] permutation = a.Context.GetNttGaloisPermutation(k);
+            NttGaloisPermutation permutation = a.Context.GetNttGaloisPermutation(k);
             LimbParallel.For(a.Context, a.LimbCount, 2L * a.N, new NttAutomorphismAction(a, destination, permutation));
         }
         else
         {
             uint[] map = a.Context.GetCoefficientGaloisMap(k);
             LimbParallel.For(a.Context, a.LimbCount, 3L * a.N, new CoefficientAutomorphismAction(a, destination, map));
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void PermuteNtt(ReadOnlySpan<ulong> source, Span<ulong> destination, int[] permutation)
-    {
-        ref ulong src = ref MemoryMarshal.GetReference(source);
-        ref int perm = ref MemoryMarshal.GetArrayDataReference(permutation);
-        for (int j = 0; j < destination.Length; j++)
-        {
-            destination[j] = Unsafe.Add(ref src, Unsafe.Add(ref perm, j));
         }
     }
 
@@ -70,7 +59,7 @@ public sealed partial class RnsPoly
         }
     }
 
-    private readonly struct NttAutomorphismAction(RnsPoly a, RnsPoly destination, int[] permutation) : ILimbAction
+    private readonly struct NttAutomorphismAction(RnsPoly a, RnsPoly destination, NttGaloisPermutation permutation) : ILimbAction
     {
         public void Invoke(int limb)
         {
@@ -79,12 +68,12 @@ public sealed partial class RnsPoly
                 ulong[] temp = ArrayPool<ulong>.Shared.Rent(a.N);
                 Span<ulong> copy = temp.AsSpan(0, a.N);
                 a.LimbUnchecked(limb).CopyTo(copy);
-                PermuteNtt(copy, destination.LimbUnchecked(limb), permutation);
+                permutation.Apply(copy, destination.LimbUnchecked(limb));
                 ArrayPool<ulong>.Shared.Return(temp);
             }
             else
             {
-                PermuteNtt(a.LimbUnchecked(limb), destination.LimbUnchecked(limb), permutation);
+                permutation.Apply(a.LimbUnchecked(limb), destination.LimbUnchecked(limb));
             }
         }
     }

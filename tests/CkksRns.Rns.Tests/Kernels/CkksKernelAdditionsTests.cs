@@ -1,6 +1,7 @@
 using System.Numerics;
 using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Kernels;
+using CkksRns.Rns.Polynomials;
 using Xunit;
 
 namespace CkksRns.Rns.Tests.Kernels;
@@ -58,7 +59,7 @@ public sealed class CkksKernelAdditionsTests
                 }
 
                 int[] permutation = Enumerable.Range(0, length).OrderBy(_ => random.Next()).ToArray();
-                ElementwiseKernels.Gather(x, permutation, d);
+                new NttGaloisPermutation(permutation).Apply(x, d, level);
                 Assert.Equal(permutation.Select(j => x[j]), d);
                 ulong[] acc = Residues(random, length, value), expected = new ulong[length];
                 for (int i = 0; i < length; i++)
