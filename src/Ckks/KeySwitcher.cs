@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using CkksRns.Rns.Arithmetic;
+using CkksRns.Rns.Bases;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using CkksRns.Rns.Kernels;
@@ -186,10 +187,18 @@ internal sealed class KeySwitcher(CkksContext context)
         LimbOps.FromNtt(accP, k);
         if (k > 1)
         {
-            // The exact conversion of [acc]_P to the data primes, then per limb its NTT fused with (acc - it)·P^-1.
-            context.ModDownConverter(level).Convert(
-                accP.Buffer.AsSpan(0, k * n), s.TempQ.Buffer.AsSpan(0, limbs * n), exact: true, context.MaxDegreeOfParallelism);
-            LimbParallel.For(context.RingQ, limbs, work, new ModDownAction(context, accQ, accP, s.TempQ, destination, accumulate, single: false, null, c0, permutation));
+            // The exact conversion of [acc]_P to the data primes: its per-coefficient rows once, then per limb the limb's
+            // conversion, its NTT fused with (acc - it)·P^-1, while the converted limb is in cache.
+            BaseConverter converter = context.ModDownConverter(level);
+            int words = converter.RowWords(n);
+            if (s.Rows.Length < words)
+            {
+                s.Rows = new ulong[words];
+            }
+
+            converter.ComputeRows(accP.Buffer.AsSpan(0, k * n), s.Rows.AsSpan(0, words), n, exact: true);
+            LimbParallel.For(
+                context.RingQ, limbs, work + (2L * k * n), new ModDownAction(context, accQ, accP, s.TempQ, destination, accumulate, single: false, null, c0, permutation, converter, s.Rows));
             return;
         }
 
@@ -634,7 +643,7 @@ internal sealed class KeySwitcher(CkksContext context)
     /// </summary>
     private readonly struct ModDownAction(
         CkksContext context, RnsPoly accQ, RnsPoly accP, RnsPoly temp, RnsPoly destination, bool accumulate, bool single, double[]? centred,
-        RnsPoly? c0, NttGaloisPermutation? permutation) : ILimbAction
+        RnsPoly? c0, NttGaloisPermutation? permutation, BaseConverter? converter = null, ulong[]? rows = null) : ILimbAction
     {
         public void Invoke(int i)
         {
@@ -655,6 +664,10 @@ internal sealed class KeySwitcher(CkksContext context)
                 {
                     // One special prime: the exact conversion of [acc]_P is its centred reduction.
                     ElementwiseKernels.ReduceCenteredSized(accP.LimbUnchecked(0), context.RingP.ModuliArray[0].Value, t, q, simd);
+                }
+                else
+                {
+                    converter!.ConvertFromRows(rows, t.Length, i, t, exact: true);
                 }
 
                 tables.ForwardSubtractMultiply(t, acc, pInverse, output, simd, tables.Multiplication, addend);
