@@ -63,44 +63,6 @@ internal static partial class ElementwiseKernels
         }
     }
 
-    /// <summary><c>acc[i] += x[perm[i]]·y[i]</c> for <c>x, y &lt; 2^32</c> (64-bit accumulator).</summary>
-    public static void MultiplyAccumulateNarrowPermuted(ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, ReadOnlySpan<ulong> y, Span<ulong> acc) =>
-        MultiplyAccumulateNarrowPermuted(x, permutation, y, acc, SimdCapabilities.Current);
-
-    /// <summary><c>acc[i] += x[perm[i]]·y[i]</c> for <c>x, y &lt; 2^32</c>, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public static void MultiplyAccumulateNarrowPermuted(
-        ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, ReadOnlySpan<ulong> y, Span<ulong> acc, SimdLevel level)
-    {
-        AssertLengths(permutation.Length, y.Length, acc.Length);
-        int n = acc.Length, i = 0;
-        ref ulong rx = ref MemoryMarshal.GetReference(x);
-        ref int rp = ref MemoryMarshal.GetReference(permutation);
-        ref ulong ry = ref MemoryMarshal.GetReference(y);
-        ref ulong ra = ref MemoryMarshal.GetReference(acc);
-        if (level == SimdLevel.Vector512)
-        {
-            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
-            {
-                Vector512<ulong> g = Gather8(ref rx, ref rp, i);
-                (Vector512.LoadUnsafe(ref ra, (nuint)i) + MulLo32(g, Vector512.LoadUnsafe(ref ry, (nuint)i))).StoreUnsafe(ref ra, (nuint)i);
-            }
-        }
-        else if (level == SimdLevel.Vector256)
-        {
-            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
-            {
-                Vector256<ulong> g = Gather4(ref rx, ref rp, i);
-                (Vector256.LoadUnsafe(ref ra, (nuint)i) + MulLo32(g, Vector256.LoadUnsafe(ref ry, (nuint)i))).StoreUnsafe(ref ra, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref ra, i) += Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)) * Unsafe.Add(ref ry, i);
-        }
-    }
-
     /// <summary><c>acc[i] += x[i]·w</c> for <c>x[i], w &lt; 2^32</c> (64-bit accumulator).</summary>
     public static void MultiplyScalarAccumulateNarrow(ReadOnlySpan<ulong> x, ulong w, Span<ulong> acc) =>
         MultiplyScalarAccumulateNarrow(x, w, acc, SimdCapabilities.Current);
@@ -171,47 +133,6 @@ internal static partial class ElementwiseKernels
         for (; i < n; i++)
         {
             AccumulateWideScalar(ref Unsafe.Add(ref rl, i), ref Unsafe.Add(ref rh, i), Unsafe.Add(ref rx, i), Unsafe.Add(ref ry, i));
-        }
-    }
-
-    /// <summary><c>(high:low)[i] += x[perm[i]]·y[i]</c> for <c>x, y &lt; 2^62</c> (128-bit accumulator).</summary>
-    public static void MultiplyAccumulateWidePermuted(
-        ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, ReadOnlySpan<ulong> y, Span<ulong> low, Span<ulong> high) =>
-        MultiplyAccumulateWidePermuted(x, permutation, y, low, high, SimdCapabilities.Current);
-
-    /// <summary><c>(high:low)[i] += x[perm[i]]·y[i]</c> for <c>x, y &lt; 2^62</c>, at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public static void MultiplyAccumulateWidePermuted(
-        ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, ReadOnlySpan<ulong> y, Span<ulong> low, Span<ulong> high, SimdLevel level)
-    {
-        AssertLengths(permutation.Length, y.Length, low.Length);
-        AssertLengths(low.Length, low.Length, high.Length);
-        int n = low.Length, i = 0;
-        ref ulong rx = ref MemoryMarshal.GetReference(x);
-        ref int rp = ref MemoryMarshal.GetReference(permutation);
-        ref ulong ry = ref MemoryMarshal.GetReference(y);
-        ref ulong rl = ref MemoryMarshal.GetReference(low);
-        ref ulong rh = ref MemoryMarshal.GetReference(high);
-        if (level == SimdLevel.Vector512)
-        {
-            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
-            {
-                Vector512<ulong> pl = MulWide(Gather8(ref rx, ref rp, i), Vector512.LoadUnsafe(ref ry, (nuint)i), out Vector512<ulong> ph);
-                AccumulateWide(ref rl, ref rh, i, pl, ph);
-            }
-        }
-        else if (level == SimdLevel.Vector256)
-        {
-            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
-            {
-                Vector256<ulong> pl = MulWide(Gather4(ref rx, ref rp, i), Vector256.LoadUnsafe(ref ry, (nuint)i), out Vector256<ulong> ph);
-                AccumulateWide(ref rl, ref rh, i, pl, ph);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            AccumulateWideScalar(ref Unsafe.Add(ref rl, i), ref Unsafe.Add(ref rh, i), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)), Unsafe.Add(ref ry, i));
         }
     }
 
@@ -356,15 +277,4 @@ internal static partial class ElementwiseKernels
         low = sum;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<ulong> Gather4(ref ulong rx, ref int rp, int i) => Vector256.Create(
-        Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 1)),
-        Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 2)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 3)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<ulong> Gather8(ref ulong rx, ref int rp, int i) => Vector512.Create(
-        Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 1)),
-        Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 2)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 3)),
-        Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 4)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 5)),
-        Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 6)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 7)));
 }

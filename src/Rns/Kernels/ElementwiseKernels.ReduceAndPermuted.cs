@@ -99,62 +99,6 @@ internal static partial class ElementwiseKernels
     }
 
     /// <summary>
-    /// <c>destination[i] = (destination[i] + x[permutation[i]] · y[i]) mod q</c>: a multiply-accumulate whose first
-    /// operand is read through a permutation (a Galois automorphism in NTT form), so the permuted copy is never written.
-    /// </summary>
-    public static void MultiplyAccumulatePermuted(
-        ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, ReadOnlySpan<ulong> y, Span<ulong> destination, Modulus q) =>
-        MultiplyAccumulatePermuted(x, permutation, y, destination, q, MultiplyLevel);
-
-    /// <summary>The permuted multiply-accumulate at the given level.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public static void MultiplyAccumulatePermuted(
-        ReadOnlySpan<ulong> x, ReadOnlySpan<int> permutation, ReadOnlySpan<ulong> y, Span<ulong> destination, Modulus q, SimdLevel level)
-    {
-        AssertLengths(x.Length, y.Length, destination.Length);
-        int n = destination.Length, i = 0;
-        ref ulong rx = ref MemoryMarshal.GetReference(x);
-        ref int rp = ref MemoryMarshal.GetReference(permutation);
-        ref ulong ry = ref MemoryMarshal.GetReference(y);
-        ref ulong rd = ref MemoryMarshal.GetReference(destination);
-        int k = q.BitCount;
-        if (level == SimdLevel.Vector512)
-        {
-            Vector512<ulong> vq = Vector512.Create(q.Value), mu = Vector512.Create(BarrettMu(q.Value, k));
-            var wide = new WideMultiplier512(q, vq, mu, k);
-            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
-            {
-                Vector512<ulong> gathered = Vector512.Create(
-                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 1)),
-                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 2)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 3)),
-                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 4)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 5)),
-                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 6)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 7)));
-                Vector512<ulong> product = wide.Multiply(gathered, Vector512.LoadUnsafe(ref ry, (nuint)i));
-                AddMod(Vector512.LoadUnsafe(ref rd, (nuint)i), product, vq).StoreUnsafe(ref rd, (nuint)i);
-            }
-        }
-        else if (level == SimdLevel.Vector256)
-        {
-            Vector256<ulong> vq = Vector256.Create(q.Value), mu = Vector256.Create(BarrettMu(q.Value, k));
-            var wide = new WideMultiplier256(q, vq, mu, k);
-            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
-            {
-                Vector256<ulong> gathered = Vector256.Create(
-                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 1)),
-                    Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 2)), Unsafe.Add(ref rx, Unsafe.Add(ref rp, i + 3)));
-                Vector256<ulong> product = wide.Multiply(gathered, Vector256.LoadUnsafe(ref ry, (nuint)i));
-                AddMod(Vector256.LoadUnsafe(ref rd, (nuint)i), product, vq).StoreUnsafe(ref rd, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            ref ulong d = ref Unsafe.Add(ref rd, i);
-            d = q.MultiplyAdd(Unsafe.Add(ref rx, Unsafe.Add(ref rp, i)), Unsafe.Add(ref ry, i), d);
-        }
-    }
-
-    /// <summary>
     /// <c>destination[i] = c(x[i]) mod p</c> where <c>c(x)</c> is the centred representative of a residue modulo another
     /// prime <c>q</c>: <c>x</c> if <c>x ≤ (q-1)/2</c>, else <c>x - q</c>. This is the exact (centred) base conversion from
     /// a single prime, used when a key-switching digit or the special modulus is one prime.
