@@ -79,21 +79,9 @@ internal sealed class KeySwitcher(CkksContext context)
         s.Source = copySource ? s.SourceNtt : c;
         // Per limb (while it is in cache): copy to SourceNtt and CoefficientsQ, inverse NTT of the latter.
         LimbParallel.For(context.RingQ, limbs, 22L * n, new SourceAction(context, c, s));
-        int digits = context.Parameters.DigitCountAt(level);
-        int dop = context.MaxDegreeOfParallelism;
-        for (int j = 0; j < digits; j++)
-        {
-            ModUpPlan plan = context.GetModUpPlan(level, j);
-            if (plan.Count == 1)
-            {
-                continue; // extended limb by limb (centred reduction) in ExtendedNttAction
-            }
-
-            plan.Converter.Convert(
-                s.CoefficientsQ.Buffer.AsSpan(plan.Start * n, plan.Count * n), s.Extended.AsSpan(j * s.DigitStride, plan.TargetCount * n), exact: true, dop);
-        }
-
-        LimbParallel.For(context.RingQ, TotalExtendedLimbs(level), 20L * n, new ExtendedNttAction(context, s, level));
+        ComputeDigitRows(level, s);
+        _ = s.Extended; // allocated here, on one thread, before the limbs are written in parallel
+        LimbParallel.For(context.RingQ, TotalExtendedLimbs(level), 28L * n, new ExtendedNttAction(context, s, level));
     }
 
     /// <summary>
@@ -112,9 +100,15 @@ internal sealed class KeySwitcher(CkksContext context)
         s.Level = level;
         s.Source = c;
         LimbParallel.For(context.RingQ, limbs, 22L * n, new SourceAction(context, c, s));
+        ComputeDigitRows(level, s);
+        int digits = context.Parameters.DigitCountAt(level);
+        LimbParallel.For(context.RingQ, limbs + k, (20L + 8L) * digits * n, new FusedInnerProductAction(context, s, key));
+    }
 
-        // The rows of each multi-prime digit's conversion (the per-coefficient terms every target's sum reads).
-        int digits = context.Parameters.DigitCountAt(level), words = 0;
+    /// <summary>The rows of each multi-prime digit's conversion (the per-coefficient terms every target's sum reads), into <see cref="Scratch.Rows"/>.</summary>
+    private void ComputeDigitRows(int level, Scratch s)
+    {
+        int n = context.N, digits = context.Parameters.DigitCountAt(level), words = 0;
         for (int j = 0; j < digits; j++)
         {
             ModUpPlan plan = context.GetModUpPlan(level, j);
@@ -128,7 +122,6 @@ internal sealed class KeySwitcher(CkksContext context)
         }
 
         LimbParallel.For(context.RingQ, digits, 8L * n, new RowsAction(context, s, level));
-        LimbParallel.For(context.RingQ, limbs + k, (20L + 8L) * digits * n, new FusedInnerProductAction(context, s, key));
     }
 
     /// <summary><c>acc = Σ_j ext_j ⊙ key_j</c> over <c>Q_ℓ·P</c>.</summary>
@@ -283,8 +276,10 @@ internal sealed class KeySwitcher(CkksContext context)
         public RnsPoly CoefficientsQ { get; }
 
         /// <summary>
-        /// Extended digits: digit <c>j</c> at word <c>j·DigitStride</c>, its limbs in converter target order, NTT form.
-        /// Allocated on first use: only <see cref="Decompose"/> (hoisted rotations) stores them.
+        /// Extended digits: digit <c>j</c> at word <c>j·DigitStride</c>, its limbs in converter target order, NTT form, each
+        /// in an <c>N</c>-word slot; a limb of a narrow prime (<see cref="ElementwiseKernels.IsNarrow"/>) holds its residues as
+        /// 32-bit words in the first half of its slot, so the inner products stream half as much of it. Allocated on first
+        /// use: only <see cref="Decompose"/> (hoisted rotations) stores them.
         /// </summary>
         public ulong[] Extended => _extended ??= new ulong[_extendedWords];
 
@@ -373,21 +368,38 @@ internal sealed class KeySwitcher(CkksContext context)
                     int prime = special ? index - qTargets : index < plan.Start ? index : index + plan.Count;
                     Modulus target = special ? context.RingP.ModuliArray[prime] : context.RingQ.ModuliArray[prime];
                     NttTables tables = special ? context.RingP.NttTablesArray[prime] : context.RingQ.NttTablesArray[prime];
+
+                    // A narrow target's limb is stored as 32-bit words (Scratch.Extended): computed in a buffer, then narrowed.
+                    bool narrow = ElementwiseKernels.IsNarrow(target);
+                    ulong[]? buffer = narrow ? ArrayPool<ulong>.Shared.Rent(n) : null;
+                    Span<ulong> work = narrow ? buffer.AsSpan(0, n) : limb;
                     if (plan.Count == 1 && IsSharedDigit(context, level, plan.Start))
                     {
                         // The digit's centred lift as signed doubles (SourceAction), read by the transform directly.
-                        tables.ForwardFromSmallIntegers(MemoryMarshal.Cast<ulong, double>(s.CoefficientsQ.LimbUnchecked(plan.Start)), limb);
-                        return;
+                        tables.ForwardFromSmallIntegers(MemoryMarshal.Cast<ulong, double>(s.CoefficientsQ.LimbUnchecked(plan.Start)), work);
                     }
-
-                    if (plan.Count == 1)
+                    else
                     {
-                        // A one-prime digit: its exact (centred) extension is a centred reduction.
-                        ElementwiseKernels.ReduceCenteredSized(
-                            s.CoefficientsQ.LimbUnchecked(plan.Start), context.RingQ.ModuliArray[plan.Start].Value, limb, target, SimdCapabilities.Current);
+                        if (plan.Count == 1)
+                        {
+                            // A one-prime digit: its exact (centred) extension is a centred reduction.
+                            ElementwiseKernels.ReduceCenteredSized(
+                                s.CoefficientsQ.LimbUnchecked(plan.Start), context.RingQ.ModuliArray[plan.Start].Value, work, target, SimdCapabilities.Current);
+                        }
+                        else
+                        {
+                            plan.Converter.ConvertFromRows(s.Rows.AsSpan(s.RowStarts[j], plan.Converter.RowWords(n)), n, index, work, exact: true);
+                        }
+
+                        tables.Forward(work);
                     }
 
-                    tables.Forward(limb);
+                    if (buffer is not null)
+                    {
+                        ElementwiseKernels.Narrow(work, NarrowLimb(limb), SimdCapabilities.Current);
+                        ArrayPool<ulong>.Shared.Return(buffer);
+                    }
+
                     return;
                 }
 
@@ -395,6 +407,9 @@ internal sealed class KeySwitcher(CkksContext context)
             }
         }
     }
+
+    /// <summary>The 32-bit words of a narrow limb stored in the first half of its <c>N</c>-word slot in <see cref="Scratch.Extended"/>.</summary>
+    private static Span<uint> NarrowLimb(Span<ulong> slot) => MemoryMarshal.Cast<ulong, uint>(slot)[..slot.Length];
 
     /// <summary>
     /// The inner product's lazy sums of <c>ext ⊙ b</c> and <c>ext ⊙ a</c>, in one of three forms chosen by the prime: 64-bit
@@ -425,6 +440,15 @@ internal sealed class KeySwitcher(CkksContext context)
                 ElementwiseKernels.MultiplyAccumulatePairWide(
                     x, key.WideB(j, special, prime).Slice(c0, length), key.WideA(j, special, prime).Slice(c0, length), low0, high0, low1, high1, overwrite, simd);
             }
+        }
+
+        /// <summary>The narrow form of <see cref="Accumulate"/> for a digit limb stored as 32-bit words.</summary>
+        public static void AccumulateNarrowDigit(
+            ReadOnlySpan<uint> x, KeySwitchingKey key, int j, bool special, int prime, int c0, Span<ulong> low0, Span<ulong> low1, bool overwrite, SimdLevel simd)
+        {
+            int length = x.Length;
+            ElementwiseKernels.MultiplyAccumulatePairNarrow(
+                x, key.NarrowB(j, special, prime).Slice(c0, length), key.NarrowA(j, special, prime).Slice(c0, length), low0, low1, overwrite, simd);
         }
 
         /// <summary>Folds the sums back to residues (one reduced term each), so that more terms can be added.</summary>
@@ -510,27 +534,29 @@ internal sealed class KeySwitcher(CkksContext context)
                 for (int j = 0; j < digits; j++)
                 {
                     ModUpPlan plan = context.GetModUpPlan(level, j);
-                    ReadOnlySpan<ulong> x;
-                    if (special)
-                    {
-                        x = s.Extended.AsSpan(j * s.DigitStride + (limbs - plan.Count + prime) * n, n);
-                    }
-                    else if (prime >= plan.Start && prime < plan.Start + plan.Count)
-                    {
-                        x = s.Source.LimbUnchecked(prime);
-                    }
-                    else
-                    {
-                        x = s.Extended.AsSpan(j * s.DigitStride + plan.TargetLimbOfQ(prime) * n, n);
-                    }
-
+                    bool own = !special && prime >= plan.Start && prime < plan.Start + plan.Count;
+                    Span<ulong> slot = own ? default
+                        : s.Extended.AsSpan(j * s.DigitStride + (special ? limbs - plan.Count + prime : plan.TargetLimbOfQ(prime)) * n, n);
                     if (terms >= limit)
                     {
                         PairSums.Fold(narrow, fma, l0, h0, l1, h1, q, simd); // so the accumulators cannot overflow
                         terms = 1;
                     }
 
-                    PairSums.Accumulate(narrow, fma, x.Slice(c0, length), key, j, special, prime, c0, l0, h0, l1, h1, q, overwrite: terms == 0, simd);
+                    if (own)
+                    {
+                        PairSums.Accumulate(narrow, fma, s.Source.LimbUnchecked(prime).Slice(c0, length), key, j, special, prime, c0, l0, h0, l1, h1, q, overwrite: terms == 0, simd);
+                    }
+                    else if (narrow)
+                    {
+                        // Extended limbs of narrow primes hold 32-bit words (ExtendedNttAction).
+                        PairSums.AccumulateNarrowDigit(NarrowLimb(slot).Slice(c0, length), key, j, special, prime, c0, l0, l1, overwrite: terms == 0, simd);
+                    }
+                    else
+                    {
+                        PairSums.Accumulate(narrow, fma, slot.Slice(c0, length), key, j, special, prime, c0, l0, h0, l1, h1, q, overwrite: terms == 0, simd);
+                    }
+
                     terms++;
                 }
 

@@ -347,7 +347,95 @@ internal static partial class ElementwiseKernels
     }
 
     /// <summary>
-    /// The wide form of <see cref="MultiplyAccumulatePairNarrow"/> for operands of 64-bit words: 128-bit sums <c>(high:low)</c> of products of
+    /// <see cref="MultiplyAccumulatePairNarrow(ReadOnlySpan{ulong}, ReadOnlySpan{uint}, ReadOnlySpan{uint}, Span{ulong}, Span{ulong}, bool, SimdLevel)"/>
+    /// with <paramref name="x"/> stored as 32-bit words too (a hoisted decomposition's narrow limbs): the same sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    public static void MultiplyAccumulatePairNarrow(
+        ReadOnlySpan<uint> x, ReadOnlySpan<uint> b, ReadOnlySpan<uint> a, Span<ulong> acc0, Span<ulong> acc1, bool overwrite, SimdLevel level)
+    {
+        AssertLengths(x.Length, b.Length, acc0.Length);
+        AssertLengths(a.Length, acc1.Length, acc0.Length);
+        int n = acc0.Length, i = 0;
+        ref uint rx = ref MemoryMarshal.GetReference(x);
+        ref uint rb = ref MemoryMarshal.GetReference(b);
+        ref uint ra = ref MemoryMarshal.GetReference(a);
+        ref ulong r0 = ref MemoryMarshal.GetReference(acc0);
+        ref ulong r1 = ref MemoryMarshal.GetReference(acc1);
+        if (level == SimdLevel.Vector512)
+        {
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                Vector512<ulong> v = Vector512.WidenLower(Vector256.LoadUnsafe(ref rx, (nuint)i).ToVector512Unsafe());
+                Vector512<ulong> wb = Vector512.WidenLower(Vector256.LoadUnsafe(ref rb, (nuint)i).ToVector512Unsafe());
+                Vector512<ulong> wa = Vector512.WidenLower(Vector256.LoadUnsafe(ref ra, (nuint)i).ToVector512Unsafe());
+                Vector512<ulong> p0 = MulLo32(v, wb), p1 = MulLo32(v, wa);
+                if (!overwrite)
+                {
+                    p0 += Vector512.LoadUnsafe(ref r0, (nuint)i);
+                    p1 += Vector512.LoadUnsafe(ref r1, (nuint)i);
+                }
+
+                p0.StoreUnsafe(ref r0, (nuint)i);
+                p1.StoreUnsafe(ref r1, (nuint)i);
+            }
+        }
+        else if (level == SimdLevel.Vector256)
+        {
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                Vector256<ulong> v = Vector256.WidenLower(Vector128.LoadUnsafe(ref rx, (nuint)i).ToVector256Unsafe());
+                Vector256<ulong> wb = Vector256.WidenLower(Vector128.LoadUnsafe(ref rb, (nuint)i).ToVector256Unsafe());
+                Vector256<ulong> wa = Vector256.WidenLower(Vector128.LoadUnsafe(ref ra, (nuint)i).ToVector256Unsafe());
+                Vector256<ulong> p0 = MulLo32(v, wb), p1 = MulLo32(v, wa);
+                if (!overwrite)
+                {
+                    p0 += Vector256.LoadUnsafe(ref r0, (nuint)i);
+                    p1 += Vector256.LoadUnsafe(ref r1, (nuint)i);
+                }
+
+                p0.StoreUnsafe(ref r0, (nuint)i);
+                p1.StoreUnsafe(ref r1, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            ulong v = Unsafe.Add(ref rx, i);
+            ulong p0 = v * Unsafe.Add(ref rb, i), p1 = v * Unsafe.Add(ref ra, i);
+            Unsafe.Add(ref r0, i) = overwrite ? p0 : Unsafe.Add(ref r0, i) + p0;
+            Unsafe.Add(ref r1, i) = overwrite ? p1 : Unsafe.Add(ref r1, i) + p1;
+        }
+    }
+
+    /// <summary>
+    /// <c>destination[i] = (uint)source[i]</c> for residues below <c>2^32</c>; <paramref name="destination"/> may be the
+    /// first half of <paramref name="source"/>'s memory (each write lands on words already read).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    public static void Narrow(ReadOnlySpan<ulong> source, Span<uint> destination, SimdLevel level)
+    {
+        AssertLengths(source.Length, source.Length, destination.Length);
+        int n = destination.Length, i = 0;
+        ref ulong rs = ref MemoryMarshal.GetReference(source);
+        ref uint rd = ref MemoryMarshal.GetReference(destination);
+        if (level != SimdLevel.Scalar)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                Vector256<ulong> lo = Vector256.LoadUnsafe(ref rs, (nuint)i), hi = Vector256.LoadUnsafe(ref rs, (nuint)i + 4);
+                Vector256.Narrow(lo, hi).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref rd, i) = (uint)Unsafe.Add(ref rs, i);
+        }
+    }
+
+    /// <summary>
+    /// The wide form of <see cref="MultiplyAccumulatePairNarrow(ReadOnlySpan{ulong}, ReadOnlySpan{uint}, ReadOnlySpan{uint}, Span{ulong}, Span{ulong}, bool, SimdLevel)"/> for operands of 64-bit words: 128-bit sums <c>(high:low)</c> of products of
     /// operands below <c>2^62</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]

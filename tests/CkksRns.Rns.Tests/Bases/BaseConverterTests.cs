@@ -655,7 +655,16 @@ public sealed class BaseConversionKernelTests
                 else
                 {
                     uint[] b32 = [.. digits[j].B.Select(v => (uint)v)], a32 = [.. digits[j].A.Select(v => (uint)v)];
-                    ElementwiseKernels.MultiplyAccumulatePairNarrow(digits[j].X, b32, a32, low0, low1, overwrite: j == 0, level);
+                    if (j % 2 == 1)
+                    {
+                        // The digit stored as 32-bit words (a hoisted decomposition's narrow limbs).
+                        uint[] x32 = [.. digits[j].X.Select(v => (uint)v)];
+                        ElementwiseKernels.MultiplyAccumulatePairNarrow(x32, b32, a32, low0, low1, overwrite: j == 0, level);
+                    }
+                    else
+                    {
+                        ElementwiseKernels.MultiplyAccumulatePairNarrow(digits[j].X, b32, a32, low0, low1, overwrite: j == 0, level);
+                    }
                 }
             }
 
@@ -675,6 +684,25 @@ public sealed class BaseConversionKernelTests
                     Assert.True(sum0 <= ulong.MaxValue && sum1 <= ulong.MaxValue, "test setup: narrow sums fit 64 bits");
                 }
             }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void Narrow_SeparateAndInPlace_KeepsEveryLowWord(SimdLevel level)
+    {
+        var random = new Random(13);
+        foreach (int n in new[] { 0, 1, 7, 8, 9, 64, 1027 })
+        {
+            ulong[] source = [.. Enumerable.Range(0, n).Select(i => i % 3 == 0 ? uint.MaxValue : (ulong)random.NextInt64(0, 1L << 32))];
+            var separate = new uint[n];
+            ElementwiseKernels.Narrow(source, separate, level);
+            Assert.Equal(source.Select(v => (uint)v), separate);
+
+            // In place: the words land in the first half of the source's own memory.
+            ulong[] copy = [.. source];
+            ElementwiseKernels.Narrow(copy, System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, uint>(copy.AsSpan())[..n], level);
+            Assert.Equal(separate, System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, uint>(copy.AsSpan())[..n].ToArray());
         }
     }
 
