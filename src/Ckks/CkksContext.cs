@@ -22,6 +22,7 @@ public sealed class CkksContext
     private readonly ulong[][] _rescaleHalf;
     private readonly ShoupOperand[] _pInverseModQ;
     private readonly ulong[] _pModQ;
+    private readonly ShoupOperand[] _pModQShoup;
     private readonly BaseConverter?[] _modDownConverters;
     private readonly ModUpPlan?[][] _modUpPlans;
     private RnsPoly? _imaginaryUnit;
@@ -74,6 +75,7 @@ public sealed class CkksContext
         // Key switching: P mod q_i (gadget factor) and P^-1 mod q_i (ModDown).
         _pModQ = new ulong[levels];
         _pInverseModQ = new ShoupOperand[levels];
+        _pModQShoup = new ShoupOperand[levels];
         for (int i = 0; i < levels; i++)
         {
             ulong product = 1;
@@ -83,6 +85,7 @@ public sealed class CkksContext
             }
 
             _pModQ[i] = product;
+            _pModQShoup[i] = q[i].CreateShoupOperand(product);
             _pInverseModQ[i] = q[i].CreateShoupOperand(q[i].Inverse(product));
         }
 
@@ -162,6 +165,9 @@ public sealed class CkksContext
 
     /// <summary><c>P mod q_i</c> for every data prime.</summary>
     internal ReadOnlySpan<ulong> PModQ => _pModQ;
+
+    /// <summary><c>P mod q_i</c> for every data prime, as Shoup operands.</summary>
+    internal ShoupOperand[] PModQShoup => _pModQShoup;
 
     /// <summary><c>P^-1 mod q_i</c> for every data prime.</summary>
     internal ReadOnlySpan<ShoupOperand> PInverseModQ => _pInverseModQ;

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using CkksRns.Rns.Arithmetic;
 using CkksRns.Rns.Bases;
 using CkksRns.Rns.Kernels;
 using CkksRns.Rns.Polynomials;
@@ -305,8 +306,45 @@ public sealed class CkksEncoder
         }
     }
 
+    /// <summary>
+    /// Encodes real values like <see cref="Encode(ReadOnlySpan{double}, int, double, Plaintext)"/> and also writes the same
+    /// integer polynomial's residues modulo the special primes, in NTT form, into <paramref name="extension"/> (a polynomial of
+    /// the special primes' ring): the plaintext over <c>Q_level·P</c> that double-hoisted linear transforms multiply
+    /// key-switching sums by before dividing by <c>P</c>.
+    /// </summary>
+    internal void EncodeExtended(ReadOnlySpan<double> values, int level, double scale, Plaintext destination, RnsPoly extension)
+    {
+        CheckEncodeArguments(values.Length, level, scale, destination);
+        int slots = Slots;
+        double[] re = ArrayPool<double>.Shared.Rent(slots), im = ArrayPool<double>.Shared.Rent(slots);
+        try
+        {
+            Span<double> r = re.AsSpan(0, slots), m = im.AsSpan(0, slots);
+            for (int i = 0; i < values.Length; i++)
+            {
+                CheckFinite(values[i], i);
+                r[i] = values[i];
+            }
+
+            r[values.Length..].Clear();
+            m.Clear();
+            EncodeSlots(r, m, level, scale, destination, extension);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(re);
+            ArrayPool<double>.Shared.Return(im);
+        }
+    }
+
     /// <summary>Encodes full slot vectors (split real and imaginary parts, overwritten) into <paramref name="destination"/>.</summary>
-    internal void EncodeSlots(Span<double> re, Span<double> im, int level, double scale, Plaintext destination)
+    /// <param name="re">The real parts (overwritten).</param>
+    /// <param name="im">The imaginary parts (overwritten).</param>
+    /// <param name="level">The level.</param>
+    /// <param name="scale">The scale.</param>
+    /// <param name="destination">Receives the plaintext.</param>
+    /// <param name="extension">When given, receives the residues modulo the special primes too (NTT form).</param>
+    internal void EncodeSlots(Span<double> re, Span<double> im, int level, double scale, Plaintext destination, RnsPoly? extension = null)
     {
         int n = Context.N, slots = Slots;
         SpecialFft fft = Context.Fft;
@@ -340,6 +378,25 @@ public sealed class CkksEncoder
                     }
 
                     poly.IsNttForm = true;
+                    if (extension is not null)
+                    {
+                        long[] integers = ArrayPool<long>.Shared.Rent(n);
+                        try
+                        {
+                            Span<long> c = integers.AsSpan(0, n);
+                            for (int i = 0; i < n; i++)
+                            {
+                                c[i] = (long)d[i]; // integers below 2^51: exact
+                            }
+
+                            EncodeSpecialResidues(c, maxCoefficient, extension);
+                        }
+                        finally
+                        {
+                            ArrayPool<long>.Shared.Return(integers);
+                        }
+                    }
+
                     return;
                 }
                 finally
@@ -376,6 +433,10 @@ public sealed class CkksEncoder
                 }
 
                 poly.IsNttForm = false;
+                if (extension is not null)
+                {
+                    EncodeSpecialResidues(c, maxCoefficient, extension);
+                }
             }
             finally
             {
@@ -394,9 +455,38 @@ public sealed class CkksEncoder
             }
 
             poly.SetCoefficients(c);
+            if (extension is not null)
+            {
+                extension.SetLimbCount(Context.RingP.ModulusCount);
+                extension.SetCoefficients(c);
+                extension.ToNtt();
+            }
         }
 
         poly.ToNtt();
+    }
+
+    /// <summary>The residues of the integer coefficients <paramref name="c"/> (<c>|c| ≤ max &lt; 2^62</c>) modulo the special primes, NTT form.</summary>
+    private void EncodeSpecialResidues(ReadOnlySpan<long> c, double max, RnsPoly extension)
+    {
+        SimdLevel simd = SimdCapabilities.Current;
+        bool small = max < ElementwiseKernels.SmallSignedLimit;
+        extension.SetLimbCount(Context.RingP.ModulusCount);
+        extension.IsNttForm = false;
+        for (int limb = 0; limb < extension.LimbCount; limb++)
+        {
+            Modulus p = Context.RingP.ModuliArray[limb];
+            if (small)
+            {
+                ElementwiseKernels.ReduceSignedSmall(c, extension.LimbUnchecked(limb), p, simd);
+            }
+            else
+            {
+                ElementwiseKernels.ReduceSigned(c, extension.LimbUnchecked(limb), p, simd);
+            }
+        }
+
+        extension.ToNtt();
     }
 
     /// <summary>The largest <c>|x|</c> over both spans (exact, so any evaluation order gives the same value).</summary>

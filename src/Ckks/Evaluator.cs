@@ -37,6 +37,9 @@ public sealed partial class Evaluator
     public const double ScaleTolerance = 1.0 / (1L << 40);
 
     private readonly KeySwitcher _keySwitcher;
+
+    /// <summary>The key switcher (scratch pool and key-switching steps), for double-hoisted linear transforms.</summary>
+    internal KeySwitcher KeySwitcher => _keySwitcher;
     private readonly PolyPool _pool;
     private readonly ConcurrentDictionary<int, int[]> _rotationPlans = new();
 

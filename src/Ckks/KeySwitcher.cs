@@ -173,6 +173,17 @@ internal sealed class KeySwitcher(CkksContext context)
         ModDownOne(s, s.Acc1Q, s.Acc1P, destination1, false, null, permutation);
     }
 
+    /// <summary>
+    /// Divides the sum <c>(accQ, accP)</c> over <c>Q_level·P</c> (NTT form) by <c>P</c> into the first <c>level+1</c> limbs of
+    /// <paramref name="destination"/>, using <paramref name="s"/>'s temporaries (whose level it sets). <paramref name="accP"/> is
+    /// left in coefficient form, <paramref name="accQ"/> unchanged.
+    /// </summary>
+    public void ModDown(Scratch s, int level, RnsPoly accQ, RnsPoly accP, RnsPoly destination)
+    {
+        s.Level = level;
+        ModDownOne(s, accQ, accP, destination, false);
+    }
+
     private void ModDownOne(Scratch s, RnsPoly accQ, RnsPoly accP, RnsPoly destination, bool accumulate, RnsPoly? c0 = null, NttGaloisPermutation? permutation = null)
     {
         int level = s.Level, limbs = level + 1, k = context.Parameters.PCount, n = context.N;

@@ -30,11 +30,22 @@ namespace CkksRns.Ckks;
 /// <see href="https://eprint.iacr.org/2018/244">2018</see>). With the matrix's generalized diagonals
 /// <c>d_k[j] = M[j mod n][(j + k) mod n]</c>, <c>M·x = Σ_(k &lt; n) d_k ⊙ rot_k(x)</c>. Writing <c>k = g·n_1 + b</c>
 /// (<c>b &lt; n_1</c> baby steps, <c>g</c> giant steps):
-/// <c>M·x = Σ_g rot_(g·n_1)( Σ_b rot_(-g·n_1)(d_k) ⊙ rot_b(x) )</c>. The baby-step rotations of <c>x</c> share one
-/// key-switching decomposition (<see cref="Evaluator.RotateHoisted(Ciphertext, IReadOnlyList{int})"/>), the
-/// pre-rotated diagonals are plaintexts encoded at construction, and each giant step costs one rotation. All-zero
-/// diagonals are skipped. <see cref="RequiredRotations"/> lists the rotation steps used, so that the client can create
-/// exactly those Galois keys.
+/// <c>M·x = Σ_g rot_(g·n_1)( Σ_b rot_(-g·n_1)(d_k) ⊙ rot_b(x) )</c>. The pre-rotated diagonals are plaintexts
+/// encoded at construction. All-zero diagonals are skipped. <see cref="RequiredRotations"/> lists the rotation steps
+/// used, so that the client can create exactly those Galois keys.
+/// </para>
+/// <para>
+/// <b>Double hoisting</b> (<see href="https://eprint.iacr.org/2020/1203">Bossuat, Mouchet, Troncoso-Pastoriza,
+/// Hubaux 2021</see>, section 6). The key switches work over <c>Q_ℓ·P</c> and end with a division by <c>P</c>
+/// (ModDown), which is linear up to rounding; the transform divides once instead of once per rotation. The baby steps
+/// share one decomposition of <c>c_1</c> and stay over <c>Q_ℓ·P</c>, not divided; each giant step's inner sum is
+/// formed over <c>Q_ℓ·P</c> (the diagonals are encoded modulo the special primes too); a giant step divides only the
+/// second component of its inner sum, to decompose it, and adds its key-switching sums to a total over
+/// <c>Q_ℓ·P</c>; the total is divided by <c>P</c> once. A transform with <c>n_b</c> rotated baby steps and
+/// <c>n_g</c> rotated giant steps pays <c>n_g + 2</c> polynomial divisions instead of <c>2(n_b + n_g)</c>; the
+/// rounding error is that of one division, smaller than that of dividing each rotation. A rotation whose key is
+/// missing is composed from the available keys (<see cref="Evaluator.Rotate(Ciphertext, int)"/>) and costs its own
+/// divisions.
 /// </para>
 /// <para>
 /// <b>Levels and scale.</b> The diagonals are encoded at <see cref="Level"/> with scale <see cref="Scale"/>, by default
@@ -43,13 +54,16 @@ namespace CkksRns.Ckks;
 /// <c>Scale / q_ℓ</c>). Without the rescale, the result stays at the input's level with scale <c>x.Scale·Scale</c>.
 /// </para>
 /// <para>
-/// <b>Memory.</b> One plaintext per non-zero diagonal: <c>(Level + 1)·N·8</c> bytes each.
+/// <b>Memory.</b> One plaintext per non-zero diagonal: <c>(Level + 1 + k)·N·8</c> bytes each with <c>k</c> special
+/// primes (<c>(Level + 1)·N·8</c> for the diagonals of baby step 0). An evaluation's buffers (pooled per thread) hold the
+/// baby steps and the giant steps' inner sums over <c>Q·P</c>: <c>2·(L + 1 + k)·N·8</c> bytes each.
 /// </para>
 /// <para>Instances are immutable and can be used from several threads at once.</para>
 /// </remarks>
 public sealed class LinearTransform
 {
     private readonly Dictionary<int, Plaintext> _plaintexts;
+    private readonly Dictionary<int, RnsPoly> _extensions;
     private readonly int[] _babySteps;
     private readonly int[] _giantSteps;
     private readonly (int Giant, GiantTerm[] Terms)[] _giantTerms;
@@ -126,6 +140,7 @@ public sealed class LinearTransform
         // Pre-rotate each diagonal by -(its giant step) and encode it.
         var encoder = new CkksEncoder(context);
         _plaintexts = new Dictionary<int, Plaintext>(indices.Count);
+        _extensions = new Dictionary<int, RnsPoly>(indices.Count);
         var rotated = new double[slots];
         foreach (int k in indices)
         {
@@ -137,7 +152,21 @@ public sealed class LinearTransform
                 rotated[j] = period < slots ? d[source % period] : source < d.Length ? d[source] : 0;
             }
 
-            _plaintexts[k] = encoder.Encode(rotated, Level, Scale);
+            var plaintext = new Plaintext(context, Level, Scale);
+            if (k % BabyStepCount == 0)
+            {
+                // Baby step 0 is the input itself, not multiplied by P like the other baby steps: the diagonal carries P.
+                encoder.Encode(rotated, Level, Scale, plaintext);
+                LimbOps.MultiplyScalar(plaintext.Poly, context.PModQShoup, plaintext.Poly, Level + 1);
+            }
+            else
+            {
+                var extension = new RnsPoly(context.RingP, context.Parameters.PCount, isNttForm: true);
+                encoder.EncodeExtended(rotated, Level, Scale, plaintext, extension);
+                _extensions[k] = extension;
+            }
+
+            _plaintexts[k] = plaintext;
         }
 
         _rotatedBabySteps = [.. _babySteps.Where(b => b != 0)];
@@ -150,7 +179,7 @@ public sealed class LinearTransform
 
         _giantTerms = [.. _giantSteps.Select(g => (g, _babySteps
             .Where(b => _plaintexts.ContainsKey(g + b))
-            .Select(b => new GiantTerm(b, babyIndex[b], _plaintexts[g + b]))
+            .Select(b => new GiantTerm(b, babyIndex[b], _plaintexts[g + b], _extensions.GetValueOrDefault(g + b)))
             .ToArray()))];
         _termCount = _giantTerms.Sum(t => t.Terms.Length);
     }
@@ -319,38 +348,22 @@ public sealed class LinearTransform
             throw new InvalidOperationException("The input is at level 0: the result cannot be rescaled. Pass rescale: false, or evaluate earlier.");
         }
 
-        Workspace w = _workspaces.TryTake(out Workspace? pooled) ? pooled : new Workspace(Context, _babySteps.Length, _firstBabyIsInput);
+        Workspace w = _workspaces.TryTake(out Workspace? pooled) ? pooled : new Workspace(Context, _babySteps.Length, _giantTerms.Length);
+        KeySwitcher switcher = evaluator.KeySwitcher;
+        KeySwitcher.Scratch s = switcher.Rent();
         try
         {
-            // Baby steps: one shared decomposition (no rotation at all when the only baby step is 0).
-            Ciphertext[] babies = w.Babies;
-            if (_firstBabyIsInput)
-            {
-                babies[0] = input; // baby step 0 is the input itself
-            }
-
-            if (_rotatedBabySteps.Length > 0)
-            {
-                evaluator.RotateHoisted(input, _rotatedBabySteps, w.RotatedBabies);
-            }
-
-            int level = input.Level, limbs = level + 1;
+            int level = input.Level;
             double productScale = input.Scale * Scale;
-            bool any = _giantTerms.Length > 0;
+            Babies(evaluator, input, w, s, level);
+            InnerSums(w, level);
+            GiantSteps(evaluator, w, s, level, productScale);
+
+            // One division by P for the whole transform.
             Ciphertext result = w.Result;
-            if (any)
-            {
-                result = GiantSteps(evaluator, babies, w, level, productScale);
-            }
-
-            if (!any)
-            {
-                // Every diagonal is zero: the result is an encryption of zero with the product's scale.
-                result.Reshape(2, input.Level, input.Scale * Scale);
-                result[0].Buffer.AsSpan(0, limbs * Context.N).Clear();
-                result[1].Buffer.AsSpan(0, limbs * Context.N).Clear();
-            }
-
+            result.Reshape(2, level, productScale);
+            switcher.ModDown(s, level, w.Sum.Q0, w.Sum.P0, result[0]);
+            switcher.ModDown(s, level, w.Sum.Q1, w.Sum.P1, result[1]);
             if (rescale)
             {
                 evaluator.Rescale(result, destination);
@@ -362,87 +375,115 @@ public sealed class LinearTransform
         }
         finally
         {
+            switcher.Return(s);
             if (_firstBabyIsInput)
             {
-                w.Babies[0] = null!; // do not keep the caller's ciphertext alive in the pool
+                w.BabyQ0[0] = null!; // do not keep the caller's ciphertext alive in the pool
+                w.BabyQ1[0] = null!;
             }
 
             _workspaces.Add(w);
         }
     }
 
-
     /// <summary>
-    /// <c>Σ_g rot_g(Σ_b d_(g+b) ⊙ rot_b(x))</c>. First every inner sum, in one pass over the coefficients: each block of the
-    /// baby steps is read once for all giant steps (from cache), and each diagonal once, instead of reading all the baby
-    /// steps again for every giant step (the inner sums are bound by memory traffic, not arithmetic). Then the rotations
-    /// of the inner sums, which are independent: with several threads each thread takes a share of them and runs its
-    /// operations on its own thread (rather than every operation splitting its few limbs over the threads). Modular sums
-    /// are exact, so the result does not depend on the number of threads. Returns the workspace ciphertext holding it.
+    /// The baby steps over <c>Q_ℓ·P</c>, without dividing by <c>P</c> (the first hoisting): baby step 0 is the input itself
+    /// (its diagonals carry the factor <c>P</c>); a keyed step <c>b</c> is <c>(σ_b(P·c_0 + a_0), σ_b(a_1))</c> with
+    /// <c>(a_0, a_1)</c> the inner product of the shared decomposition of <c>c_1</c> with the step's key; a step without a key
+    /// is rotated by composition and multiplied by <c>P</c> (zero modulo the special primes).
     /// </summary>
-    private Ciphertext GiantSteps(Evaluator evaluator, Ciphertext[] babies, Workspace w, int level, double productScale)
+    private void Babies(Evaluator evaluator, Ciphertext input, Workspace w, KeySwitcher.Scratch s, int level)
     {
-        int count = _giantTerms.Length, limbs = level + 1;
-        w.EnsureInners(Context, count);
-        Ciphertext[] inners = w.Inners;
-        for (int i = 0; i < count; i++)
+        int limbs = level + 1, k = Context.Parameters.PCount, slots = Context.Parameters.Slots;
+        if (_firstBabyIsInput)
         {
-            inners[i].Reshape(2, level, productScale);
+            w.BabyQ0[0] = input[0];
+            w.BabyQ1[0] = input[1];
+            w.BabyHasP[0] = false;
         }
 
+        bool decomposed = false;
+        for (int i = _firstBabyIsInput ? 1 : 0; i < _babySteps.Length; i++)
+        {
+            QpPair baby = w.Babies[i];
+            w.BabyQ0[i] = baby.Q0;
+            w.BabyQ1[i] = baby.Q1;
+            long element = Context.GaloisElementForRotation(_babySteps[i] % slots);
+            KeySwitchingKey? key = evaluator.GaloisKeys?.Find(element);
+            if (key is not null)
+            {
+                if (!decomposed)
+                {
+                    // input[1] stays unchanged until the last inner product: no copy.
+                    evaluator.KeySwitcher.Decompose(input[1], level, s, copySource: false);
+                    decomposed = true;
+                }
+
+                evaluator.KeySwitcher.InnerProduct(s, key);
+                NttGaloisPermutation permutation = Context.RingQ.GetNttGaloisPermutation((int)element);
+                LimbParallel.For(Context.RingQ, limbs + k, 4L * Context.N, new BabyAction(Context, s, input[0], baby, permutation, limbs));
+                w.BabyHasP[i] = true;
+            }
+            else
+            {
+                Ciphertext rotated = w.Temporary;
+                evaluator.Rotate(input, _babySteps[i], rotated);
+                LimbOps.MultiplyScalar(rotated[0], Context.PModQShoup, baby.Q0, limbs);
+                LimbOps.MultiplyScalar(rotated[1], Context.PModQShoup, baby.Q1, limbs);
+                w.BabyHasP[i] = false;
+            }
+        }
+    }
+
+    /// <summary>Every giant step's inner sum <c>U_g = Σ_b d_(g·n_1+b) ⊙ baby_b</c> over <c>Q_ℓ·P</c>, in one pass over the limbs.</summary>
+    private void InnerSums(Workspace w, int level)
+    {
+        int limbs = level + 1, k = Context.Parameters.PCount;
         LimbParallel.For(
-            Context.RingQ, limbs * InnerChunks, 4L * _termCount * Context.N / InnerChunks, new GiantStepAction(Context, babies, _giantTerms, inners, InnerChunks));
-
-        int rotated = 0;
-        foreach ((int giant, _) in _giantTerms)
-        {
-            rotated += giant != 0 ? 1 : 0;
-        }
-
-        int groups = LimbParallel.IsSequential ? 1 : Math.Min(Context.MaxDegreeOfParallelism, rotated);
-        if (groups <= 1)
-        {
-            RotateAndSum(evaluator, inners, 0, 1);
-        }
-        else
-        {
-            RotateAndSumInParallel(evaluator, inners, groups);
-        }
-
-        // Each share's sum sits in its first inner sum (shares are g, g + groups, ...: the first ones are 0 .. groups − 1).
-        for (int g = 1; g < Math.Min(groups, count); g++)
-        {
-            evaluator.Add(inners[0], inners[g], inners[0]);
-        }
-
-        return inners[0];
+            Context.RingQ, (limbs + k) * InnerChunks, 4L * _termCount * Context.N / InnerChunks, new InnerSumAction(Context, w, _giantTerms, limbs, InnerChunks));
     }
 
     /// <summary>
-    /// <see cref="RotateAndSum"/> on <paramref name="groups"/> threads, each taking every <paramref name="groups"/>-th inner
-    /// sum. Kept out of <see cref="GiantSteps"/> so that its sequential path does not allocate the lambda's closure.
+    /// The giant steps, summed over <c>Q_ℓ·P</c> into the workspace's sum (the second hoisting): giant step 0 adds its inner
+    /// sum; a keyed giant step <c>g</c> divides only <c>U_1</c> by <c>P</c>, switches it with the step's key and adds
+    /// <c>(σ_g(U_0 + a_0), σ_g(a_1))</c>, so that the sum is divided by <c>P</c> once, at the end; a giant step without a key is
+    /// divided by <c>P</c>, rotated by composition and added multiplied by <c>P</c>.
     /// </summary>
-    private void RotateAndSumInParallel(Evaluator evaluator, Ciphertext[] inners, int groups) =>
-        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = groups }, g =>
-        {
-            using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
-            RotateAndSum(evaluator, inners, g, groups);
-        });
-
-    /// <summary>Rotates inner sums <c>first, first + stride, …</c> by their giant steps and sums them into inner sum <c>first</c>.</summary>
-    private void RotateAndSum(Evaluator evaluator, Ciphertext[] inners, int first, int stride)
+    private void GiantSteps(Evaluator evaluator, Workspace w, KeySwitcher.Scratch s, int level, double productScale)
     {
-        for (int i = first; i < _giantTerms.Length; i += stride)
+        int limbs = level + 1, k = Context.Parameters.PCount, slots = Context.Parameters.Slots;
+        KeySwitcher switcher = evaluator.KeySwitcher;
+        QpPair sum = w.Sum;
+        sum.Clear(limbs, k);
+        for (int i = 0; i < _giantTerms.Length; i++)
         {
             int giant = _giantTerms[i].Giant;
-            if (giant != 0)
+            QpPair inner = w.Inners[i];
+            if (giant == 0)
             {
-                evaluator.Rotate(inners[i], giant, inners[i]);
+                sum.Add(inner, limbs, k);
+                continue;
             }
 
-            if (i != first)
+            long element = Context.GaloisElementForRotation(giant % slots);
+            KeySwitchingKey? key = evaluator.GaloisKeys?.Find(element);
+            if (key is not null)
             {
-                evaluator.Add(inners[first], inners[i], inners[first]);
+                RnsPoly u1 = w.Temporary[1];
+                u1.SetLimbCount(limbs);
+                switcher.ModDown(s, level, inner.Q1, inner.P1, u1);
+                switcher.DecomposeInnerProduct(u1, level, s, key);
+                NttGaloisPermutation permutation = Context.RingQ.GetNttGaloisPermutation((int)element);
+                LimbParallel.For(Context.RingQ, limbs + k, 6L * Context.N, new GiantAccumulateAction(Context, s, inner, sum, permutation, limbs));
+            }
+            else
+            {
+                Ciphertext rotated = w.Temporary;
+                rotated.Reshape(2, level, productScale);
+                switcher.ModDown(s, level, inner.Q0, inner.P0, rotated[0]);
+                switcher.ModDown(s, level, inner.Q1, inner.P1, rotated[1]);
+                evaluator.Rotate(rotated, giant, rotated);
+                LimbParallel.For(Context.RingQ, limbs, 4L * Context.N, new MultiplyByPAccumulateAction(Context, rotated, sum));
             }
         }
     }
@@ -454,72 +495,172 @@ public sealed class LinearTransform
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"LinearTransform({Rows}x{Columns}, block {BlockSize}, {DiagonalIndices.Count} diagonals, {BabyStepCount} baby steps, {RequiredRotations.Count} rotations, level {Level})");
 
+    /// <summary>A pair of polynomials over <c>Q·P</c> (NTT form): the data primes' limbs and the special primes' limbs of each.</summary>
+    private sealed class QpPair
+    {
+        public QpPair(CkksContext context)
+        {
+            int qCount = context.Parameters.QCount, pCount = context.Parameters.PCount;
+            Q0 = new RnsPoly(context.RingQ, qCount, isNttForm: true);
+            Q1 = new RnsPoly(context.RingQ, qCount, isNttForm: true);
+            P0 = new RnsPoly(context.RingP, pCount, isNttForm: true);
+            P1 = new RnsPoly(context.RingP, pCount, isNttForm: true);
+        }
+
+        public RnsPoly Q0 { get; }
+
+        public RnsPoly Q1 { get; }
+
+        public RnsPoly P0 { get; }
+
+        public RnsPoly P1 { get; }
+
+        public void Clear(int limbs, int k)
+        {
+            int n = Q0.N;
+            Q0.Buffer.AsSpan(0, limbs * n).Clear();
+            Q1.Buffer.AsSpan(0, limbs * n).Clear();
+            P0.Buffer.AsSpan(0, k * n).Clear();
+            P1.Buffer.AsSpan(0, k * n).Clear();
+        }
+
+        public void Add(QpPair other, int limbs, int k)
+        {
+            LimbOps.Add(Q0, other.Q0, Q0, limbs);
+            LimbOps.Add(Q1, other.Q1, Q1, limbs);
+            LimbOps.Add(P0, other.P0, P0, k);
+            LimbOps.Add(P1, other.P1, P1, k);
+        }
+    }
+
     /// <summary>Buffers of one evaluation (pooled: a transform evaluated again allocates nothing new).</summary>
     private sealed class Workspace
     {
-        public Workspace(CkksContext context, int babyCount, bool firstIsInput)
+        public Workspace(CkksContext context, int babyCount, int giantCount)
         {
-            Babies = new Ciphertext[babyCount];
-            for (int i = firstIsInput ? 1 : 0; i < babyCount; i++)
+            Babies = new QpPair[babyCount];
+            for (int i = 0; i < babyCount; i++)
             {
-                Babies[i] = new Ciphertext(context);
+                Babies[i] = new QpPair(context);
             }
 
-            RotatedBabies = firstIsInput ? Babies[1..] : [.. Babies];
+            BabyQ0 = new RnsPoly[babyCount];
+            BabyQ1 = new RnsPoly[babyCount];
+            BabyHasP = new bool[babyCount];
+            Inners = new QpPair[giantCount];
+            for (int i = 0; i < giantCount; i++)
+            {
+                Inners[i] = new QpPair(context);
+            }
 
+            Sum = new QpPair(context);
+            Temporary = new Ciphertext(context);
             Result = new Ciphertext(context);
         }
 
-        /// <summary>The baby-step rotations of the input, in the order of the baby steps.</summary>
-        public Ciphertext[] Babies { get; }
+        /// <summary>The baby steps over <c>Q·P</c> (the entry of baby step 0, the input itself, is unused).</summary>
+        public QpPair[] Babies { get; }
 
-        /// <summary>The rotated baby steps (all but step 0), the destinations of the hoisted rotation.</summary>
-        public Ciphertext[] RotatedBabies { get; }
+        /// <summary>Each baby step's data-prime polynomials: the input's for baby step 0, else its <see cref="Babies"/> entry's.</summary>
+        public RnsPoly[] BabyQ0 { get; }
+
+        /// <summary>See <see cref="BabyQ0"/>.</summary>
+        public RnsPoly[] BabyQ1 { get; }
+
+        /// <summary>Whether a baby step has special-prime limbs (false: they are zero).</summary>
+        public bool[] BabyHasP { get; }
 
         /// <summary>One inner sum per giant step.</summary>
-        public Ciphertext[] Inners { get; private set; } = [];
+        public QpPair[] Inners { get; }
 
-        /// <summary>Makes sure there are <paramref name="count"/> inner sums.</summary>
-        public void EnsureInners(CkksContext context, int count)
-        {
-            if (Inners.Length < count)
-            {
-                // A loop, not a lambda: a lambda capturing the parameter would allocate its closure on every call.
-                var inners = new Ciphertext[count];
-                for (int i = 0; i < count; i++)
-                {
-                    inners[i] = new Ciphertext(context);
-                }
+        /// <summary>The sum of the giant steps over <c>Q·P</c>.</summary>
+        public QpPair Sum { get; }
 
-                Inners = inners;
-            }
-        }
+        /// <summary>A temporary ciphertext (composed rotations, the divided <c>U_1</c>).</summary>
+        public Ciphertext Temporary { get; }
 
-        /// <summary>The running result.</summary>
         public Ciphertext Result { get; }
     }
 
-    /// <summary>One term of a giant step: the baby step, its index among the rotated inputs, and the (pre-rotated) diagonal it is multiplied by.</summary>
-    private sealed record GiantTerm(int BabyStep, int BabyIndex, Plaintext Diagonal);
+    /// <summary>
+    /// One term of a giant step: the baby step, its index among the baby steps, the (pre-rotated) diagonal it is multiplied by
+    /// over the data primes (times <c>P</c> for baby step 0), and its residues modulo the special primes (none for baby step 0).
+    /// </summary>
+    private sealed record GiantTerm(int BabyStep, int BabyIndex, Plaintext Diagonal, RnsPoly? Extension);
+
+    /// <summary>A keyed baby step's limb: <c>σ_b(P·c_0 + a_0)</c> and <c>σ_b(a_1)</c> (special primes: <c>σ_b(a_0)</c>, <c>σ_b(a_1)</c>).</summary>
+    private readonly struct BabyAction(CkksContext context, KeySwitcher.Scratch s, RnsPoly c0, QpPair baby, NttGaloisPermutation permutation, int limbs) : ILimbAction
+    {
+        public void Invoke(int index)
+        {
+            SimdLevel simd = SimdCapabilities.Current;
+            if (index < limbs)
+            {
+                Span<ulong> acc0 = s.Acc0Q.LimbUnchecked(index);
+                ElementwiseKernels.MultiplyShoupAccumulate(c0.LimbUnchecked(index), context.PModQShoup[index], acc0, context.RingQ.ModuliArray[index]);
+                permutation.Apply(acc0, baby.Q0.LimbUnchecked(index), simd);
+                permutation.Apply(s.Acc1Q.LimbUnchecked(index), baby.Q1.LimbUnchecked(index), simd);
+            }
+            else
+            {
+                int j = index - limbs;
+                permutation.Apply(s.Acc0P.LimbUnchecked(j), baby.P0.LimbUnchecked(j), simd);
+                permutation.Apply(s.Acc1P.LimbUnchecked(j), baby.P1.LimbUnchecked(j), simd);
+            }
+        }
+    }
+
+    /// <summary>A keyed giant step's limb: <c>sum_0 += σ_g(U_0 + a_0)</c>, <c>sum_1 += σ_g(a_1)</c> (<c>U_1</c>'s limb is the temporary).</summary>
+    private readonly struct GiantAccumulateAction(CkksContext context, KeySwitcher.Scratch s, QpPair inner, QpPair sum, NttGaloisPermutation permutation, int limbs) : ILimbAction
+    {
+        public void Invoke(int index)
+        {
+            SimdLevel simd = SimdCapabilities.Current;
+            bool special = index >= limbs;
+            int i = special ? index - limbs : index;
+            Modulus q = special ? context.RingP.ModuliArray[i] : context.RingQ.ModuliArray[i];
+            Span<ulong> acc0 = special ? s.Acc0P.LimbUnchecked(i) : s.Acc0Q.LimbUnchecked(i);
+            Span<ulong> acc1 = special ? s.Acc1P.LimbUnchecked(i) : s.Acc1Q.LimbUnchecked(i);
+            Span<ulong> u0 = special ? inner.P0.LimbUnchecked(i) : inner.Q0.LimbUnchecked(i);
+            Span<ulong> temp = special ? inner.P1.LimbUnchecked(i) : inner.Q1.LimbUnchecked(i);
+            Span<ulong> sum0 = special ? sum.P0.LimbUnchecked(i) : sum.Q0.LimbUnchecked(i);
+            Span<ulong> sum1 = special ? sum.P1.LimbUnchecked(i) : sum.Q1.LimbUnchecked(i);
+            ElementwiseKernels.Add(acc0, u0, acc0, q);
+            permutation.Apply(acc0, temp, simd);
+            ElementwiseKernels.Add(sum0, temp, sum0, q);
+            permutation.Apply(acc1, temp, simd);
+            ElementwiseKernels.Add(sum1, temp, sum1, q);
+        }
+    }
+
+    /// <summary><c>sum += P·rotated</c> over the data primes (a giant step rotated by composition).</summary>
+    private readonly struct MultiplyByPAccumulateAction(CkksContext context, Ciphertext rotated, QpPair sum) : ILimbAction
+    {
+        public void Invoke(int i)
+        {
+            Modulus q = context.RingQ.ModuliArray[i];
+            ElementwiseKernels.MultiplyShoupAccumulate(rotated[0].LimbUnchecked(i), context.PModQShoup[i], sum.Q0.LimbUnchecked(i), q);
+            ElementwiseKernels.MultiplyShoupAccumulate(rotated[1].LimbUnchecked(i), context.PModQShoup[i], sum.Q1.LimbUnchecked(i), q);
+        }
+    }
 
     /// <summary>
-    /// One limb of a giant step's inner sum <c>Σ_b d_b ⊙ rot_b(x)</c> for both ciphertext components. For primes below
-    /// 2^31 the products are summed in 64-bit words (one 32×32-bit multiply each) and reduced once every
-    /// <c>NarrowTermLimit</c> terms; primes of 32 to 50 bits sum exactly reduced products in doubles
-    /// (<c>MultiplyAccumulatePairFma</c>, folded every <c>FmaTermLimit</c> terms); wider primes use 128-bit sums of up to 32
-    /// products. The sums are exact, so the result equals term-by-term modular arithmetic.
+    /// The inner sums of every giant step for one coefficient range of one limb of <c>Q_ℓ·P</c>, with lazy reduction
+    /// (accumulators on the stack, reduced once per giant step, folded when the term count could overflow them). On a special
+    /// prime, the terms whose baby step has no special-prime limbs (they are zero) are skipped.
     /// </summary>
-    private readonly struct GiantStepAction(
-        CkksContext context, Ciphertext[] babies, (int Giant, GiantTerm[] Terms)[] giantTerms, Ciphertext[] outputs, int chunks) : ILimbAction
+    private readonly struct InnerSumAction(
+        CkksContext context, Workspace w, (int Giant, GiantTerm[] Terms)[] giantTerms, int limbs, int chunks) : ILimbAction
     {
         private const int Block = 512;
 
-        /// <summary>Item <paramref name="index"/>: limb <c>index / chunks</c>, coefficient range <c>index mod chunks</c>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Invoke(int index)
         {
             int limb = index / chunks, chunk = index % chunks;
-            Modulus q = context.RingQ.ModuliArray[limb];
+            bool special = limb >= limbs;
+            int prime = special ? limb - limbs : limb;
+            Modulus q = special ? context.RingP.ModuliArray[prime] : context.RingQ.ModuliArray[prime];
             int n = context.N, per = n / chunks, start = chunk * per, end = start + per;
             bool narrow = ElementwiseKernels.IsNarrow(q);
             bool fma = ElementwiseKernels.IsFmaAccumulable(q); // 32–50-bit primes: exact sums in doubles
@@ -535,7 +676,9 @@ public sealed class LinearTransform
                 for (int g = 0; g < giantTerms.Length; g++)
                 {
                     GiantTerm[] terms = giantTerms[g].Terms;
-                    Span<ulong> out0 = outputs[g][0].LimbUnchecked(limb), out1 = outputs[g][1].LimbUnchecked(limb);
+                    QpPair output = w.Inners[g];
+                    Span<ulong> out0 = special ? output.P0.LimbUnchecked(prime) : output.Q0.LimbUnchecked(prime);
+                    Span<ulong> out1 = special ? output.P1.LimbUnchecked(prime) : output.Q1.LimbUnchecked(prime);
                     if (!fma)
                     {
                         l0.Clear();
@@ -547,6 +690,12 @@ public sealed class LinearTransform
                     int count = 0;
                     foreach (GiantTerm term in terms)
                     {
+                        int b = term.BabyIndex;
+                        if (special && !w.BabyHasP[b])
+                        {
+                            continue; // zero modulo the special primes
+                        }
+
                         if (count >= limit)
                         {
                             if (fma)
@@ -563,9 +712,20 @@ public sealed class LinearTransform
                             count = 1;
                         }
 
-                        Ciphertext x = babies[term.BabyIndex];
-                        ReadOnlySpan<ulong> d = term.Diagonal.Poly.LimbUnchecked(limb).Slice(c0, length);
-                        ReadOnlySpan<ulong> x0 = x[0].LimbUnchecked(limb).Slice(c0, length), x1 = x[1].LimbUnchecked(limb).Slice(c0, length);
+                        ReadOnlySpan<ulong> d, x0, x1;
+                        if (special)
+                        {
+                            d = term.Extension!.LimbUnchecked(prime).Slice(c0, length);
+                            x0 = w.Babies[b].P0.LimbUnchecked(prime).Slice(c0, length);
+                            x1 = w.Babies[b].P1.LimbUnchecked(prime).Slice(c0, length);
+                        }
+                        else
+                        {
+                            d = term.Diagonal.Poly.LimbUnchecked(prime).Slice(c0, length);
+                            x0 = w.BabyQ0[b].LimbUnchecked(prime).Slice(c0, length);
+                            x1 = w.BabyQ1[b].LimbUnchecked(prime).Slice(c0, length);
+                        }
+
                         if (narrow)
                         {
                             ElementwiseKernels.MultiplyAccumulateNarrow(x0, d, l0);
@@ -594,7 +754,7 @@ public sealed class LinearTransform
                     {
                         if (count == 0)
                         {
-                            f0.Clear(); // a giant step without terms: zero sums
+                            f0.Clear(); // a giant step without terms here: zero sums
                             f1.Clear();
                         }
 
@@ -624,7 +784,14 @@ public sealed class LinearTransform
         }
     }
 
-    /// <summary>The baby-step count (a power of two) minimizing the rotations: hoisted baby steps count half a giant step.</summary>
+    /// <summary>
+    /// The cost of a baby step relative to a giant step under double hoisting: a baby step is an inner product with its key
+    /// and two permutations over <c>Q_ℓ·P</c>; a giant step also divides by <c>P</c> and decomposes. Measured at the reference
+    /// paper's hybrid set (level 3, single thread): about 0.65 ms against 1.7 ms (docs/benchmarks.md, session 24).
+    /// </summary>
+    internal const double BabyStepWeight = 0.4;
+
+    /// <summary>The baby-step count (a power of two) minimizing the weighted rotations (<see cref="BabyStepWeight"/>).</summary>
     private static int ChooseBabySteps(List<int> indices, int span)
     {
         int best = 1;
@@ -641,7 +808,7 @@ public sealed class LinearTransform
 
             babies.Remove(0);
             giants.Remove(0);
-            double cost = 0.5 * babies.Count + giants.Count;
+            double cost = (BabyStepWeight * babies.Count) + giants.Count;
             if (cost < bestCost)
             {
                 best = n1;

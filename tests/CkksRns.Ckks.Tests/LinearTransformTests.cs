@@ -190,6 +190,57 @@ public sealed class LinearTransformTests(ITestOutputHelper output)
         }));
     }
 
+    /// <summary>
+    /// Double hoisting on every key-switching layout (one or several special primes, one or several primes per digit, narrow
+    /// primes): random matrices, baby-step counts and input levels, with a key for every required step, or with keys for a
+    /// random part of them (the others composed from the power-of-two keys, which divides those rotations by P on their own).
+    /// </summary>
+    [Fact]
+    public void Evaluate_EveryKeySwitchingLayoutWithAllOrSomeKeys_MatchesPlaintext()
+    {
+        var gen =
+            from setup in Gen.Elements(TestSetup.All.ToArray())
+            from n in Gen.Elements(4, 16, 64)
+            from babies in Gen.Elements(1, 2, 4, 8)
+            from allKeys in Gen.Elements(true, false)
+            from lower in Gen.Elements(true, false)
+            from seed in Gen.Choose(0, 10_000)
+            select (setup, n, babies, allKeys, lower, seed);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(12), Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            CkksContext context = t.setup.Context;
+            double scale = t.setup.Scale;
+            double[,] m = RandomMatrix(t.n, t.n, t.seed);
+            double[] x = RandomVector(t.n, t.seed + 1);
+            var transform = new LinearTransform(context, m, babySteps: Math.Min(t.babies, t.n));
+            var random = new Random(t.seed);
+            List<int> steps = t.allKeys ? [.. transform.RequiredRotations] : [.. transform.RequiredRotations.Where(_ => random.Next(2) == 0)];
+            for (int power = 1; !t.allKeys && power < t.n; power *= 2)
+            {
+                steps.Add(power); // the composed rotations' building blocks
+            }
+
+            var evaluator = new Evaluator(context, galoisKeys: t.setup.Generator.CreateGaloisKeys([.. steps.Distinct()]));
+            int level = t.lower ? context.MaxLevel - 1 : context.MaxLevel;
+            Ciphertext input = t.setup.Encryptor.Encrypt(t.setup.Encoder.Encode(transform.PackInput(x), level, scale));
+            Ciphertext result = transform.Evaluate(evaluator, input);
+            Assert.Equal(level - 1, result.Level);
+            double[] y = transform.UnpackOutput(t.setup.Decrypt(result));
+
+            // At the lower level the diagonals' scale q_L is not the prime divided out, so the result carries the factor q_L/q_ℓ.
+            double factor = t.lower ? transform.Scale / context.Parameters.Q[level] : 1;
+            for (int i = 0; i < y.Length; i++)
+            {
+                y[i] /= factor;
+            }
+
+            var stats = PrecisionStatistics.Compute(Multiply(m, x), y);
+            double bound = (2 * Math.Sqrt(transform.DiagonalIndices.Count) + 2) * Math.ScaleB(1.0, context.Parameters.LogN + 5) / scale;
+            output.WriteLine($"{t.setup.Name} {transform} keys {(t.allKeys ? "all" : string.Join(",", steps))} level {level}: {stats} (bound 2^{Math.Log2(bound):0.0})");
+            Assert.True(stats.MaxError <= bound, $"{t.setup.Name} {transform}: {stats} exceeds 2^{Math.Log2(bound):0.0}");
+        }));
+    }
+
     [Fact]
     public void Evaluate_EveryBabyStepCount_GivesTheSameResult()
     {

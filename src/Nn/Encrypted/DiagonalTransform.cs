@@ -194,7 +194,7 @@ internal sealed class DiagonalTransform
 
     /// <summary>
     /// The baby-step count n1 with the fewest rotations under <see cref="LinearTransform"/>'s split <c>k = (k / n1)·n1 + k mod n1</c>
-    /// (hoisted baby steps weigh half a giant step), and the rotations it implies, sorted.
+    /// (a baby step weighs <see cref="LinearTransform.BabyStepWeight"/> of a giant step), and the rotations it implies, sorted.
     /// </summary>
     private static (int BabySteps, int[] Rotations) ChooseBabySteps(List<int> indices)
     {
@@ -215,7 +215,7 @@ internal sealed class DiagonalTransform
 
             babies.Remove(0);
             giants.Remove(0);
-            double cost = (0.5 * babies.Count) + giants.Count;
+            double cost = (LinearTransform.BabyStepWeight * babies.Count) + giants.Count;
             if (cost < bestCost)
             {
                 best = n1;
