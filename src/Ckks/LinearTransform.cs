@@ -376,6 +376,7 @@ public sealed class LinearTransform
         finally
         {
             switcher.Return(s);
+            Array.Clear(w.BabyKeys); // do not keep the evaluator's keys alive in the pool
             if (_firstBabyIsInput)
             {
                 w.BabyQ0[0] = null!; // do not keep the caller's ciphertext alive in the pool
@@ -394,7 +395,7 @@ public sealed class LinearTransform
     /// </summary>
     private void Babies(Evaluator evaluator, Ciphertext input, Workspace w, KeySwitcher.Scratch s, int level)
     {
-        int limbs = level + 1, k = Context.Parameters.PCount, slots = Context.Parameters.Slots;
+        int limbs = level + 1, slots = Context.Parameters.Slots;
         if (_firstBabyIsInput)
         {
             w.BabyQ0[0] = input[0];
@@ -402,7 +403,7 @@ public sealed class LinearTransform
             w.BabyHasP[0] = false;
         }
 
-        bool decomposed = false;
+        int keyed = 0;
         for (int i = _firstBabyIsInput ? 1 : 0; i < _babySteps.Length; i++)
         {
             QpPair baby = w.Babies[i];
@@ -410,28 +411,81 @@ public sealed class LinearTransform
             w.BabyQ1[i] = baby.Q1;
             long element = Context.GaloisElementForRotation(_babySteps[i] % slots);
             KeySwitchingKey? key = evaluator.GaloisKeys?.Find(element);
-            if (key is not null)
-            {
-                if (!decomposed)
-                {
-                    // input[1] stays unchanged until the last inner product: no copy.
-                    evaluator.KeySwitcher.Decompose(input[1], level, s, copySource: false);
-                    decomposed = true;
-                }
+            w.BabyKeys[i] = key;
+            w.BabyHasP[i] = key is not null;
+            keyed += key is not null ? 1 : 0;
+        }
 
-                evaluator.KeySwitcher.InnerProduct(s, key);
-                NttGaloisPermutation permutation = Context.RingQ.GetNttGaloisPermutation((int)element);
-                LimbParallel.For(Context.RingQ, limbs + k, 4L * Context.N, new BabyAction(Context, s, input[0], baby, permutation, limbs));
-                w.BabyHasP[i] = true;
+        if (keyed > 0)
+        {
+            // input[1] stays unchanged until the last inner product: no copy.
+            evaluator.KeySwitcher.Decompose(input[1], level, s, copySource: false);
+            int groups = LimbParallel.IsSequential ? 1 : Math.Min(Context.MaxDegreeOfParallelism, keyed);
+            if (groups <= 1)
+            {
+                KeyedBabies(evaluator, input, w, s, s, level, 0, 1);
             }
             else
             {
-                Ciphertext rotated = w.Temporary;
+                KeyedBabiesInParallel(evaluator, input, w, s, level, groups);
+            }
+        }
+
+        for (int i = _firstBabyIsInput ? 1 : 0; i < _babySteps.Length; i++)
+        {
+            if (w.BabyKeys[i] is null)
+            {
+                QpPair baby = w.Babies[i];
+                Ciphertext rotated = w.Temporaries[0];
                 evaluator.Rotate(input, _babySteps[i], rotated);
                 LimbOps.MultiplyScalar(rotated[0], Context.PModQShoup, baby.Q0, limbs);
                 LimbOps.MultiplyScalar(rotated[1], Context.PModQShoup, baby.Q1, limbs);
-                w.BabyHasP[i] = false;
             }
+        }
+    }
+
+    /// <summary>
+    /// The keyed baby steps on <paramref name="groups"/> threads, each taking whole steps with its own accumulators. Kept out
+    /// of <see cref="Babies"/> so that its sequential path does not allocate the lambda's closure.
+    /// </summary>
+    private void KeyedBabiesInParallel(Evaluator evaluator, Ciphertext input, Workspace w, KeySwitcher.Scratch s, int level, int groups) =>
+        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = groups }, g =>
+        {
+            using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
+            KeySwitcher.Scratch accumulators = g == 0 ? s : evaluator.KeySwitcher.Rent();
+            try
+            {
+                KeyedBabies(evaluator, input, w, s, accumulators, level, g, groups);
+            }
+            finally
+            {
+                if (g != 0)
+                {
+                    evaluator.KeySwitcher.Return(accumulators);
+                }
+            }
+        });
+
+    /// <summary>
+    /// The keyed baby steps <c>first, first + stride, …</c> (among those with a key): the inner product of the decomposition in
+    /// <paramref name="decomposition"/> with the step's key into <paramref name="accumulators"/>, then
+    /// <c>(σ_b(P·c_0 + a_0), σ_b(a_1))</c> over <c>Q_ℓ·P</c>.
+    /// </summary>
+    private void KeyedBabies(
+        Evaluator evaluator, Ciphertext input, Workspace w, KeySwitcher.Scratch decomposition, KeySwitcher.Scratch accumulators, int level, int first, int stride)
+    {
+        int limbs = level + 1, k = Context.Parameters.PCount, slots = Context.Parameters.Slots, seen = 0;
+        for (int i = _firstBabyIsInput ? 1 : 0; i < _babySteps.Length; i++)
+        {
+            KeySwitchingKey? key = w.BabyKeys[i];
+            if (key is null || seen++ % stride != first)
+            {
+                continue;
+            }
+
+            evaluator.KeySwitcher.InnerProduct(decomposition, key, accumulators);
+            NttGaloisPermutation permutation = Context.RingQ.GetNttGaloisPermutation((int)Context.GaloisElementForRotation(_babySteps[i] % slots));
+            LimbParallel.For(Context.RingQ, limbs + k, 4L * Context.N, new BabyAction(Context, accumulators, input[0], w.Babies[i], permutation, limbs));
         }
     }
 
@@ -444,18 +498,72 @@ public sealed class LinearTransform
     }
 
     /// <summary>
-    /// The giant steps, summed over <c>Q_ℓ·P</c> into the workspace's sum (the second hoisting): giant step 0 adds its inner
-    /// sum; a keyed giant step <c>g</c> divides only <c>U_1</c> by <c>P</c>, switches it with the step's key and adds
-    /// <c>(σ_g(U_0 + a_0), σ_g(a_1))</c>, so that the sum is divided by <c>P</c> once, at the end; a giant step without a key is
-    /// divided by <c>P</c>, rotated by composition and added multiplied by <c>P</c>.
+    /// The giant steps, summed over <c>Q_ℓ·P</c> into the workspace's sum (the second hoisting), so that the sum is divided by
+    /// <c>P</c> once, at the end (<see cref="GiantGroup"/>). With several threads, each takes whole giant steps into its own
+    /// partial sum, and the partial sums are added.
     /// </summary>
     private void GiantSteps(Evaluator evaluator, Workspace w, KeySwitcher.Scratch s, int level, double productScale)
     {
+        int limbs = level + 1, k = Context.Parameters.PCount, rotated = 0;
+        foreach ((int giant, _) in _giantTerms)
+        {
+            rotated += giant != 0 ? 1 : 0;
+        }
+
+        int groups = LimbParallel.IsSequential ? 1 : Math.Min(Context.MaxDegreeOfParallelism, rotated);
+        if (groups <= 1)
+        {
+            GiantGroup(evaluator, w, s, level, productScale, 0, 1);
+        }
+        else
+        {
+            GiantGroupsInParallel(evaluator, w, s, level, productScale, groups);
+            for (int g = 1; g < groups; g++)
+            {
+                w.Sum.Add(w.PartialSums[g], limbs, k); // exact modular sums: the same result in any order
+            }
+        }
+    }
+
+    /// <summary>
+    /// The giant steps on <paramref name="groups"/> threads, each summing whole steps into its own partial sum with its own
+    /// scratch. Kept out of <see cref="GiantSteps"/> so that its sequential path does not allocate the lambda's closure.
+    /// </summary>
+    private void GiantGroupsInParallel(Evaluator evaluator, Workspace w, KeySwitcher.Scratch s, int level, double productScale, int groups)
+    {
+        w.EnsurePartialSums(Context, groups);
+        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = groups }, g =>
+        {
+            using LimbParallel.SequentialScope sequential = LimbParallel.Sequential();
+            KeySwitcher.Scratch scratch = g == 0 ? s : evaluator.KeySwitcher.Rent();
+            try
+            {
+                GiantGroup(evaluator, w, scratch, level, productScale, g, groups);
+            }
+            finally
+            {
+                if (g != 0)
+                {
+                    evaluator.KeySwitcher.Return(scratch);
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// The giant steps <c>first, first + stride, …</c>, summed over <c>Q_ℓ·P</c> into partial sum <paramref name="first"/> (the
+    /// workspace's sum for 0): giant step 0 adds its inner sum; a keyed giant step <c>g</c> divides only <c>U_1</c> by
+    /// <c>P</c>, switches it with the step's key and adds <c>(σ_g(U_0 + a_0), σ_g(a_1))</c>; a giant step without a key is
+    /// divided by <c>P</c>, rotated by composition and added multiplied by <c>P</c>.
+    /// </summary>
+    private void GiantGroup(Evaluator evaluator, Workspace w, KeySwitcher.Scratch s, int level, double productScale, int first, int stride)
+    {
         int limbs = level + 1, k = Context.Parameters.PCount, slots = Context.Parameters.Slots;
         KeySwitcher switcher = evaluator.KeySwitcher;
-        QpPair sum = w.Sum;
+        QpPair sum = first == 0 ? w.Sum : w.PartialSums[first];
         sum.Clear(limbs, k);
-        for (int i = 0; i < _giantTerms.Length; i++)
+        Ciphertext temporary = w.Temporaries[first];
+        for (int i = first; i < _giantTerms.Length; i += stride)
         {
             int giant = _giantTerms[i].Giant;
             QpPair inner = w.Inners[i];
@@ -469,7 +577,7 @@ public sealed class LinearTransform
             KeySwitchingKey? key = evaluator.GaloisKeys?.Find(element);
             if (key is not null)
             {
-                RnsPoly u1 = w.Temporary[1];
+                RnsPoly u1 = temporary[1];
                 u1.SetLimbCount(limbs);
                 switcher.ModDown(s, level, inner.Q1, inner.P1, u1);
                 switcher.DecomposeInnerProduct(u1, level, s, key);
@@ -478,12 +586,11 @@ public sealed class LinearTransform
             }
             else
             {
-                Ciphertext rotated = w.Temporary;
-                rotated.Reshape(2, level, productScale);
-                switcher.ModDown(s, level, inner.Q0, inner.P0, rotated[0]);
-                switcher.ModDown(s, level, inner.Q1, inner.P1, rotated[1]);
-                evaluator.Rotate(rotated, giant, rotated);
-                LimbParallel.For(Context.RingQ, limbs, 4L * Context.N, new MultiplyByPAccumulateAction(Context, rotated, sum));
+                temporary.Reshape(2, level, productScale);
+                switcher.ModDown(s, level, inner.Q0, inner.P0, temporary[0]);
+                switcher.ModDown(s, level, inner.Q1, inner.P1, temporary[1]);
+                evaluator.Rotate(temporary, giant, temporary);
+                LimbParallel.For(Context.RingQ, limbs, 4L * Context.N, new MultiplyByPAccumulateAction(Context, temporary, sum));
             }
         }
     }
@@ -553,9 +660,32 @@ public sealed class LinearTransform
                 Inners[i] = new QpPair(context);
             }
 
+            BabyKeys = new KeySwitchingKey?[babyCount];
             Sum = new QpPair(context);
-            Temporary = new Ciphertext(context);
+            PartialSums = [Sum];
+            Temporaries = [new Ciphertext(context)];
             Result = new Ciphertext(context);
+        }
+
+        /// <summary>Grows <see cref="PartialSums"/> and <see cref="Temporaries"/> to <paramref name="groups"/> entries (one per thread).</summary>
+        public void EnsurePartialSums(CkksContext context, int groups)
+        {
+            if (PartialSums.Length < groups)
+            {
+                // Loops, not lambdas: a lambda capturing the parameter would allocate its closure on every call.
+                var sums = new QpPair[groups];
+                var temporaries = new Ciphertext[groups];
+                sums[0] = Sum;
+                temporaries[0] = Temporaries[0];
+                for (int i = 1; i < groups; i++)
+                {
+                    sums[i] = new QpPair(context);
+                    temporaries[i] = new Ciphertext(context);
+                }
+
+                PartialSums = sums;
+                Temporaries = temporaries;
+            }
         }
 
         /// <summary>The baby steps over <c>Q·P</c> (the entry of baby step 0, the input itself, is unused).</summary>
@@ -576,8 +706,14 @@ public sealed class LinearTransform
         /// <summary>The sum of the giant steps over <c>Q·P</c>.</summary>
         public QpPair Sum { get; }
 
-        /// <summary>A temporary ciphertext (composed rotations, the divided <c>U_1</c>).</summary>
-        public Ciphertext Temporary { get; }
+        /// <summary>The key of each baby step (null: none, the step is composed), for the current evaluation.</summary>
+        public KeySwitchingKey?[] BabyKeys { get; }
+
+        /// <summary>One sum of giant steps per thread (the first is <see cref="Sum"/>).</summary>
+        public QpPair[] PartialSums { get; private set; }
+
+        /// <summary>One temporary ciphertext per thread (composed rotations, the divided <c>U_1</c>).</summary>
+        public Ciphertext[] Temporaries { get; private set; }
 
         public Ciphertext Result { get; }
     }
