@@ -5,7 +5,7 @@ namespace CkksRns.Nn.Encrypted;
 /// <summary>
 /// How the latency packing applies one linear stage to its slot vector: an optional replication
 /// <c>x' = x + rot(x, ReplicateStep)</c>, then the generalized diagonals <c>y = Σ_k d_k ⊙ rot_k(x')</c> evaluated by
-/// the library's <see cref="LinearTransform"/> (baby-step giant-step, hoisted baby steps, one rescale), then an optional
+/// the library's <see cref="LinearTransform"/> (baby-step giant-step with double-hoisted rotations, one rescale), then an optional
 /// block sum <see cref="Fold"/>. This class only decides the diagonals and the baby-step count; it predicts exactly the
 /// rotations <see cref="LinearTransform"/> will use, so the client can create those Galois keys before any weight is
 /// encoded.
