@@ -89,30 +89,8 @@ public sealed class CkksEncoder
     /// <exception cref="ArgumentNullException"><paramref name="destination"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The level or scale is out of range.</exception>
     /// <exception cref="ArgumentException">Too many values, a value is not finite, the encoding does not fit the modulus, or <paramref name="destination"/> belongs to another context.</exception>
-    public void Encode(ReadOnlySpan<double> values, int level, double scale, Plaintext destination)
-    {
-        CheckEncodeArguments(values.Length, level, scale, destination);
-        int slots = Slots;
-        double[] re = ArrayPool<double>.Shared.Rent(slots), im = ArrayPool<double>.Shared.Rent(slots);
-        try
-        {
-            Span<double> r = re.AsSpan(0, slots), m = im.AsSpan(0, slots);
-            for (int i = 0; i < values.Length; i++)
-            {
-                CheckFinite(values[i], i);
-                r[i] = values[i];
-            }
-
-            r[values.Length..].Clear();
-            m.Clear();
-            EncodeSlots(r, m, level, scale, destination);
-        }
-        finally
-        {
-            ArrayPool<double>.Shared.Return(re);
-            ArrayPool<double>.Shared.Return(im);
-        }
-    }
+    public void Encode(ReadOnlySpan<double> values, int level, double scale, Plaintext destination) =>
+        EncodeReal(values, level, scale, destination, null);
 
     /// <summary>Encodes complex values at the top level with the default scale.</summary>
     /// <param name="values">Up to <see cref="Slots"/> finite values; missing slots are zero.</param>
@@ -312,7 +290,11 @@ public sealed class CkksEncoder
     /// the special primes' ring): the plaintext over <c>Q_level·P</c> that double-hoisted linear transforms multiply
     /// key-switching sums by before dividing by <c>P</c>.
     /// </summary>
-    internal void EncodeExtended(ReadOnlySpan<double> values, int level, double scale, Plaintext destination, RnsPoly extension)
+    internal void EncodeExtended(ReadOnlySpan<double> values, int level, double scale, Plaintext destination, RnsPoly extension) =>
+        EncodeReal(values, level, scale, destination, extension);
+
+    /// <summary>Encodes real values into <paramref name="destination"/>, and their residues modulo the special primes into <paramref name="extension"/> when given.</summary>
+    private void EncodeReal(ReadOnlySpan<double> values, int level, double scale, Plaintext destination, RnsPoly? extension)
     {
         CheckEncodeArguments(values.Length, level, scale, destination);
         int slots = Slots;
