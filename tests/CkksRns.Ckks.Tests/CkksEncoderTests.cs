@@ -196,4 +196,50 @@ public sealed class CkksEncoderTests
         var other = new CkksContext(Context.Parameters);
         Assert.Throws<ArgumentException>(() => Encoder.Decode(new Plaintext(other)));
     }
+
+    /// <summary>
+    /// The encoding over <c>Q·P</c> that double-hoisted linear transforms use: its special-prime residues are those of the
+    /// same integer polynomial as the data-prime limbs, on each of the encoder's three rounding paths (coefficients below
+    /// every prime, below 2^62, and larger).
+    /// </summary>
+    [Fact]
+    public void EncodeExtended_SpecialPrimeResidues_AreThoseOfTheSameIntegers()
+    {
+        var gen =
+            from setup in Gen.Elements(TestSetup.All.ToArray())
+            from logScale in Gen.Elements(20, 45, 75)
+            from values in RealVector(64, 4)
+            select (setup, logScale, values);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(12), Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            CkksContext context = t.setup.Context;
+            var encoder = new CkksEncoder(context);
+            int level = context.MaxLevel, n = context.N;
+            var plaintext = new Plaintext(context);
+            var extension = new CkksRns.Rns.Polynomials.RnsPoly(context.RingP, context.Parameters.PCount, isNttForm: true);
+            encoder.EncodeExtended(t.values, level, Math.ScaleB(1.0, t.logScale), plaintext, extension);
+
+            var q = plaintext.Poly.Clone();
+            q.FromNtt();
+            var integers = new BigInteger[n];
+            q.GetCoefficients(integers);
+            var p = extension.Clone();
+            p.FromNtt();
+            var residues = new BigInteger[n];
+            for (int j = 0; j < context.Parameters.PCount; j++)
+            {
+                ulong prime = context.RingP.Moduli[j].Value;
+                for (int i = 0; i < n; i++)
+                {
+                    BigInteger want = ((integers[i] % prime) + prime) % prime;
+                    Assert.True(want == p.Limb(j)[i], $"{t.setup.Name}, scale 2^{t.logScale}: special prime {j}, coefficient {i}: {p.Limb(j)[i]}, expected {want}");
+                }
+            }
+
+            // And the data-prime limbs are the ordinary encoding.
+            Plaintext plain = encoder.Encode(t.values, level, Math.ScaleB(1.0, t.logScale));
+            Assert.True(plain.Poly.ContentEquals(plaintext.Poly), $"{t.setup.Name}, scale 2^{t.logScale}: the data-prime limbs differ from Encode's");
+        }));
+    }
+
 }
