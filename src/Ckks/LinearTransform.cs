@@ -67,7 +67,6 @@ public sealed class LinearTransform
     private readonly int[] _babySteps;
     private readonly int[] _giantSteps;
     private readonly (int Giant, GiantTerm[] Terms)[] _giantTerms;
-    private readonly int[] _rotatedBabySteps;
     private readonly bool _firstBabyIsInput;
     private readonly ConcurrentBag<Workspace> _workspaces = [];
     private readonly int _termCount;
@@ -169,7 +168,6 @@ public sealed class LinearTransform
             _plaintexts[k] = plaintext;
         }
 
-        _rotatedBabySteps = [.. _babySteps.Where(b => b != 0)];
         _firstBabyIsInput = _babySteps.Length > 0 && _babySteps[0] == 0;
         var babyIndex = new Dictionary<int, int>();
         for (int i = 0; i < _babySteps.Length; i++)
@@ -179,7 +177,7 @@ public sealed class LinearTransform
 
         _giantTerms = [.. _giantSteps.Select(g => (g, _babySteps
             .Where(b => _plaintexts.ContainsKey(g + b))
-            .Select(b => new GiantTerm(b, babyIndex[b], _plaintexts[g + b], _extensions.GetValueOrDefault(g + b)))
+            .Select(b => new GiantTerm(babyIndex[b], _plaintexts[g + b], _extensions.GetValueOrDefault(g + b)))
             .ToArray()))];
         _termCount = _giantTerms.Sum(t => t.Terms.Length);
     }
@@ -719,10 +717,10 @@ public sealed class LinearTransform
     }
 
     /// <summary>
-    /// One term of a giant step: the baby step, its index among the baby steps, the (pre-rotated) diagonal it is multiplied by
+    /// One term of a giant step: the index of its baby step among the baby steps, the (pre-rotated) diagonal it is multiplied by
     /// over the data primes (times <c>P</c> for baby step 0), and its residues modulo the special primes (none for baby step 0).
     /// </summary>
-    private sealed record GiantTerm(int BabyStep, int BabyIndex, Plaintext Diagonal, RnsPoly? Extension);
+    private sealed record GiantTerm(int BabyIndex, Plaintext Diagonal, RnsPoly? Extension);
 
     /// <summary>A keyed baby step's limb: <c>σ_b(P·c_0 + a_0)</c> and <c>σ_b(a_1)</c> (special primes: <c>σ_b(a_0)</c>, <c>σ_b(a_1)</c>).</summary>
     private readonly struct BabyAction(CkksContext context, KeySwitcher.Scratch s, RnsPoly c0, QpPair baby, NttGaloisPermutation permutation, int limbs) : ILimbAction
